@@ -1,0 +1,29 @@
+#include "cli_common.h"
+
+#include <iostream>
+
+#include "nnlab/core/progress.h"
+
+namespace nnlab::app {
+
+torch::Device start(const GlobalOptions& global) {
+  if (global.quiet) core::Progress::set_enabled(false);
+  return core::init_runtime(global.runtime);
+}
+
+void emit(const GlobalOptions& global, const nlohmann::json& result, const std::string& human) {
+  if (global.json) {
+    std::cout << result.dump() << std::endl;
+  } else {
+    std::cout << human;
+    if (!human.empty() && human.back() != '\n') std::cout << '\n';
+    std::cout.flush();
+  }
+}
+
+void info(const GlobalOptions& global, const std::string& line) {
+  if (global.quiet) return;
+  std::cerr << line << '\n';
+}
+
+}  // namespace nnlab::app

@@ -1,0 +1,28 @@
+// What every subcommand shares: the global flags and the one way results are printed.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "nnlab/core/runtime.h"
+
+namespace nnlab::app {
+
+struct GlobalOptions {
+  core::RuntimeOptions runtime;
+  bool json = false;   // one final JSON object on stdout instead of text
+  bool quiet = false;  // no progress bars
+};
+
+// Applies the global options (threads, seed, progress) and returns the device.
+torch::Device start(const GlobalOptions& global);
+
+// Prints the command's result: the JSON object with --json, the human text otherwise.
+void emit(const GlobalOptions& global, const nlohmann::json& result, const std::string& human);
+
+// Human-readable lines that should not pollute --json stdout go to stderr.
+void info(const GlobalOptions& global, const std::string& line);
+
+}  // namespace nnlab::app

@@ -1,0 +1,14 @@
+// Every subcommand: setup_<name>(app, global) adds it to the CLI and binds its flags to an
+// options struct; its callback calls the library and prints through emit().
+#pragma once
+
+#include "cli_common.h"
+
+namespace nnlab::app {
+
+void setup_train(CLI::App& app, GlobalOptions& global);
+void setup_eval(CLI::App& app, GlobalOptions& global);
+void setup_predict(CLI::App& app, GlobalOptions& global);
+void setup_summary(CLI::App& app, GlobalOptions& global);
+
+}  // namespace nnlab::app

@@ -1,0 +1,56 @@
+// nnlab: one command-line tool over the nnlab library. Parses flags, hands them to the
+// subcommand, and turns every exception into one line on stderr and a non-zero exit.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <iostream>
+
+#include "cli_common.h"
+#include "commands/commands.h"
+
+namespace {
+
+// The OpenMP runtime reads OMP_WAIT_POLICY when it loads, before main. Spinning worker threads
+// fight OpenBLAS's and our own on small machines (measured in docs/BENCHMARKS.md), so unless the
+// user chose a policy we re-execute once with PASSIVE set.
+void ensure_passive_openmp_wait(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  ::execv("/proc/self/exe", argv);
+  // execv failed (no /proc): go on with the runtime's default policy.
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ensure_passive_openmp_wait(argv);
+
+  CLI::App app{"nnlab: compress, attack and harden neural networks; train seq2seq models"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "nnlab 0.1.0");
+  nnlab::app::GlobalOptions global;
+  app.add_option("--device", global.runtime.device, "auto, cpu, cuda or cuda:N")
+      ->capture_default_str();
+  app.add_option("--threads", global.runtime.threads, "intra-op threads (0: all cores)")
+      ->capture_default_str();
+  app.add_option("--seed", global.runtime.seed, "seed for every random choice")->capture_default_str();
+  app.add_flag("--json", global.json, "print one JSON object with the results on stdout");
+  app.add_flag("-q,--quiet", global.quiet, "no progress bars or informational lines");
+
+  nnlab::app::setup_train(app, global);
+  nnlab::app::setup_eval(app, global);
+  nnlab::app::setup_predict(app, global);
+  nnlab::app::setup_summary(app, global);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::cerr << "nnlab: error: " << e.what() << std::endl;
+    return 1;
+  }
+  return 0;
+}

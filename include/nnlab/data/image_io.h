@@ -1,0 +1,29 @@
+// Images through OpenCV, as float tensors in [0,1] pixel space, RGB channel order.
+#pragma once
+
+#include <torch/types.h>
+
+#include <string>
+
+namespace nnlab::data {
+
+struct ImageLoadOptions {
+  int channels = 3;     // 3: RGB, 1: grayscale.
+  int height = 224;     // Wanted size; 0 keeps the file's size.
+  int width = 224;
+  // When the file's size differs: ImageNet preprocessing (resize the short side to
+  // resize_short = 256 * height / 224, centre-crop height x width), with a warning on stderr.
+  bool warn_on_resize = true;
+};
+
+// Returns (C, H, W) float32 in [0,1]. Throws core::FileError for a missing file or one that is
+// not an image OpenCV can decode.
+torch::Tensor load_image(const std::string& path, const ImageLoadOptions& options = {});
+
+// Writes (C, H, W) float in [0,1] (rounded to 8 bits) as PNG/JPEG by extension, atomically.
+void save_image(const std::string& path, const torch::Tensor& image);
+
+// Rounds [0,1] values to the 8-bit grid exactly as save_image does: round(x * 255) / 255.
+torch::Tensor quantize_to_8bit(const torch::Tensor& image);
+
+}  // namespace nnlab::data

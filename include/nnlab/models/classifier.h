@@ -1,0 +1,65 @@
+// A classifier as every algorithm sees it: pixels in [0,1] in, logits out. The model's own
+// input normalization (ImageNet mean/std, ...) lives inside, so attacks work in pixel space.
+// Backed by a native LibTorch module (the zoo) or by a TorchScript module (bring your own).
+#pragma once
+
+#include <torch/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace torch::nn {
+class Module;
+class AnyModule;
+}  // namespace torch::nn
+namespace torch::jit {
+struct Module;
+}
+
+namespace nnlab::models {
+
+struct ModelInfo {
+  std::string arch;                // registry name, or "torchscript"
+  std::int64_t num_classes = 10;
+  std::int64_t in_channels = 1;
+  std::int64_t height = 28;        // the input size the model expects
+  std::int64_t width = 28;
+  std::vector<double> mean;        // per-channel normalization; empty: identity
+  std::vector<double> std;
+};
+
+class Classifier {
+ public:
+  Classifier(torch::nn::AnyModule net, ModelInfo info);
+  Classifier(torch::jit::Module script, ModelInfo info);
+
+  // (N, C, H, W) pixels in [0,1] -> (N, num_classes) logits.
+  torch::Tensor forward(const torch::Tensor& pixels);
+  torch::Tensor operator()(const torch::Tensor& pixels) { return forward(pixels); }
+
+  void train(bool on = true);
+  void eval() { train(false); }
+  bool is_training() const;
+  void to(const torch::Device& device);
+  torch::Device device() const;
+
+  std::vector<torch::Tensor> parameters() const;
+  // Parameters and buffers by their PyTorch names ("features.0.weight").
+  std::vector<std::pair<std::string, torch::Tensor>> named_parameters() const;
+  std::vector<std::pair<std::string, torch::Tensor>> named_buffers() const;
+
+  // The native module (nullptr for TorchScript).
+  std::shared_ptr<torch::nn::Module> module() const;
+  bool is_script() const;
+  const ModelInfo& info() const { return info_; }
+  ModelInfo& info() { return info_; }
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+  ModelInfo info_;
+  torch::Tensor mean_, std_;  // (1, C, 1, 1) or undefined
+};
+
+}  // namespace nnlab::models
