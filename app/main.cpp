@@ -6,6 +6,9 @@
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <string>
+
+#include <c10/util/Exception.h>
 
 #include "cli_common.h"
 #include "commands/commands.h"
@@ -22,6 +25,12 @@ void ensure_passive_openmp_wait(char** argv) {
   // execv failed (no /proc): go on with the runtime's default policy.
 }
 
+// One line per error: LibTorch's messages carry a backtrace after the first line.
+std::string first_line(const std::string& message) {
+  const auto end = message.find('\n');
+  return end == std::string::npos ? message : message.substr(0, end);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -29,6 +38,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"nnlab: compress, attack and harden neural networks; train seq2seq models"};
   app.require_subcommand(1);
+  app.fallthrough();  // global flags after the subcommand too: nnlab train ... --json
   app.set_version_flag("--version", "nnlab 0.1.0");
   nnlab::app::GlobalOptions global;
   app.add_option("--device", global.runtime.device, "auto, cpu, cuda or cuda:N")
@@ -43,13 +53,17 @@ int main(int argc, char** argv) {
   nnlab::app::setup_eval(app, global);
   nnlab::app::setup_predict(app, global);
   nnlab::app::setup_summary(app, global);
+  nnlab::app::setup_export(app, global);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const c10::Error& e) {
+    std::cerr << "nnlab: error: " << first_line(e.msg()) << std::endl;
+    return 1;
   } catch (const std::exception& e) {
-    std::cerr << "nnlab: error: " << e.what() << std::endl;
+    std::cerr << "nnlab: error: " << first_line(e.what()) << std::endl;
     return 1;
   }
   return 0;

@@ -21,13 +21,15 @@ class CsvTable {
   // As column(), but throws core::FileError "<source>: no column 'NAME' in the header".
   size_t require_column(const std::string& name) const;
   const std::string& source() const { return source_; }
-  // 1-based line number of data row i in the file (for messages).
-  size_t line_of(size_t row) const { return row + 2; }
+  // 1-based line number where data row i starts in the file (for messages); quoted fields may
+  // span lines and blank lines are skipped, so this is not always row + 2.
+  size_t line_of(size_t row) const { return row < lines_.size() ? lines_[row] : row + 2; }
 
  private:
   std::string source_;
   std::vector<std::string> header_;
   std::vector<std::vector<std::string>> rows_;
+  std::vector<size_t> lines_;  // line_of() per row
 };
 
 // Quotes a field when it holds a comma, quote or newline.

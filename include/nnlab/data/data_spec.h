@@ -12,6 +12,8 @@ namespace nnlab::data {
 struct DataSpecOptions {
   ImageLoadOptions image;        // for folders
   std::int64_t num_classes = 0;  // for folders: label range check
+  std::int64_t label_offset =
+      0;  // for folders: subtracted from labels.csv (1 for 1-based ImageNet)
 };
 
 // Resolves and loads the spec. Throws core::OptionError for an unknown spec and core::FileError

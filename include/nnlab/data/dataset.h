@@ -9,8 +9,8 @@
 namespace nnlab::data {
 
 struct Dataset {
-  torch::Tensor images;  // (N, C, H, W) float32 in [0, 1] pixel space, on the CPU.
-  torch::Tensor labels;  // (N) int64 in [0, num_classes).
+  torch::Tensor images;                  // (N, C, H, W) float32 in [0, 1] pixel space, on the CPU.
+  torch::Tensor labels;                  // (N) int64 in [0, num_classes).
   std::vector<std::string> class_names;  // index -> name; may be empty (names are indices).
   std::vector<std::string> files;        // per image, its source file name where it has one.
   std::string source;                    // where it came from, for messages.

@@ -20,7 +20,8 @@ void write_idx(const std::string& path, const torch::Tensor& data);
 
 // DIR holding train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-...,
 // t10k-labels-... . Images become (N,1,28,28) float in [0,1]. class_names may be given.
-TrainTestSplit load_idx_dir(const std::string& dir, const std::vector<std::string>& class_names = {});
+TrainTestSplit load_idx_dir(const std::string& dir,
+                            const std::vector<std::string>& class_names = {});
 
 // Where Debian's dataset-fashion-mnist puts the files.
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";

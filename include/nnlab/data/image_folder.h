@@ -15,11 +15,11 @@
 namespace nnlab::data {
 
 struct ImageRecord {
-  std::string file;   // path relative to the images folder, e.g. "000.png"
-  std::string path;   // full path
+  std::string file;  // path relative to the images folder, e.g. "000.png"
+  std::string path;  // full path
   std::int64_t label = -1;
   std::optional<std::int64_t> target;  // TargetClass, when given
-  std::string label_name;               // TrueLabelName, when given
+  std::string label_name;              // TrueLabelName, when given
 };
 
 struct ImageFolder {

@@ -8,8 +8,8 @@
 namespace nnlab::data {
 
 struct ImageLoadOptions {
-  int channels = 3;     // 3: RGB, 1: grayscale.
-  int height = 224;     // Wanted size; 0 keeps the file's size.
+  int channels = 3;  // 3: RGB, 1: grayscale.
+  int height = 224;  // Wanted size; 0 keeps the file's size.
   int width = 224;
   // When the file's size differs: ImageNet preprocessing (resize the short side to
   // resize_short = 256 * height / 224, centre-crop height x width), with a warning on stderr.
@@ -19,6 +19,16 @@ struct ImageLoadOptions {
 // Returns (C, H, W) float32 in [0,1]. Throws core::FileError for a missing file or one that is
 // not an image OpenCV can decode.
 torch::Tensor load_image(const std::string& path, const ImageLoadOptions& options = {});
+
+// What load_image did to a file, for callers that summarise many (one warning per folder).
+struct ImageLoadInfo {
+  int file_height = 0;  // the size stored in the file
+  int file_width = 0;
+  bool resized = false;  // resized and centre-cropped to the wanted size
+};
+// As load_image, also reporting the file's size and whether it was resized.
+torch::Tensor load_image(const std::string& path, const ImageLoadOptions& options,
+                         ImageLoadInfo* info);
 
 // Writes (C, H, W) float in [0,1] (rounded to 8 bits) as PNG/JPEG by extension, atomically.
 void save_image(const std::string& path, const torch::Tensor& image);

@@ -27,6 +27,7 @@ struct ModelInfo {
   std::int64_t width = 28;
   std::vector<double> mean;        // per-channel normalization; empty: identity
   std::vector<double> std;
+  std::vector<std::string> class_names;  // index -> name, when known (checkpoints carry them)
 };
 
 class Classifier {

@@ -1,0 +1,30 @@
+// The flags that name a model, shared by every command that loads one:
+//   --model FILE (checkpoint, .pth state_dict with --arch, TorchScript) | --weights FILE.pth --arch A
+//   | --arch A alone (a fresh model).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "nnlab/models/classifier.h"
+
+namespace nnlab::app {
+
+struct ModelFlags {
+  std::string model;
+  std::string weights;
+  std::string arch;
+  std::int64_t num_classes = 0;
+  std::string input_size;          // CxHxW for TorchScript modules
+  std::string normalize = "none";  // TorchScript modules: none | imagenet | M,M,M/S,S,S
+};
+
+void add_model_flags(CLI::App& command, ModelFlags& flags, bool allow_fresh = false);
+
+// Loads the model named by the flags onto the device, in eval mode. With allow_fresh and only
+// --arch, returns a freshly initialized model.
+models::Classifier load_model_from_flags(const ModelFlags& flags, const torch::Device& device,
+                                         bool allow_fresh = false);
+
+}  // namespace nnlab::app

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The tour: train LeNet-5 on Fashion-MNIST, evaluate it, predict a few test images.
+set -euo pipefail
+NNLAB=${1:-build/nnlab}
+OUT=${DEMO_OUT:-out/demo}
+mkdir -p "$OUT"
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "1. the model: LeNet-5"
+"$NNLAB" summary --arch lenet5
+
+step "2. train LeNet-5 on Fashion-MNIST (5 epochs, a checkpoint every epoch)"
+"$NNLAB" train --arch lenet5 --data fashion-mnist --epochs 5 --batch-size 64 --lr 3e-3 --schedule cosine \
+  --output "$OUT/lenet5.ckpt"
+
+step "3. evaluate: accuracy, per-class accuracy, confusion matrix"
+"$NNLAB" eval --model "$OUT/lenet5.ckpt" --data fashion-mnist
+
+step "4. predict: 8 test images written as PNG, top-3 classes"
+"$NNLAB" export-images --data fashion-mnist --count 8 --output "$OUT/images"
+"$NNLAB" predict --model "$OUT/lenet5.ckpt" "$OUT/images" --top-k 3 \
+  --output "$OUT/predictions.csv" --logits "$OUT/logits.csv"
+echo "true labels:"; cat "$OUT/images/labels.csv"
+
+printf '\nthe tour is done; outputs in %s\n' "$OUT"

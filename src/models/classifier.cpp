@@ -1,0 +1,168 @@
+#include "nnlab/models/classifier.h"
+
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <optional>
+#include <tuple>
+#include <utility>
+
+namespace nnlab::models {
+
+// Exactly one of the two backends is set.
+struct Classifier::Impl {
+  std::optional<torch::nn::AnyModule> native;
+  std::optional<torch::jit::Module> script;
+  // Remembered so that device() has an answer for a model without parameters or buffers.
+  torch::Device device = torch::kCPU;
+};
+
+namespace {
+
+// (1, C, 1, 1) so that it broadcasts over (N, C, H, W); undefined for no normalization.
+std::pair<torch::Tensor, torch::Tensor> normalization(const ModelInfo& info) {
+  TORCH_CHECK(info.mean.size() == info.std.size(), "Classifier '", info.arch, "': mean has ",
+              info.mean.size(), " values but std has ", info.std.size());
+  if (info.mean.empty()) {
+    return {};
+  }
+  auto mean = torch::tensor(info.mean, torch::kFloat32).view({1, -1, 1, 1});
+  auto std = torch::tensor(info.std, torch::kFloat32).view({1, -1, 1, 1});
+  TORCH_CHECK((std > 0).all().item<bool>(), "Classifier '", info.arch,
+              "': every std value must be positive");
+  return {mean, std};
+}
+
+std::optional<torch::Device> first_device(const std::vector<torch::Tensor>& tensors) {
+  for (const auto& tensor : tensors) {
+    if (tensor.defined()) {
+      return tensor.device();
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Classifier::Classifier(torch::nn::AnyModule net, ModelInfo info)
+    : impl_(std::make_shared<Impl>()), info_(std::move(info)) {
+  TORCH_CHECK(!net.is_empty(), "Classifier: the module is empty");
+  impl_->native = std::move(net);
+  std::tie(mean_, std_) = normalization(info_);
+  const auto module = impl_->native->ptr();
+  if (auto device = first_device(module->parameters())) {
+    impl_->device = *device;
+  } else if (auto buffer_device = first_device(module->buffers())) {
+    impl_->device = *buffer_device;
+  }
+  to(impl_->device);
+}
+
+Classifier::Classifier(torch::jit::Module script, ModelInfo info)
+    : impl_(std::make_shared<Impl>()), info_(std::move(info)) {
+  impl_->script = std::move(script);
+  std::tie(mean_, std_) = normalization(info_);
+  std::vector<torch::Tensor> tensors;
+  for (const auto& parameter : impl_->script->parameters()) {
+    tensors.push_back(parameter);
+  }
+  for (const auto& buffer : impl_->script->buffers()) {
+    tensors.push_back(buffer);
+  }
+  if (auto device = first_device(tensors)) {
+    impl_->device = *device;
+  }
+  to(impl_->device);
+}
+
+torch::Tensor Classifier::forward(const torch::Tensor& pixels) {
+  auto x = pixels;
+  if (mean_.defined()) {
+    // Broadcasting would silently turn a 1-channel batch into a 3-channel one: check first.
+    TORCH_CHECK(x.dim() == 4 && x.size(1) == mean_.size(1), "Classifier '", info_.arch,
+                "': expected (N, ", mean_.size(1), ", H, W) pixels, got ", x.sizes());
+    x = (x - mean_) / std_;
+  }
+  if (impl_->native) {
+    return impl_->native->forward(x);
+  }
+  return impl_->script->forward({x}).toTensor();
+}
+
+void Classifier::train(bool on) {
+  if (impl_->native) {
+    impl_->native->ptr()->train(on);
+  } else {
+    impl_->script->train(on);
+  }
+}
+
+bool Classifier::is_training() const {
+  return impl_->native ? impl_->native->ptr()->is_training() : impl_->script->is_training();
+}
+
+void Classifier::to(const torch::Device& device) {
+  if (impl_->native) {
+    impl_->native->ptr()->to(device);
+  } else {
+    impl_->script->to(device);
+  }
+  impl_->device = device;
+  if (mean_.defined()) {
+    mean_ = mean_.to(device);
+    std_ = std_.to(device);
+  }
+}
+
+torch::Device Classifier::device() const {
+  return impl_->device;
+}
+
+std::vector<torch::Tensor> Classifier::parameters() const {
+  if (impl_->native) {
+    return impl_->native->ptr()->parameters(/*recurse=*/true);
+  }
+  std::vector<torch::Tensor> result;
+  for (const auto& parameter : impl_->script->parameters()) {
+    result.push_back(parameter);
+  }
+  return result;
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> Classifier::named_parameters() const {
+  std::vector<std::pair<std::string, torch::Tensor>> result;
+  if (impl_->native) {
+    for (const auto& item : impl_->native->ptr()->named_parameters(/*recurse=*/true)) {
+      result.emplace_back(item.key(), item.value());
+    }
+  } else {
+    for (const auto& item : impl_->script->named_parameters(/*recurse=*/true)) {
+      result.emplace_back(item.name, item.value);
+    }
+  }
+  return result;
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> Classifier::named_buffers() const {
+  std::vector<std::pair<std::string, torch::Tensor>> result;
+  if (impl_->native) {
+    for (const auto& item : impl_->native->ptr()->named_buffers(/*recurse=*/true)) {
+      result.emplace_back(item.key(), item.value());
+    }
+  } else {
+    for (const auto& item : impl_->script->named_buffers(/*recurse=*/true)) {
+      result.emplace_back(item.name, item.value);
+    }
+  }
+  return result;
+}
+
+std::shared_ptr<torch::nn::Module> Classifier::module() const {
+  return impl_->native ? impl_->native->ptr() : nullptr;
+}
+
+bool Classifier::is_script() const {
+  return impl_->script.has_value();
+}
+
+}  // namespace nnlab::models

@@ -1,0 +1,81 @@
+#include "nnlab/train/evaluate.h"
+
+#include <torch/torch.h>
+
+#include "nnlab/core/progress.h"
+
+namespace nnlab::train {
+
+namespace {
+
+// Puts the model in eval mode for the scope and restores what it was.
+class EvalModeGuard {
+ public:
+  explicit EvalModeGuard(models::Classifier& model) : model_(model), was_training_(model.is_training()) {
+    model_.eval();
+  }
+  ~EvalModeGuard() { model_.train(was_training_); }
+
+ private:
+  models::Classifier& model_;
+  bool was_training_;
+};
+
+}  // namespace
+
+torch::Tensor predict_logits(models::Classifier& model, const torch::Tensor& images, std::int64_t batch_size,
+                             bool progress) {
+  EvalModeGuard guard(model);
+  torch::NoGradGuard no_grad;
+  const auto device = model.device();
+  const std::int64_t n = images.size(0);
+  std::vector<torch::Tensor> outputs;
+  std::unique_ptr<core::Progress> bar;
+  if (progress) bar = std::make_unique<core::Progress>("predict", n, "img");
+  for (std::int64_t start = 0; start < n; start += batch_size) {
+    const auto end = std::min(n, start + batch_size);
+    outputs.push_back(model.forward(images.slice(0, start, end).to(device)).to(torch::kCPU));
+    if (bar) bar->advance(end - start);
+  }
+  return outputs.empty() ? torch::empty({0, model.info().num_classes}) : torch::cat(outputs);
+}
+
+EvalResult evaluate(models::Classifier& model, const data::Dataset& data, const EvalOptions& options) {
+  EvalModeGuard guard(model);
+  torch::NoGradGuard no_grad;
+  const auto device = model.device();
+  const std::int64_t n = data.size();
+  const std::int64_t k = model.info().num_classes;
+  EvalResult result;
+  result.count = n;
+  result.confusion = torch::zeros({k, k}, torch::kLong);
+  double loss_sum = 0;
+  std::unique_ptr<core::Progress> bar;
+  if (options.progress) bar = std::make_unique<core::Progress>(options.label, n, "img");
+  for (std::int64_t start = 0; start < n; start += options.batch_size) {
+    const auto end = std::min(n, start + options.batch_size);
+    const auto logits = model.forward(data.images.slice(0, start, end).to(device));
+    const auto labels = data.labels.slice(0, start, end).to(device);
+    loss_sum += torch::nn::functional::cross_entropy(
+                    logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                    .item<double>();
+    const auto predicted = logits.argmax(1).to(torch::kCPU);
+    const auto index = data.labels.slice(0, start, end) * k + predicted;
+    result.confusion.view({-1}).index_add_(0, index, torch::ones_like(index));
+    if (bar) bar->advance(end - start);
+  }
+  if (bar) bar->finish();
+  const auto correct = result.confusion.diagonal().sum().item<std::int64_t>();
+  result.accuracy = n > 0 ? static_cast<double>(correct) / static_cast<double>(n) : 0.0;
+  result.loss = n > 0 ? loss_sum / static_cast<double>(n) : 0.0;
+  const auto rows = result.confusion.sum(1);
+  for (std::int64_t c = 0; c < k; ++c) {
+    const auto count = rows[c].item<std::int64_t>();
+    result.per_class_count.push_back(count);
+    result.per_class_accuracy.push_back(
+        count > 0 ? static_cast<double>(result.confusion[c][c].item<std::int64_t>()) / static_cast<double>(count) : 0.0);
+  }
+  return result;
+}
+
+}  // namespace nnlab::train

@@ -1,0 +1,280 @@
+#include "nnlab/train/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "nnlab/core/atomic_file.h"
+#include "nnlab/core/error.h"
+#include "nnlab/core/progress.h"
+#include "nnlab/train/evaluate.h"
+
+namespace nnlab::train {
+
+namespace {
+
+// Seed of epoch e's generators: distinct per (seed, epoch) and independent of how the run got
+// there (fresh or resumed).
+std::uint64_t epoch_seed(std::int64_t seed, int epoch, std::uint64_t stream) {
+  std::uint64_t x = static_cast<std::uint64_t>(seed) * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(epoch) * 0xBF58476D1CE4E5B9ULL + stream;
+  x ^= x >> 31;
+  x *= 0x94D049BB133111EBULL;
+  x ^= x >> 29;
+  return x;
+}
+
+}  // namespace
+
+nlohmann::json EpochMetrics::to_json() const {
+  return {{"epoch", epoch},           {"lr", lr},
+          {"train_loss", train_loss}, {"train_accuracy", train_accuracy},
+          {"test_loss", test_loss},   {"test_accuracy", test_accuracy},
+          {"seconds", seconds},       {"images_per_second", images_per_second}};
+}
+
+torch::Tensor augment_batch(const torch::Tensor& images, std::int64_t pad) {
+  const auto n = images.size(0);
+  const auto h = images.size(2);
+  const auto w = images.size(3);
+  const auto padded = torch::constant_pad_nd(images, {pad, pad, pad, pad}, 0);
+  const auto offsets = torch::randint(0, 2 * pad + 1, {n, 2}, torch::kLong);
+  const auto flips = torch::rand({n}) < 0.5;
+  auto out = torch::empty_like(images);
+  const auto off = offsets.accessor<std::int64_t, 2>();
+  const auto flip = flips.accessor<bool, 1>();
+  for (std::int64_t i = 0; i < n; ++i) {
+    auto crop = padded[i].slice(1, off[i][0], off[i][0] + h).slice(2, off[i][1], off[i][1] + w);
+    out[i].copy_(flip[i] ? crop.flip({2}) : crop);
+  }
+  return out;
+}
+
+nlohmann::json Trainer::options_to_json(const TrainOptions& o) {
+  return {{"epochs", o.epochs},
+          {"batch_size", o.batch_size},
+          {"optimizer", o.optimizer},
+          {"lr", o.lr},
+          {"momentum", o.momentum},
+          {"nesterov", o.nesterov},
+          {"weight_decay", o.weight_decay},
+          {"schedule", o.schedule},
+          {"step_size", o.step_size},
+          {"gamma", o.gamma},
+          {"label_smoothing", o.label_smoothing},
+          {"augment", o.augment},
+          {"seed", o.seed},
+          {"eval_batch_size", o.eval_batch_size}};
+}
+
+TrainOptions Trainer::options_from_json(const nlohmann::json& j) {
+  TrainOptions o;
+  o.epochs = j.value("epochs", o.epochs);
+  o.batch_size = j.value("batch_size", o.batch_size);
+  o.optimizer = j.value("optimizer", o.optimizer);
+  o.lr = j.value("lr", o.lr);
+  o.momentum = j.value("momentum", o.momentum);
+  o.nesterov = j.value("nesterov", o.nesterov);
+  o.weight_decay = j.value("weight_decay", o.weight_decay);
+  o.schedule = j.value("schedule", o.schedule);
+  o.step_size = j.value("step_size", o.step_size);
+  o.gamma = j.value("gamma", o.gamma);
+  o.label_smoothing = j.value("label_smoothing", o.label_smoothing);
+  o.augment = j.value("augment", o.augment);
+  o.seed = j.value("seed", o.seed);
+  o.eval_batch_size = j.value("eval_batch_size", o.eval_batch_size);
+  return o;
+}
+
+Trainer::Trainer(models::Classifier& model, TrainOptions options, TrainHooks hooks)
+    : model_(model), options_(std::move(options)), hooks_(std::move(hooks)) {
+  if (options_.epochs < 1) throw core::OptionError("--epochs", "must be >= 1");
+  if (options_.batch_size < 1) throw core::OptionError("--batch-size", "must be >= 1");
+  if (!(options_.lr > 0)) throw core::OptionError("--lr", "must be > 0");
+  if (options_.weight_decay < 0) throw core::OptionError("--weight-decay", "must be >= 0");
+  if (options_.label_smoothing < 0 || options_.label_smoothing >= 1) {
+    throw core::OptionError("--label-smoothing", "must be in [0, 1)");
+  }
+  if (options_.schedule != "none" && options_.schedule != "step" && options_.schedule != "cosine") {
+    throw core::OptionError("--schedule", "expected none, step or cosine, got '" + options_.schedule + "'");
+  }
+  if (options_.step_size < 1) throw core::OptionError("--step-size", "must be >= 1");
+  if (model_.is_script()) throw core::OptionError("--arch", "training a TorchScript module is not supported; train a zoo architecture");
+  make_optimizer();
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::make_optimizer() {
+  auto params = model_.parameters();
+  if (options_.optimizer == "sgd") {
+    optimizer_ = std::make_unique<torch::optim::SGD>(
+        params, torch::optim::SGDOptions(options_.lr)
+                    .momentum(options_.momentum)
+                    .nesterov(options_.nesterov)
+                    .weight_decay(options_.weight_decay));
+  } else if (options_.optimizer == "adam") {
+    optimizer_ = std::make_unique<torch::optim::Adam>(
+        params, torch::optim::AdamOptions(options_.lr).weight_decay(options_.weight_decay));
+  } else if (options_.optimizer == "adamw") {
+    optimizer_ = std::make_unique<torch::optim::AdamW>(
+        params, torch::optim::AdamWOptions(options_.lr).weight_decay(options_.weight_decay));
+  } else {
+    throw core::OptionError("--optimizer", "expected sgd, adam or adamw, got '" + options_.optimizer + "'");
+  }
+}
+
+double Trainer::lr_for_epoch(int epoch) const {
+  if (options_.schedule == "step") return options_.lr * std::pow(options_.gamma, (epoch - 1) / options_.step_size);
+  if (options_.schedule == "cosine") {
+    return options_.lr * 0.5 * (1.0 + std::cos(M_PI * (epoch - 1) / options_.epochs));
+  }
+  return options_.lr;
+}
+
+void Trainer::resume(const models::Checkpoint& checkpoint, const std::string& source) {
+  if (!checkpoint.meta.contains("epoch") || !checkpoint.blobs.count("optimizer")) {
+    throw core::FileError(source, "holds no training state to resume from (not written by nnlab train)");
+  }
+  completed_epochs_ = checkpoint.meta["epoch"].get<int>();
+  history_.clear();
+  for (const auto& row : checkpoint.meta.value("history", nlohmann::json::array())) {
+    EpochMetrics m;
+    m.epoch = row.value("epoch", 0);
+    m.lr = row.value("lr", 0.0);
+    m.train_loss = row.value("train_loss", 0.0);
+    m.train_accuracy = row.value("train_accuracy", 0.0);
+    m.test_loss = row.value("test_loss", 0.0);
+    m.test_accuracy = row.value("test_accuracy", 0.0);
+    m.seconds = row.value("seconds", 0.0);
+    m.images_per_second = row.value("images_per_second", 0.0);
+    history_.push_back(m);
+  }
+  try {
+    torch::serialize::InputArchive archive;
+    std::istringstream in(checkpoint.blobs.at("optimizer"));
+    archive.load_from(in);
+    optimizer_->load(archive);
+  } catch (const c10::Error& e) {
+    throw core::FileError(source, "damaged optimizer state: " + e.msg().substr(0, e.msg().find('\n')));
+  }
+}
+
+EpochMetrics Trainer::run_epoch(const data::TrainTestSplit& data, int epoch) {
+  const auto start_time = std::chrono::steady_clock::now();
+  const auto& train = data.train;
+  const std::int64_t n = train.size();
+  const auto device = model_.device();
+  const double lr = lr_for_epoch(epoch);
+  for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
+
+  auto order_gen = at::make_generator<at::CPUGeneratorImpl>(epoch_seed(options_.seed, epoch, 1));
+  const auto order = torch::randperm(n, order_gen, torch::kLong);
+  torch::manual_seed(epoch_seed(options_.seed, epoch, 2));  // dropout and augmentation
+
+  model_.train();
+  double loss_sum = 0;
+  std::int64_t correct = 0, seen = 0;
+  std::unique_ptr<core::Progress> bar;
+  if (options_.progress) {
+    bar = std::make_unique<core::Progress>("epoch " + std::to_string(epoch) + "/" + std::to_string(options_.epochs), n, "img");
+  }
+  for (std::int64_t begin = 0; begin < n; begin += options_.batch_size) {
+    const auto end = std::min(n, begin + options_.batch_size);
+    if (end - begin < 2 && n > 1) break;  // a lone sample breaks BatchNorm statistics
+    const auto index = order.slice(0, begin, end);
+    auto images = train.images.index_select(0, index);
+    auto labels = train.labels.index_select(0, index);
+    if (options_.augment) images = augment_batch(images);
+    images = images.to(device);
+    labels = labels.to(device);
+    if (hooks_.transform_batch) images = hooks_.transform_batch(model_, images, labels);
+    optimizer_->zero_grad();
+    const auto logits = model_.forward(images);
+    const auto loss = hooks_.loss ? hooks_.loss(logits, labels, images)
+                                  : torch::nn::functional::cross_entropy(
+                                        logits, labels,
+                                        torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(options_.label_smoothing));
+    loss.backward();
+    if (hooks_.after_backward) hooks_.after_backward(model_);
+    optimizer_->step();
+    if (hooks_.after_step) hooks_.after_step(model_);
+    const auto batch = end - begin;
+    loss_sum += loss.item<double>() * static_cast<double>(batch);
+    correct += logits.argmax(1).eq(labels).sum().item<std::int64_t>();
+    seen += batch;
+    if (bar) {
+      bar->set_postfix("loss " + std::to_string(loss_sum / static_cast<double>(seen)).substr(0, 6));
+      bar->advance(batch);
+    }
+  }
+  if (bar) bar->finish();
+  const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+
+  EpochMetrics m;
+  m.epoch = epoch;
+  m.lr = lr;
+  m.train_loss = seen > 0 ? loss_sum / static_cast<double>(seen) : 0.0;
+  m.train_accuracy = seen > 0 ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
+  m.images_per_second = train_seconds > 0 ? static_cast<double>(seen) / train_seconds : 0.0;
+  if (data.test.size() > 0) {
+    const auto eval = evaluate(model_, data.test, {options_.eval_batch_size, options_.progress, "test"});
+    m.test_loss = eval.loss;
+    m.test_accuracy = eval.accuracy;
+  }
+  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+  return m;
+}
+
+void Trainer::write_checkpoint() {
+  if (options_.checkpoint_path.empty()) return;
+  models::Checkpoint checkpoint = models::make_checkpoint(model_);
+  checkpoint.meta["train"] = options_to_json(options_);
+  checkpoint.meta["epoch"] = completed_epochs_;
+  nlohmann::json history = nlohmann::json::array();
+  for (const auto& m : history_) history.push_back(m.to_json());
+  checkpoint.meta["history"] = history;
+  torch::serialize::OutputArchive archive;
+  optimizer_->save(archive);
+  std::ostringstream out;
+  archive.save_to(out);
+  checkpoint.blobs["optimizer"] = out.str();
+  if (hooks_.on_epoch && !history_.empty()) hooks_.on_epoch(history_.back(), checkpoint);
+  models::save_checkpoint(options_.checkpoint_path, checkpoint);
+}
+
+void Trainer::write_metrics() const {
+  if (options_.metrics_path.empty()) return;
+  std::string lines;
+  for (const auto& m : history_) lines += m.to_json().dump() + "\n";
+  core::write_text_atomically(options_.metrics_path, lines);
+}
+
+TrainResult Trainer::fit(const data::TrainTestSplit& data) {
+  if (data.train.size() == 0) throw core::OptionError("--data", "the training split is empty");
+  if (data.train.images.size(1) != model_.info().in_channels) {
+    throw core::OptionError("--data", data.train.source + " has " + std::to_string(data.train.images.size(1)) +
+                                          " channel(s) but '" + model_.info().arch + "' expects " +
+                                          std::to_string(model_.info().in_channels));
+  }
+  const auto max_label = data.train.labels.max().item<std::int64_t>();
+  if (max_label >= model_.info().num_classes) {
+    throw core::OptionError("--data", data.train.source + " has label " + std::to_string(max_label) + " but the model has " +
+                                          std::to_string(model_.info().num_classes) + " classes");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  for (int epoch = completed_epochs_ + 1; epoch <= options_.epochs; ++epoch) {
+    history_.push_back(run_epoch(data, epoch));
+    completed_epochs_ = epoch;
+    write_checkpoint();
+    write_metrics();
+  }
+  TrainResult result;
+  result.history = history_;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace nnlab::train

@@ -1,0 +1,29 @@
+// Helpers for tests that run the nnlab binary: a scratch folder, a command runner that captures
+// stdout, stderr and the exit status, and a small synthetic IDX data set.
+#pragma once
+
+#include <string>
+
+namespace nnlab::testing {
+
+struct CommandResult {
+  int exit_code = -1;  // -1: killed by a signal (see signal)
+  int signal = 0;
+  std::string out;
+  std::string err;
+};
+
+// Runs NNLAB_BINARY with the arguments (a shell-quoted string) and OMP_WAIT_POLICY set.
+CommandResult run_nnlab(const std::string& args);
+
+// A fresh, empty folder under the temp dir.
+std::string scratch_dir(const std::string& name);
+
+// Writes a learnable 10-class IDX set (28x28, class c lights a block at a class-specific place,
+// plus noise) as DIR/{train,t10k}-{images-idx3,labels-idx1}-ubyte.
+void write_synthetic_idx(const std::string& dir, int train_count, int test_count, int seed = 0);
+
+// Number of lines in text (a trailing newline does not start a new line).
+int line_count(const std::string& text);
+
+}  // namespace nnlab::testing
