@@ -3,7 +3,6 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 #include "nnlab/core/runtime.h"

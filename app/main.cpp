@@ -1,5 +1,6 @@
 // nnlab: one command-line tool over the nnlab library. Parses flags, hands them to the
 // subcommand, and turns every exception into one line on stderr and a non-zero exit.
+#include <c10/util/Exception.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -7,8 +8,6 @@
 #include <exception>
 #include <iostream>
 #include <string>
-
-#include <c10/util/Exception.h>
 
 #include "cli_common.h"
 #include "commands/commands.h"
@@ -45,7 +44,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--threads", global.runtime.threads, "intra-op threads (0: all cores)")
       ->capture_default_str();
-  app.add_option("--seed", global.runtime.seed, "seed for every random choice")->capture_default_str();
+  app.add_option("--seed", global.runtime.seed, "seed for every random choice")
+      ->capture_default_str();
   app.add_flag("--json", global.json, "print one JSON object with the results on stdout");
   app.add_flag("-q,--quiet", global.quiet, "no progress bars or informational lines");
 
@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   nnlab::app::setup_predict(app, global);
   nnlab::app::setup_summary(app, global);
   nnlab::app::setup_export(app, global);
+  nnlab::app::setup_attack(app, global);
 
   try {
     app.parse(argc, argv);

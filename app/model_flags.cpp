@@ -9,17 +9,24 @@
 namespace nnlab::app {
 
 void add_model_flags(CLI::App& command, ModelFlags& flags, bool allow_fresh) {
-  command.add_option("-m,--model", flags.model, "model file: nnlab checkpoint, .pth state_dict (with --arch) or TorchScript");
+  command.add_option("-m,--model", flags.model,
+                     "model file: nnlab checkpoint, .pth state_dict (with --arch) or TorchScript");
   command.add_option("--weights", flags.weights, "torchvision-style .pth state_dict for --arch");
-  command.add_option("--arch", flags.arch, allow_fresh ? "architecture (alone: a freshly initialized model)"
-                                                       : "architecture of a .pth state_dict");
-  command.add_option("--num-classes", flags.num_classes, "classes of a .pth state_dict (default: the architecture's)");
-  command.add_option("--input-size", flags.input_size, "TorchScript input size CxHxW (default 3x224x224)");
-  command.add_option("--normalize", flags.normalize, "TorchScript input normalization: none, imagenet or M,M,M/S,S,S")
+  command.add_option("--arch", flags.arch,
+                     allow_fresh ? "architecture (alone: a freshly initialized model)"
+                                 : "architecture of a .pth state_dict");
+  command.add_option("--num-classes", flags.num_classes,
+                     "classes of a .pth state_dict (default: the architecture's)");
+  command.add_option("--input-size", flags.input_size,
+                     "TorchScript input size CxHxW (default 3x224x224)");
+  command
+      .add_option("--normalize", flags.normalize,
+                  "TorchScript input normalization: none, imagenet or M,M,M/S,S,S")
       ->capture_default_str();
 }
 
-models::Classifier load_model_from_flags(const ModelFlags& flags, const torch::Device& device, bool allow_fresh) {
+models::Classifier load_model_from_flags(const ModelFlags& flags, const torch::Device& device,
+                                         bool allow_fresh) {
   if (!flags.model.empty() && !flags.weights.empty()) {
     throw core::OptionError("--weights", "give either --model or --weights, not both");
   }
@@ -31,7 +38,8 @@ models::Classifier load_model_from_flags(const ModelFlags& flags, const torch::D
       model.eval();
       return model;
     }
-    throw core::OptionError("--model", "no model given (--model FILE, or --weights FILE.pth --arch NAME)");
+    throw core::OptionError("--model",
+                            "no model given (--model FILE, or --weights FILE.pth --arch NAME)");
   }
   models::ModelSource source;
   source.path = path;
@@ -41,9 +49,10 @@ models::Classifier load_model_from_flags(const ModelFlags& flags, const torch::D
   if (!flags.input_size.empty()) {
     long long c = 0, h = 0, w = 0;
     char x1 = 0, x2 = 0;
-    if (std::sscanf(flags.input_size.c_str(), "%lld%c%lld%c%lld", &c, &x1, &h, &x2, &w) != 5 || x1 != 'x' ||
-        x2 != 'x' || c <= 0 || h <= 0 || w <= 0) {
-      throw core::OptionError("--input-size", "expected CxHxW such as 3x224x224, got '" + flags.input_size + "'");
+    if (std::sscanf(flags.input_size.c_str(), "%lld%c%lld%c%lld", &c, &x1, &h, &x2, &w) != 5 ||
+        x1 != 'x' || x2 != 'x' || c <= 0 || h <= 0 || w <= 0) {
+      throw core::OptionError("--input-size",
+                              "expected CxHxW such as 3x224x224, got '" + flags.input_size + "'");
     }
     source.in_channels = c;
     source.height = h;

@@ -1,10 +1,9 @@
 // The flags that name a model, shared by every command that loads one:
-//   --model FILE (checkpoint, .pth state_dict with --arch, TorchScript) | --weights FILE.pth --arch A
-//   | --arch A alone (a fresh model).
+//   --model FILE (checkpoint, .pth state_dict with --arch, TorchScript) | --weights FILE.pth --arch
+//   A | --arch A alone (a fresh model).
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <string>
 
 #include "nnlab/models/classifier.h"

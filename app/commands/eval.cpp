@@ -27,7 +27,8 @@ void run_eval(const EvalCommandOptions& options, const GlobalOptions& global) {
   if (spec.empty()) {
     if (mi.in_channels != 1 || mi.height != 28) {
       throw core::OptionError("--data", "required for a " + std::to_string(mi.in_channels) + "x" +
-                                            std::to_string(mi.height) + "x" + std::to_string(mi.width) + " model");
+                                            std::to_string(mi.height) + "x" +
+                                            std::to_string(mi.width) + " model");
     }
     spec = "fashion-mnist";
   }
@@ -40,21 +41,24 @@ void run_eval(const EvalCommandOptions& options, const GlobalOptions& global) {
   if (options.limit > 0) test = test.head(options.limit);
   if (test.size() == 0) throw core::OptionError("--data", spec + " has no test images");
   if (test.labels.max().item<std::int64_t>() >= mi.num_classes) {
-    throw core::OptionError("--data", test.source + " has labels beyond the model's " + std::to_string(mi.num_classes) + " classes");
+    throw core::OptionError("--data", test.source + " has labels beyond the model's " +
+                                          std::to_string(mi.num_classes) + " classes");
   }
   const auto result = train::evaluate(model, test, {options.batch_size, !global.quiet, "eval"});
 
   std::vector<std::string> names = !test.class_names.empty() ? test.class_names : mi.class_names;
   auto name_of = [&](std::int64_t c) {
-    return c < static_cast<std::int64_t>(names.size()) ? names[static_cast<size_t>(c)] : std::to_string(c);
+    return c < static_cast<std::int64_t>(names.size()) ? names[static_cast<size_t>(c)]
+                                                       : std::to_string(c);
   };
   const std::int64_t k = mi.num_classes;
-  nlohmann::json json = {{"model", options.model.model.empty() ? options.model.weights : options.model.model},
-                         {"arch", mi.arch},
-                         {"data", spec},
-                         {"count", result.count},
-                         {"accuracy", result.accuracy},
-                         {"loss", result.loss}};
+  nlohmann::json json = {
+      {"model", options.model.model.empty() ? options.model.weights : options.model.model},
+      {"arch", mi.arch},
+      {"data", spec},
+      {"count", result.count},
+      {"accuracy", result.accuracy},
+      {"loss", result.loss}};
   report::Table per_class({"class", "name", "count", "accuracy"});
   json["per_class"] = nlohmann::json::array();
   for (std::int64_t c = 0; c < k; ++c) {
@@ -67,10 +71,12 @@ void run_eval(const EvalCommandOptions& options, const GlobalOptions& global) {
     per_class.add_row({std::to_string(c), name_of(c), std::to_string(count),
                        report::percent(result.per_class_accuracy[static_cast<size_t>(c)])});
   }
-  std::vector<std::vector<std::int64_t>> confusion(static_cast<size_t>(k), std::vector<std::int64_t>(static_cast<size_t>(k)));
+  std::vector<std::vector<std::int64_t>> confusion(
+      static_cast<size_t>(k), std::vector<std::int64_t>(static_cast<size_t>(k)));
   const auto acc = result.confusion.accessor<std::int64_t, 2>();
   for (std::int64_t r = 0; r < k; ++r) {
-    for (std::int64_t c = 0; c < k; ++c) confusion[static_cast<size_t>(r)][static_cast<size_t>(c)] = acc[r][c];
+    for (std::int64_t c = 0; c < k; ++c)
+      confusion[static_cast<size_t>(r)][static_cast<size_t>(c)] = acc[r][c];
   }
   json["confusion"] = confusion;
   std::vector<std::string> header = {"true\\pred"};
@@ -81,11 +87,13 @@ void run_eval(const EvalCommandOptions& options, const GlobalOptions& global) {
     for (std::int64_t c = 0; c < k; ++c) row.push_back(std::to_string(acc[r][c]));
     matrix.add_row(row);
   }
-  if (!options.confusion_csv.empty()) core::write_text_atomically(options.confusion_csv, matrix.to_csv());
-  std::string human = mi.arch + " on " + spec + ": accuracy " + report::percent(result.accuracy) + " (" +
-                      std::to_string(result.count) + " images), loss " + report::fixed(result.loss, 4) + "\n\n" +
-                      per_class.render();
-  if (k <= 20) human += "\nconfusion matrix (rows: true class, columns: predicted)\n" + matrix.render();
+  if (!options.confusion_csv.empty())
+    core::write_text_atomically(options.confusion_csv, matrix.to_csv());
+  std::string human = mi.arch + " on " + spec + ": accuracy " + report::percent(result.accuracy) +
+                      " (" + std::to_string(result.count) + " images), loss " +
+                      report::fixed(result.loss, 4) + "\n\n" + per_class.render();
+  if (k <= 20)
+    human += "\nconfusion matrix (rows: true class, columns: predicted)\n" + matrix.render();
   emit(global, json, human);
 }
 
@@ -93,12 +101,14 @@ void run_eval(const EvalCommandOptions& options, const GlobalOptions& global) {
 
 void setup_eval(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<EvalCommandOptions>();
-  auto* command = app.add_subcommand("eval", "accuracy, per-class accuracy, confusion matrix and loss");
+  auto* command =
+      app.add_subcommand("eval", "accuracy, per-class accuracy, confusion matrix and loss");
   add_model_flags(*command, options->model);
   command->add_option("--data", options->data, "fashion-mnist | idx:DIR | folder:DIR (test split)");
   command->add_option("--limit", options->limit, "the first N test images only");
   command->add_option("--batch-size", options->batch_size)->capture_default_str();
-  command->add_option("--confusion", options->confusion_csv, "also write the confusion matrix as CSV");
+  command->add_option("--confusion", options->confusion_csv,
+                      "also write the confusion matrix as CSV");
   command->callback([options, &global] { run_eval(*options, global); });
 }
 

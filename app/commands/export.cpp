@@ -25,18 +25,21 @@ void run_export(const ExportOptions& options, const GlobalOptions& global) {
   data::write_image_folder(set, options.output, options.count);
   const auto n = options.count > 0 ? std::min(options.count, set.size()) : set.size();
   emit(global, {{"output", options.output}, {"images", n}},
-       "wrote " + std::to_string(n) + " images with labels.csv and categories.csv to " + options.output);
+       "wrote " + std::to_string(n) + " images with labels.csv and categories.csv to " +
+           options.output);
 }
 
 }  // namespace
 
 void setup_export(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<ExportOptions>();
-  auto* command = app.add_subcommand("export-images", "write a data set's images in the image-folder task layout");
+  auto* command = app.add_subcommand("export-images",
+                                     "write a data set's images in the image-folder task layout");
   command->add_option("--data", options->data, "fashion-mnist | idx:DIR")->capture_default_str();
   command->add_option("--split", options->split, "train | test")->capture_default_str();
   command->add_option("-o,--output", options->output, "output folder")->required();
-  command->add_option("-n,--count", options->count, "number of images (0: all)")->capture_default_str();
+  command->add_option("-n,--count", options->count, "number of images (0: all)")
+      ->capture_default_str();
   command->callback([options, &global] { run_export(*options, global); });
 }
 

@@ -1,9 +1,9 @@
 // nnlab predict: images in, top-k classes out (names from categories.csv or the checkpoint).
+#include <torch/torch.h>
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-
-#include <torch/torch.h>
 
 #include "commands/commands.h"
 #include "model_flags.h"
@@ -46,10 +46,12 @@ std::vector<std::string> collect_images(const std::vector<std::string>& inputs) 
       files.push_back(input);
       continue;
     }
-    const fs::path dir = fs::is_directory(fs::path(input) / "images") ? fs::path(input) / "images" : fs::path(input);
+    const fs::path dir =
+        fs::is_directory(fs::path(input) / "images") ? fs::path(input) / "images" : fs::path(input);
     std::vector<std::string> found;
     for (const auto& entry : fs::directory_iterator(dir)) {
-      if (entry.is_regular_file() && is_image_file(entry.path())) found.push_back(entry.path().string());
+      if (entry.is_regular_file() && is_image_file(entry.path()))
+        found.push_back(entry.path().string());
     }
     std::sort(found.begin(), found.end());
     if (found.empty()) throw core::FileError(input, "directory holds no .png/.jpg/.bmp images");
@@ -86,13 +88,15 @@ void run_predict(const PredictCommandOptions& options, const GlobalOptions& glob
   image_options.width = static_cast<int>(mi.width);
   std::vector<torch::Tensor> images;
   for (const auto& file : files) images.push_back(data::load_image(file, image_options));
-  const auto logits = train::predict_logits(model, torch::stack(images), options.batch_size, !global.quiet);
+  const auto logits =
+      train::predict_logits(model, torch::stack(images), options.batch_size, !global.quiet);
   const auto probs = torch::softmax(logits, 1);
   const auto k = std::min<std::int64_t>(options.top_k, mi.num_classes);
   const auto [top_p, top_i] = probs.topk(k, 1);
 
   auto name_of = [&](std::int64_t c) {
-    return c < static_cast<std::int64_t>(names.size()) ? names[static_cast<size_t>(c)] : std::to_string(c);
+    return c < static_cast<std::int64_t>(names.size()) ? names[static_cast<size_t>(c)]
+                                                       : std::to_string(c);
   };
   std::vector<std::string> header = {"file"};
   for (std::int64_t j = 1; j <= k; ++j) {
@@ -138,8 +142,10 @@ void setup_predict(CLI::App& app, GlobalOptions& global) {
   command->add_option("inputs", options->inputs, "image files or folders")->required();
   command->add_option("-k,--top-k", options->top_k)->capture_default_str();
   command->add_option("-o,--output", options->output, "write the predictions as CSV");
-  command->add_option("--logits", options->logits, "write every logit per image as CSV (full float precision)");
-  command->add_option("--categories", options->categories, "categories.csv (CategoryId,CategoryName) for class names");
+  command->add_option("--logits", options->logits,
+                      "write every logit per image as CSV (full float precision)");
+  command->add_option("--categories", options->categories,
+                      "categories.csv (CategoryId,CategoryName) for class names");
   command->add_option("--batch-size", options->batch_size)->capture_default_str();
   command->callback([options, &global] { run_predict(*options, global); });
 }

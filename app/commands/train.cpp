@@ -31,9 +31,10 @@ struct TrainCommandOptions {
 
 std::string epoch_line(const train::EpochMetrics& m, int epochs) {
   std::ostringstream out;
-  out << "epoch " << m.epoch << "/" << epochs << "  lr " << m.lr << "  train loss " << report::fixed(m.train_loss, 4)
-      << "  train acc " << report::percent(m.train_accuracy) << "  test loss " << report::fixed(m.test_loss, 4)
-      << "  test acc " << report::percent(m.test_accuracy) << "  " << report::fixed(m.seconds, 1) << " s  "
+  out << "epoch " << m.epoch << "/" << epochs << "  lr " << m.lr << "  train loss "
+      << report::fixed(m.train_loss, 4) << "  train acc " << report::percent(m.train_accuracy)
+      << "  test loss " << report::fixed(m.test_loss, 4) << "  test acc "
+      << report::percent(m.test_accuracy) << "  " << report::fixed(m.seconds, 1) << " s  "
       << report::fixed(m.images_per_second, 0) << " img/s";
   return out.str();
 }
@@ -43,18 +44,21 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
   models::Classifier model = [&] {
     if (!options.resume.empty()) {
       const auto checkpoint = models::read_checkpoint(options.resume);
-      const auto saved = train::Trainer::options_from_json(checkpoint.meta.value("train", nlohmann::json::object()));
+      const auto saved = train::Trainer::options_from_json(
+          checkpoint.meta.value("train", nlohmann::json::object()));
       const int epochs = command.count("--epochs") ? options.train.epochs : saved.epochs;
       const bool progress = options.train.progress;
       options.train = saved;
       options.train.epochs = epochs;
       options.train.progress = progress;
       if (!command.count("--data")) options.data = checkpoint.meta.value("data", options.data);
-      if (!command.count("--limit")) options.limit = checkpoint.meta.value("limit", std::int64_t{0});
+      if (!command.count("--limit"))
+        options.limit = checkpoint.meta.value("limit", std::int64_t{0});
       if (options.output.empty()) options.output = options.resume;
       return models::classifier_from_checkpoint(checkpoint, options.resume);
     }
-    if (options.arch.empty()) throw core::OptionError("--arch", "required (or --resume CHECKPOINT)");
+    if (options.arch.empty())
+      throw core::OptionError("--arch", "required (or --resume CHECKPOINT)");
     auto fresh = models::create_model(options.arch, {options.num_classes, 0});
     if (!options.init_weights.empty()) {
       models::ModelSource source{options.init_weights, options.arch, options.num_classes};
@@ -87,11 +91,13 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
   train::Trainer trainer(model, options.train, hooks);
   if (!options.resume.empty()) {
     trainer.resume(models::read_checkpoint(options.resume), options.resume);
-    info(global, "resuming " + options.resume + " after epoch " + std::to_string(trainer.completed_epochs()));
+    info(global, "resuming " + options.resume + " after epoch " +
+                     std::to_string(trainer.completed_epochs()));
   }
   if (trainer.completed_epochs() >= options.train.epochs) {
     info(global, "nothing to do: " + std::to_string(trainer.completed_epochs()) + " of " +
-                     std::to_string(options.train.epochs) + " epochs done (raise --epochs to continue)");
+                     std::to_string(options.train.epochs) +
+                     " epochs done (raise --epochs to continue)");
   }
   const auto result = trainer.fit(split);
 
@@ -108,9 +114,9 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
     const auto& last = result.history.back();
     json["test_accuracy"] = last.test_accuracy;
     json["test_loss"] = last.test_loss;
-    human = "trained " + model.info().arch + " for " + std::to_string(trainer.completed_epochs()) + " epochs in " +
-            report::fixed(result.seconds, 1) + " s: test accuracy " + report::percent(last.test_accuracy) +
-            "\ncheckpoint: " + options.output;
+    human = "trained " + model.info().arch + " for " + std::to_string(trainer.completed_epochs()) +
+            " epochs in " + report::fixed(result.seconds, 1) + " s: test accuracy " +
+            report::percent(last.test_accuracy) + "\ncheckpoint: " + options.output;
   }
   emit(global, json, human);
 }
@@ -119,29 +125,38 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
 
 void setup_train(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<TrainCommandOptions>();
-  auto* command = app.add_subcommand("train", "train a zoo architecture; a checkpoint every epoch, exact --resume");
+  auto* command = app.add_subcommand(
+      "train", "train a zoo architecture; a checkpoint every epoch, exact --resume");
   auto& t = options->train;
-  command->add_option("--arch", options->arch, "architecture from the zoo (nnlab summary lists them)");
-  command->add_option("--data", options->data, "fashion-mnist | idx:DIR | folder:DIR")->capture_default_str();
-  command->add_option("--epochs", t.epochs, "epochs in all (with --resume: continue up to this)")->capture_default_str();
+  command->add_option("--arch", options->arch,
+                      "architecture from the zoo (nnlab summary lists them)");
+  command->add_option("--data", options->data, "fashion-mnist | idx:DIR | folder:DIR")
+      ->capture_default_str();
+  command->add_option("--epochs", t.epochs, "epochs in all (with --resume: continue up to this)")
+      ->capture_default_str();
   command->add_option("--batch-size", t.batch_size)->capture_default_str();
   command->add_option("--optimizer", t.optimizer, "sgd | adam | adamw")->capture_default_str();
   command->add_option("--lr", t.lr, "learning rate")->capture_default_str();
   command->add_option("--momentum", t.momentum, "SGD momentum")->capture_default_str();
   command->add_flag("--nesterov", t.nesterov, "SGD with Nesterov momentum");
   command->add_option("--weight-decay", t.weight_decay)->capture_default_str();
-  command->add_option("--schedule", t.schedule, "learning-rate schedule: none | step | cosine")->capture_default_str();
-  command->add_option("--step-size", t.step_size, "step schedule: epochs per decay")->capture_default_str();
+  command->add_option("--schedule", t.schedule, "learning-rate schedule: none | step | cosine")
+      ->capture_default_str();
+  command->add_option("--step-size", t.step_size, "step schedule: epochs per decay")
+      ->capture_default_str();
   command->add_option("--gamma", t.gamma, "step schedule: decay factor")->capture_default_str();
   command->add_option("--label-smoothing", t.label_smoothing)->capture_default_str();
   command->add_flag("--augment", t.augment, "random 2-pixel shifts and horizontal flips");
   command->add_option("--eval-batch-size", t.eval_batch_size)->capture_default_str();
   command->add_option("-o,--output", options->output, "checkpoint path (default: ARCH.ckpt)");
-  command->add_option("--metrics", options->metrics, "per-epoch JSON lines (default: OUTPUT.metrics.jsonl)");
+  command->add_option("--metrics", options->metrics,
+                      "per-epoch JSON lines (default: OUTPUT.metrics.jsonl)");
   command->add_option("--resume", options->resume, "continue a checkpoint written by nnlab train");
-  command->add_option("--init", options->init_weights, "start from these weights (.pth or checkpoint)");
+  command->add_option("--init", options->init_weights,
+                      "start from these weights (.pth or checkpoint)");
   command->add_option("--limit", options->limit, "train on the first N training images only");
-  command->add_option("--num-classes", options->num_classes, "classes (default: the architecture's)");
+  command->add_option("--num-classes", options->num_classes,
+                      "classes (default: the architecture's)");
   command->callback([options, &global, command] {
     TrainCommandOptions copy = *options;
     copy.train.seed = global.runtime.seed;

@@ -15,10 +15,12 @@ namespace nnlab::core {
 
 namespace fs = std::filesystem;
 
-void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write) {
+void write_atomically(const std::string& path,
+                      const std::function<void(const std::string&)>& write) {
   const fs::path target(path);
   if (target.has_parent_path() && !fs::exists(target.parent_path())) {
-    throw FileError(path, "cannot write: directory '" + target.parent_path().string() + "' does not exist");
+    throw FileError(
+        path, "cannot write: directory '" + target.parent_path().string() + "' does not exist");
   }
   // The temporary keeps the target's extension: some writers (OpenCV) pick the format by it.
   const std::string tmp = (target.parent_path() / (".tmp." + std::to_string(::getpid()) + "." +
@@ -42,7 +44,8 @@ void write_atomically(const std::string& path, const std::function<void(const st
 void write_text_atomically(const std::string& path, const std::string& text) {
   write_atomically(path, [&](const std::string& tmp) {
     std::ofstream out(tmp, std::ios::binary);
-    if (!out) throw FileError(path, "cannot open for writing: " + std::string(std::strerror(errno)));
+    if (!out)
+      throw FileError(path, "cannot open for writing: " + std::string(std::strerror(errno)));
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
     out.close();
     if (!out) throw FileError(path, "write failed (disk full?)");
@@ -63,7 +66,8 @@ void make_directories(const std::string& path) {
   std::error_code error;
   fs::create_directories(path, error);
   if (error || !fs::is_directory(path)) {
-    throw FileError(path, "cannot create directory" + (error ? ": " + error.message() : std::string()));
+    throw FileError(path,
+                    "cannot create directory" + (error ? ": " + error.message() : std::string()));
   }
 }
 

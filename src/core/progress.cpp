@@ -14,7 +14,9 @@ int& enabled_state() {
 }
 }  // namespace
 
-void Progress::set_enabled(bool enabled) { enabled_state() = enabled ? 1 : 0; }
+void Progress::set_enabled(bool enabled) {
+  enabled_state() = enabled ? 1 : 0;
+}
 
 bool Progress::enabled() {
   if (enabled_state() < 0) enabled_state() = ::isatty(STDERR_FILENO) ? 1 : 0;
@@ -42,7 +44,9 @@ Progress::Progress(std::string label, std::int64_t total, std::string unit)
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
-Progress::~Progress() { finish(); }
+Progress::~Progress() {
+  finish();
+}
 
 void Progress::advance(std::int64_t n) {
   done_ = std::min(done_ + n, total_);
@@ -53,7 +57,9 @@ void Progress::advance(std::int64_t n) {
   }
 }
 
-void Progress::set_postfix(const std::string& text) { postfix_ = text; }
+void Progress::set_postfix(const std::string& text) {
+  postfix_ = text;
+}
 
 void Progress::finish() {
   if (finished_) return;

@@ -23,7 +23,8 @@ int available_cores() {
 
 torch::Device parse_device(const std::string& spec) {
   if (spec == "auto") {
-    return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+    return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0)
+                                       : torch::Device(torch::kCPU);
   }
   if (spec == "cpu") return torch::Device(torch::kCPU);
   if (spec.rfind("cuda", 0) == 0) {
@@ -36,11 +37,13 @@ torch::Device parse_device(const std::string& spec) {
       index = std::stoi(spec.substr(5));
     }
     if (!torch::cuda::is_available()) {
-      throw OptionError("--device", "'" + spec + "' asked for, but this build or machine has no CUDA device");
+      throw OptionError("--device",
+                        "'" + spec + "' asked for, but this build or machine has no CUDA device");
     }
     if (index >= static_cast<int>(torch::cuda::device_count())) {
       throw OptionError("--device", "'" + spec + "': only " +
-                                        std::to_string(torch::cuda::device_count()) + " CUDA device(s)");
+                                        std::to_string(torch::cuda::device_count()) +
+                                        " CUDA device(s)");
     }
     return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
   }

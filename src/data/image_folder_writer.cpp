@@ -13,8 +13,9 @@ void write_image_folder(const Dataset& data, const std::string& dir, std::int64_
   core::make_directories(dir + "/images");
   const int digits = n > 1000 ? static_cast<int>(std::to_string(n - 1).size()) : 3;
   auto name_of = [&](std::int64_t c) {
-    return c < static_cast<std::int64_t>(data.class_names.size()) ? data.class_names[static_cast<size_t>(c)]
-                                                                   : std::to_string(c);
+    return c < static_cast<std::int64_t>(data.class_names.size())
+               ? data.class_names[static_cast<size_t>(c)]
+               : std::to_string(c);
   };
   std::string labels = "ImgId,TrueLabel,TrueLabelName\n";
   for (std::int64_t i = 0; i < n; ++i) {
@@ -26,7 +27,8 @@ void write_image_folder(const Dataset& data, const std::string& dir, std::int64_
   }
   core::write_text_atomically(dir + "/labels.csv", labels);
   std::string categories = "CategoryId,CategoryName\n";
-  for (std::int64_t c = 0; c < data.num_classes(); ++c) categories += csv_line({std::to_string(c), name_of(c)}) + "\n";
+  for (std::int64_t c = 0; c < data.num_classes(); ++c)
+    categories += csv_line({std::to_string(c), name_of(c)}) + "\n";
   core::write_text_atomically(dir + "/categories.csv", categories);
 }
 

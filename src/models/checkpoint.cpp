@@ -24,14 +24,19 @@ torch::Tensor bytes_to_tensor(const std::string& bytes) {
 
 std::string tensor_to_bytes(const torch::Tensor& t) {
   const auto c = t.contiguous();
-  return std::string(static_cast<const char*>(c.data_ptr()), static_cast<size_t>(c.numel() * c.element_size()));
+  return std::string(static_cast<const char*>(c.data_ptr()),
+                     static_cast<size_t>(c.numel() * c.element_size()));
 }
 
 }  // namespace
 
 nlohmann::json info_to_json(const ModelInfo& info) {
-  return {{"arch", info.arch},         {"num_classes", info.num_classes}, {"in_channels", info.in_channels},
-          {"height", info.height},     {"width", info.width},             {"mean", info.mean},
+  return {{"arch", info.arch},
+          {"num_classes", info.num_classes},
+          {"in_channels", info.in_channels},
+          {"height", info.height},
+          {"width", info.width},
+          {"mean", info.mean},
           {"std", info.std},
           {"class_names", info.class_names}};
 }
@@ -72,7 +77,8 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
   for (const auto& [name, tensor] : checkpoint.state) {
     dict.insert(kModelPrefix + name, tensor.to(torch::kCPU).contiguous());
   }
-  for (const auto& [name, bytes] : checkpoint.blobs) dict.insert(kBlobPrefix + name, bytes_to_tensor(bytes));
+  for (const auto& [name, bytes] : checkpoint.blobs)
+    dict.insert(kBlobPrefix + name, bytes_to_tensor(bytes));
   const std::vector<char> data = torch::pickle_save(dict);
   core::write_text_atomically(path, std::string(data.begin(), data.end()));
 }
@@ -103,18 +109,23 @@ Checkpoint checkpoint_from_tensors(const TensorList& tensors, const std::string&
   }
   if (!found_meta) throw core::FileError(source, "not an nnlab checkpoint (no metadata entry)");
   if (checkpoint.meta.value("format", "") != kCheckpointFormat) {
-    throw core::FileError(source, "not an nnlab checkpoint (format '" + checkpoint.meta.value("format", "") + "')");
+    throw core::FileError(
+        source, "not an nnlab checkpoint (format '" + checkpoint.meta.value("format", "") + "')");
   }
   if (checkpoint.meta.value("version", 0) > kCheckpointVersion) {
-    throw core::FileError(source, "checkpoint version " + std::to_string(checkpoint.meta.value("version", 0)) +
-                                      " is newer than this nnlab reads (" + std::to_string(kCheckpointVersion) + ")");
+    throw core::FileError(
+        source, "checkpoint version " + std::to_string(checkpoint.meta.value("version", 0)) +
+                    " is newer than this nnlab reads (" + std::to_string(kCheckpointVersion) + ")");
   }
-  if (!checkpoint.meta.contains("model")) throw core::FileError(source, "checkpoint without model metadata");
+  if (!checkpoint.meta.contains("model"))
+    throw core::FileError(source, "checkpoint without model metadata");
   checkpoint.info = info_from_json(checkpoint.meta["model"], source);
   return checkpoint;
 }
 
-Checkpoint read_checkpoint(const std::string& path) { return checkpoint_from_tensors(read_pth(path), path); }
+Checkpoint read_checkpoint(const std::string& path) {
+  return checkpoint_from_tensors(read_pth(path), path);
+}
 
 Classifier classifier_from_checkpoint(const Checkpoint& checkpoint, const std::string& source) {
   const auto& info = checkpoint.info;
@@ -122,7 +133,8 @@ Classifier classifier_from_checkpoint(const Checkpoint& checkpoint, const std::s
     try {
       return create_model(info.arch, {info.num_classes, info.in_channels});
     } catch (const core::OptionError& e) {
-      throw core::FileError(source, std::string("checkpoint names an architecture this nnlab lacks: ") + e.what());
+      throw core::FileError(
+          source, std::string("checkpoint names an architecture this nnlab lacks: ") + e.what());
     }
   }();
   model.info() = info;

@@ -27,10 +27,10 @@ std::pair<torch::Tensor, torch::Tensor> normalization(const ModelInfo& info) {
     return {};
   }
   auto mean = torch::tensor(info.mean, torch::kFloat32).view({1, -1, 1, 1});
-  auto std = torch::tensor(info.std, torch::kFloat32).view({1, -1, 1, 1});
-  TORCH_CHECK((std > 0).all().item<bool>(), "Classifier '", info.arch,
+  auto stdev = torch::tensor(info.std, torch::kFloat32).view({1, -1, 1, 1});
+  TORCH_CHECK((stdev > 0).all().item<bool>(), "Classifier '", info.arch,
               "': every std value must be positive");
-  return {mean, std};
+  return {mean, stdev};
 }
 
 std::optional<torch::Device> first_device(const std::vector<torch::Tensor>& tensors) {
@@ -81,6 +81,11 @@ torch::Tensor Classifier::forward(const torch::Tensor& pixels) {
     // Broadcasting would silently turn a 1-channel batch into a 3-channel one: check first.
     TORCH_CHECK(x.dim() == 4 && x.size(1) == mean_.size(1), "Classifier '", info_.arch,
                 "': expected (N, ", mean_.size(1), ", H, W) pixels, got ", x.sizes());
+    // Copies of a Classifier share the net; one of them may have moved it since.
+    if (mean_.device() != x.device()) {
+      mean_ = mean_.to(x.device());
+      std_ = std_.to(x.device());
+    }
     x = (x - mean_) / std_;
   }
   if (impl_->native) {

@@ -32,7 +32,8 @@ Classifier load_torchscript(const ModelSource& source) {
   try {
     module = torch::jit::load(source.path, torch::kCPU);
   } catch (const c10::Error& e) {
-    throw core::FileError(source.path, "cannot load TorchScript module: " + e.msg().substr(0, e.msg().find('\n')));
+    throw core::FileError(
+        source.path, "cannot load TorchScript module: " + e.msg().substr(0, e.msg().find('\n')));
   }
   ModelInfo info;
   info.arch = "torchscript";
@@ -48,18 +49,21 @@ Classifier load_torchscript(const ModelSource& source) {
   try {
     out = model.forward(torch::zeros({1, info.in_channels, info.height, info.width}));
   } catch (const c10::Error& e) {
-    throw core::FileError(source.path, "TorchScript module fails on a " + std::to_string(info.in_channels) + "x" +
-                                           std::to_string(info.height) + "x" + std::to_string(info.width) +
-                                           " input (set --input-size): " + e.msg().substr(0, e.msg().find('\n')));
+    throw core::FileError(
+        source.path, "TorchScript module fails on a " + std::to_string(info.in_channels) + "x" +
+                         std::to_string(info.height) + "x" + std::to_string(info.width) +
+                         " input (set --input-size): " + e.msg().substr(0, e.msg().find('\n')));
   }
-  if (out.dim() != 2) throw core::FileError(source.path, "TorchScript module does not return (N, classes) logits");
+  if (out.dim() != 2)
+    throw core::FileError(source.path, "TorchScript module does not return (N, classes) logits");
   model.info().num_classes = out.size(1);
   return model;
 }
 
 }  // namespace
 
-void parse_normalization(const std::string& spec, std::vector<double>& mean, std::vector<double>& std) {
+void parse_normalization(const std::string& spec, std::vector<double>& mean,
+                         std::vector<double>& std) {
   mean.clear();
   std.clear();
   if (spec == "none" || spec.empty()) return;
@@ -74,7 +78,8 @@ void parse_normalization(const std::string& spec, std::vector<double>& mean, std
     mean = parse_list(spec.substr(0, slash));
     std = parse_list(spec.substr(slash + 1));
   } catch (const std::exception&) {
-    throw core::OptionError("--normalize", "expected none, imagenet or MEAN,.../STD,..., got '" + spec + "'");
+    throw core::OptionError("--normalize",
+                            "expected none, imagenet or MEAN,.../STD,..., got '" + spec + "'");
   }
   if (mean.size() != std.size() || mean.empty()) {
     throw core::OptionError("--normalize", "mean and std need the same number of channels");
@@ -86,9 +91,12 @@ void parse_normalization(const std::string& spec, std::vector<double>& mean, std
 
 ModelFileKind detect_model_file(const std::string& path) {
   if (!std::filesystem::exists(path)) throw core::FileError(path, "no such file");
-  if (std::filesystem::is_directory(path)) throw core::FileError(path, "is a directory, not a model file");
+  if (std::filesystem::is_directory(path))
+    throw core::FileError(path, "is a directory, not a model file");
   if (!looks_like_pth(path)) {
-    throw core::FileError(path, "not a model file (expected an nnlab checkpoint, a torch.save state_dict or a TorchScript module)");
+    throw core::FileError(path,
+                          "not a model file (expected an nnlab checkpoint, a torch.save state_dict "
+                          "or a TorchScript module)");
   }
   std::ifstream probe(path, std::ios::binary);
   char magic[2] = {0, 0};
@@ -96,7 +104,8 @@ ModelFileKind detect_model_file(const std::string& path) {
   if (magic[0] != 'P') return ModelFileKind::kStateDict;  // legacy torch.save
   try {
     caffe2::serialize::PyTorchStreamReader reader(path);
-    if (reader.hasRecord("constants.pkl") || reader.hasRecord("code/__torch__.py")) return ModelFileKind::kTorchScript;
+    if (reader.hasRecord("constants.pkl") || reader.hasRecord("code/__torch__.py"))
+      return ModelFileKind::kTorchScript;
   } catch (const c10::Error& e) {
     throw core::FileError(path, "damaged zip container: " + e.msg().substr(0, e.msg().find('\n')));
   }
@@ -110,14 +119,16 @@ Classifier load_model(const ModelSource& source) {
   if (is_checkpoint(tensors)) {
     const Checkpoint checkpoint = checkpoint_from_tensors(tensors, source.path);
     if (!source.arch.empty() && source.arch != checkpoint.info.arch) {
-      throw core::FileError(source.path, "is a checkpoint of '" + checkpoint.info.arch + "', not of '" + source.arch + "' (--arch)");
+      throw core::FileError(source.path, "is a checkpoint of '" + checkpoint.info.arch +
+                                             "', not of '" + source.arch + "' (--arch)");
     }
     Classifier model = classifier_from_checkpoint(checkpoint, source.path);
     model.eval();
     return model;
   }
   if (source.arch.empty()) {
-    throw core::OptionError("--arch", "required to load the state_dict " + source.path + " (it does not name its architecture)");
+    throw core::OptionError("--arch", "required to load the state_dict " + source.path +
+                                          " (it does not name its architecture)");
   }
   Classifier model = create_model(source.arch, {source.num_classes, 0});
   const bool densenet = source.arch.rfind("densenet", 0) == 0;

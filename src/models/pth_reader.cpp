@@ -35,7 +35,7 @@ constexpr std::int64_t kLegacyProtocolVersion = 1001;
 
 struct StorageData {
   torch::ScalarType dtype = torch::kFloat;
-  std::int64_t numel = -1;               // elements; -1 until read
+  std::int64_t numel = -1;                   // elements; -1 until read
   std::shared_ptr<std::vector<char>> bytes;  // legacy
   std::shared_ptr<at::DataPtr> record;       // zip
   size_t nbytes = 0;
@@ -85,11 +85,16 @@ Obj make(T value) {
 
 torch::ScalarType storage_dtype(const std::string& name) {
   static const std::map<std::string, torch::ScalarType> kTypes = {
-      {"FloatStorage", torch::kFloat},   {"DoubleStorage", torch::kDouble},
-      {"HalfStorage", torch::kHalf},     {"BFloat16Storage", torch::kBFloat16},
-      {"LongStorage", torch::kLong},     {"IntStorage", torch::kInt},
-      {"ShortStorage", torch::kShort},   {"CharStorage", torch::kChar},
-      {"ByteStorage", torch::kByte},     {"BoolStorage", torch::kBool},
+      {"FloatStorage", torch::kFloat},
+      {"DoubleStorage", torch::kDouble},
+      {"HalfStorage", torch::kHalf},
+      {"BFloat16Storage", torch::kBFloat16},
+      {"LongStorage", torch::kLong},
+      {"IntStorage", torch::kInt},
+      {"ShortStorage", torch::kShort},
+      {"CharStorage", torch::kChar},
+      {"ByteStorage", torch::kByte},
+      {"BoolStorage", torch::kBool},
       {"ComplexFloatStorage", torch::kComplexFloat},
       {"ComplexDoubleStorage", torch::kComplexDouble}};
   const auto it = kTypes.find(name);
@@ -134,26 +139,52 @@ class Cursor {
 class Unpickler {
  public:
   // storage_for(key, dtype) returns the storage object for a persistent id.
-  using StorageFor = std::function<std::shared_ptr<StorageData>(const std::string&, torch::ScalarType)>;
+  using StorageFor =
+      std::function<std::shared_ptr<StorageData>(const std::string&, torch::ScalarType)>;
   Unpickler(Cursor& in, StorageFor storage_for) : in_(in), storage_for_(std::move(storage_for)) {}
 
   Obj run() {
     for (;;) {
       const std::uint8_t op = in_.u8();
       switch (op) {
-        case 0x80: in_.u8(); break;                      // PROTO
-        case 0x95: in_.little<std::uint64_t>(); break;   // FRAME
-        case '.': return pop();                          // STOP
-        case '(': push(make(Mark{})); break;             // MARK
-        case 'N': push(make(None{})); break;
-        case 0x88: push(make(true)); break;
-        case 0x89: push(make(false)); break;
-        case 'J': push(make<std::int64_t>(in_.little<std::int32_t>())); break;
-        case 'K': push(make<std::int64_t>(in_.u8())); break;
-        case 'M': push(make<std::int64_t>(in_.little<std::uint16_t>())); break;
-        case 0x8a: push(long1(in_.u8())); break;
-        case 0x8b: push(long1(checked_length(static_cast<std::int64_t>(in_.little<std::int32_t>())))); break;
-        case 'I': push(text_int(in_.line())); break;
+        case 0x80:
+          in_.u8();
+          break;  // PROTO
+        case 0x95:
+          in_.little<std::uint64_t>();
+          break;  // FRAME
+        case '.':
+          return pop();  // STOP
+        case '(':
+          push(make(Mark{}));
+          break;  // MARK
+        case 'N':
+          push(make(None{}));
+          break;
+        case 0x88:
+          push(make(true));
+          break;
+        case 0x89:
+          push(make(false));
+          break;
+        case 'J':
+          push(make<std::int64_t>(in_.little<std::int32_t>()));
+          break;
+        case 'K':
+          push(make<std::int64_t>(in_.u8()));
+          break;
+        case 'M':
+          push(make<std::int64_t>(in_.little<std::uint16_t>()));
+          break;
+        case 0x8a:
+          push(long1(in_.u8()));
+          break;
+        case 0x8b:
+          push(long1(checked_length(static_cast<std::int64_t>(in_.little<std::int32_t>()))));
+          break;
+        case 'I':
+          push(text_int(in_.line()));
+          break;
         case 'L': {
           std::string s = in_.line();
           if (!s.empty() && s.back() == 'L') s.pop_back();
@@ -169,22 +200,54 @@ class Unpickler {
           push(make(d));
           break;
         }
-        case 'X': push(string(in_.little<std::uint32_t>())); break;
-        case 0x8c: push(string(in_.u8())); break;
-        case 0x8d: push(string(checked_length(in_.little<std::uint64_t>()))); break;
-        case 'T': push(string(checked_length(static_cast<std::int64_t>(in_.little<std::int32_t>())))); break;
-        case 'U': push(string(in_.u8())); break;
-        case 'B': push(string(in_.little<std::uint32_t>())); break;
-        case 'C': push(string(in_.u8())); break;
-        case 0x8e: push(string(checked_length(in_.little<std::uint64_t>()))); break;
-        case ')': push(make(Tuple{})); break;
-        case ']': push(make(List{})); break;
-        case '}': push(make(Dict{})); break;
-        case 't': push(make(Tuple{pop_to_mark()})); break;
-        case 0x85: push(tuple_of(1)); break;
-        case 0x86: push(tuple_of(2)); break;
-        case 0x87: push(tuple_of(3)); break;
-        case 'l': push(make(List{pop_to_mark()})); break;
+        case 'X':
+          push(string(in_.little<std::uint32_t>()));
+          break;
+        case 0x8c:
+          push(string(in_.u8()));
+          break;
+        case 0x8d:
+          push(string(checked_length(in_.little<std::uint64_t>())));
+          break;
+        case 'T':
+          push(string(checked_length(static_cast<std::int64_t>(in_.little<std::int32_t>()))));
+          break;
+        case 'U':
+          push(string(in_.u8()));
+          break;
+        case 'B':
+          push(string(in_.little<std::uint32_t>()));
+          break;
+        case 'C':
+          push(string(in_.u8()));
+          break;
+        case 0x8e:
+          push(string(checked_length(in_.little<std::uint64_t>())));
+          break;
+        case ')':
+          push(make(Tuple{}));
+          break;
+        case ']':
+          push(make(List{}));
+          break;
+        case '}':
+          push(make(Dict{}));
+          break;
+        case 't':
+          push(make(Tuple{pop_to_mark()}));
+          break;
+        case 0x85:
+          push(tuple_of(1));
+          break;
+        case 0x86:
+          push(tuple_of(2));
+          break;
+        case 0x87:
+          push(tuple_of(3));
+          break;
+        case 'l':
+          push(make(List{pop_to_mark()}));
+          break;
         case 'd': {
           auto items = pop_to_mark();
           auto dict = make(Dict{});
@@ -214,16 +277,36 @@ class Unpickler {
           set_items(top(), items);
           break;
         }
-        case 'q': memo_[in_.u8()] = top(); break;
-        case 'r': memo_[in_.little<std::uint32_t>()] = top(); break;
-        case 'p': memo_[static_cast<std::uint32_t>(std::stoul(in_.line()))] = top(); break;
-        case 0x94: memo_[static_cast<std::uint32_t>(memo_.size())] = top(); break;
-        case 'h': push(memo(in_.u8())); break;
-        case 'j': push(memo(in_.little<std::uint32_t>())); break;
-        case 'g': push(memo(static_cast<std::uint32_t>(std::stoul(in_.line())))); break;
-        case '0': pop(); break;
-        case '1': pop_to_mark(); break;
-        case '2': push(top()); break;
+        case 'q':
+          memo_[in_.u8()] = top();
+          break;
+        case 'r':
+          memo_[in_.little<std::uint32_t>()] = top();
+          break;
+        case 'p':
+          memo_[static_cast<std::uint32_t>(std::stoul(in_.line()))] = top();
+          break;
+        case 0x94:
+          memo_[static_cast<std::uint32_t>(memo_.size())] = top();
+          break;
+        case 'h':
+          push(memo(in_.u8()));
+          break;
+        case 'j':
+          push(memo(in_.little<std::uint32_t>()));
+          break;
+        case 'g':
+          push(memo(static_cast<std::uint32_t>(std::stoul(in_.line()))));
+          break;
+        case '0':
+          pop();
+          break;
+        case '1':
+          pop_to_mark();
+          break;
+        case '2':
+          push(top());
+          break;
         case 'c': {
           std::string module = in_.line();
           std::string name = in_.line();
@@ -233,7 +316,8 @@ class Unpickler {
         case 0x93: {
           auto name = pop();
           auto module = pop();
-          push(make(Global{as<std::string>(module, "STACK_GLOBAL"), as<std::string>(name, "STACK_GLOBAL")}));
+          push(make(Global{as<std::string>(module, "STACK_GLOBAL"),
+                           as<std::string>(name, "STACK_GLOBAL")}));
           break;
         }
         case 'R': {
@@ -248,8 +332,12 @@ class Unpickler {
           push(reduce(as<Global>(cls, "NEWOBJ"), as<Tuple>(args, "NEWOBJ").items));
           break;
         }
-        case 'b': pop(); break;  // BUILD: object state (OrderedDict _metadata, ...) is not needed
-        case 'Q': push(persistent_load(pop())); break;
+        case 'b':
+          pop();
+          break;  // BUILD: object state (OrderedDict _metadata, ...) is not needed
+        case 'Q':
+          push(persistent_load(pop()));
+          break;
         default: {
           char buffer[64];
           std::snprintf(buffer, sizeof(buffer), "unsupported pickle opcode 0x%02x at byte %zu", op,
@@ -312,7 +400,8 @@ class Unpickler {
     }
     const char* p = in_.take(n);
     std::uint64_t value = 0;
-    for (size_t i = 0; i < n; ++i) value |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(p[i])) << (8 * i);
+    for (size_t i = 0; i < n; ++i)
+      value |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(p[i])) << (8 * i);
     if (n > 0 && n < 8 && (static_cast<std::uint8_t>(p[n - 1]) & 0x80)) value |= ~0ULL << (8 * n);
     return make(static_cast<std::int64_t>(value));
   }
@@ -352,13 +441,15 @@ class Unpickler {
       t.offset = to_int(args[1], "storage offset");
       t.size = to_ints(args[2], "size");
       t.stride = to_ints(args[3], "stride");
-      if (t.size.size() != t.stride.size()) throw std::runtime_error("malformed tensor: size and stride differ in length");
+      if (t.size.size() != t.stride.size())
+        throw std::runtime_error("malformed tensor: size and stride differ in length");
       return make(std::move(t));
     }
     if (g.module == "torch.jit._pickle") {
       // TorchScript's pickler (torch::pickle_save) tags typed containers and lists:
       // restore_type_tag(value, "Dict[str, Tensor]"), build_intlist([..]), ...
-      if (args.empty()) throw std::runtime_error("malformed pickle: " + g.name + " without arguments");
+      if (args.empty())
+        throw std::runtime_error("malformed pickle: " + g.name + " without arguments");
       return args[0];
     }
     if (g.module == "torch._utils" && g.name == "_rebuild_parameter") {
@@ -393,11 +484,13 @@ class Unpickler {
 
 torch::Tensor materialize(const TensorRef& ref) {
   const auto& storage = *ref.storage.storage;
-  if (storage.numel < 0 || storage.data() == nullptr) throw std::runtime_error("tensor refers to a storage that is not in the file");
+  if (storage.numel < 0 || storage.data() == nullptr)
+    throw std::runtime_error("tensor refers to a storage that is not in the file");
   const std::int64_t element = static_cast<std::int64_t>(c10::elementSize(storage.dtype));
   std::int64_t extent = 0;  // last element index touched, relative to the offset
   for (size_t i = 0; i < ref.size.size(); ++i) {
-    if (ref.size[i] < 0 || ref.stride[i] < 0) throw std::runtime_error("malformed tensor: negative size or stride");
+    if (ref.size[i] < 0 || ref.stride[i] < 0)
+      throw std::runtime_error("malformed tensor: negative size or stride");
     if (ref.size[i] == 0) extent = -1;
     if (extent >= 0) extent += (ref.size[i] - 1) * ref.stride[i];
   }
@@ -406,15 +499,19 @@ torch::Tensor materialize(const TensorRef& ref) {
     throw std::runtime_error("malformed tensor: it reaches past the end of its storage");
   }
   auto keep = ref.storage.storage;  // the deleter keeps the bytes alive
-  auto view = torch::from_blob(const_cast<char*>(storage.data()) + start * element, ref.size, ref.stride,
-                               [keep](void*) {}, torch::TensorOptions().dtype(storage.dtype));
+  auto view = torch::from_blob(
+      const_cast<char*>(storage.data()) + start * element, ref.size, ref.stride, [keep](void*) {},
+      torch::TensorOptions().dtype(storage.dtype));
   return view.clone();  // own, contiguous memory: the file's buffers can go
 }
 
 // The dict of tensors, possibly one level down under a common checkpoint key.
 TensorList to_tensor_list(const Obj& root) {
   const Dict* dict = std::get_if<Dict>(&root->value);
-  if (dict == nullptr) throw std::runtime_error("holds no dict of tensors (a whole pickled nn.Module is not supported: save its state_dict())");
+  if (dict == nullptr)
+    throw std::runtime_error(
+        "holds no dict of tensors (a whole pickled nn.Module is not supported: save its "
+        "state_dict())");
   auto is_tensor_dict = [](const Dict& d) {
     for (const auto& [k, v] : d) {
       if (std::holds_alternative<TensorRef>(v->value)) return true;
@@ -455,7 +552,8 @@ TensorList read_zip(const std::string& path) {
     auto& slot = storages[key];
     if (!slot) {
       const std::string record = "data/" + key;
-      if (!reader.hasRecord(record)) throw std::runtime_error("storage record '" + record + "' is missing");
+      if (!reader.hasRecord(record))
+        throw std::runtime_error("storage record '" + record + "' is missing");
       auto [ptr, size] = reader.getRecord(record);
       slot = std::make_shared<StorageData>();
       slot->dtype = dtype;
@@ -478,7 +576,8 @@ TensorList read_legacy(const std::string& path) {
   Unpickler(cursor, no_storage).run();  // magic number (checked by the caller)
   const Obj version = Unpickler(cursor, no_storage).run();
   const auto* v = std::get_if<std::int64_t>(&version->value);
-  if (v == nullptr || *v != kLegacyProtocolVersion) throw std::runtime_error("unsupported legacy protocol version");
+  if (v == nullptr || *v != kLegacyProtocolVersion)
+    throw std::runtime_error("unsupported legacy protocol version");
   Unpickler(cursor, no_storage).run();  // sys info: little-endian, type sizes
   const Obj root = Unpickler(cursor, [&](const std::string& key, torch::ScalarType dtype) {
                      auto& slot = storages[key];
@@ -495,12 +594,14 @@ TensorList read_legacy(const std::string& path) {
     const auto* key = std::get_if<std::string>(&key_obj->value);
     if (key == nullptr) throw std::runtime_error("malformed storage key list");
     const auto it = storages.find(*key);
-    if (it == storages.end()) throw std::runtime_error("storage '" + *key + "' is not used by any tensor");
+    if (it == storages.end())
+      throw std::runtime_error("storage '" + *key + "' is not used by any tensor");
     auto& storage = *it->second;
     const std::int64_t numel = cursor.little<std::int64_t>();
     const size_t element = c10::elementSize(storage.dtype);
     if (numel < 0 || static_cast<std::uint64_t>(numel) > cursor.remaining() / element) {
-      throw std::runtime_error("truncated: storage '" + *key + "' needs more bytes than the file has");
+      throw std::runtime_error("truncated: storage '" + *key +
+                               "' needs more bytes than the file has");
     }
     storage.numel = numel;
     storage.nbytes = static_cast<size_t>(numel) * element;
@@ -520,9 +621,12 @@ std::string file_head(const std::string& path, size_t n) {
   return head;
 }
 
-bool is_zip(const std::string& head) { return head.rfind("PK\x03\x04", 0) == 0; }
+bool is_zip(const std::string& head) {
+  return head.rfind("PK\x03\x04", 0) == 0;
+}
 bool is_legacy(const std::string& head) {
-  return head.size() >= sizeof(kLegacyMagic) && std::memcmp(head.data(), kLegacyMagic, sizeof(kLegacyMagic)) == 0;
+  return head.size() >= sizeof(kLegacyMagic) &&
+         std::memcmp(head.data(), kLegacyMagic, sizeof(kLegacyMagic)) == 0;
 }
 
 // --- writer (legacy format) -------------------------------------------------------------
@@ -532,7 +636,9 @@ class PickleWriter {
   void proto() { out_ += "\x80\x02"; }
   void stop() { out_ += '.'; }
   void mark() { out_ += '('; }
-  void global(const std::string& module, const std::string& name) { out_ += 'c' + module + '\n' + name + '\n'; }
+  void global(const std::string& module, const std::string& name) {
+    out_ += 'c' + module + '\n' + name + '\n';
+  }
   void integer(std::int64_t v) {
     if (v >= 0 && v < 256) {
       out_ += 'K';
@@ -561,14 +667,22 @@ class PickleWriter {
 
 std::string storage_type_name(torch::ScalarType t) {
   switch (t) {
-    case torch::kFloat: return "FloatStorage";
-    case torch::kDouble: return "DoubleStorage";
-    case torch::kHalf: return "HalfStorage";
-    case torch::kLong: return "LongStorage";
-    case torch::kInt: return "IntStorage";
-    case torch::kByte: return "ByteStorage";
-    case torch::kBool: return "BoolStorage";
-    default: throw std::invalid_argument("write_legacy_pth: unsupported dtype");
+    case torch::kFloat:
+      return "FloatStorage";
+    case torch::kDouble:
+      return "DoubleStorage";
+    case torch::kHalf:
+      return "HalfStorage";
+    case torch::kLong:
+      return "LongStorage";
+    case torch::kInt:
+      return "IntStorage";
+    case torch::kByte:
+      return "ByteStorage";
+    case torch::kBool:
+      return "BoolStorage";
+    default:
+      throw std::invalid_argument("write_legacy_pth: unsupported dtype");
   }
 }
 
@@ -587,7 +701,8 @@ TensorList read_pth(const std::string& path) {
   } catch (const FileError&) {
     throw;
   } catch (const c10::Error& e) {
-    throw FileError(path, "not a readable torch.save file: " + e.msg().substr(0, e.msg().find('\n')));
+    throw FileError(path,
+                    "not a readable torch.save file: " + e.msg().substr(0, e.msg().find('\n')));
   } catch (const std::exception& e) {
     throw FileError(path, e.what());
   }
@@ -622,7 +737,8 @@ void write_legacy_pth(const std::string& path, const TensorList& tensors) {
   w.raw("u");
   w.raw("u");
   w.stop();
-  // The object: OrderedDict(name -> _rebuild_tensor_v2(storage, 0, size, stride, False, OrderedDict())).
+  // The object: OrderedDict(name -> _rebuild_tensor_v2(storage, 0, size, stride, False,
+  // OrderedDict())).
   w.proto();
   w.global("collections", "OrderedDict");
   w.raw(")R");

@@ -55,11 +55,12 @@ BasicBlockImpl::BasicBlockImpl(std::int64_t inplanes, std::int64_t planes, std::
   }
 }
 
+// The shortcut runs after the main path, as in torchvision, so that hooks and layer-by-layer
+// summaries see the layers in the same order.
 torch::Tensor BasicBlockImpl::forward(torch::Tensor x) {
-  auto identity = downsample.is_empty() ? x : downsample->forward(x);
   auto out = relu->forward(bn1->forward(conv1->forward(x)));
   out = bn2->forward(conv2->forward(out));
-  out += identity;
+  out += downsample.is_empty() ? x : downsample->forward(x);
   return relu->forward(out);
 }
 
@@ -78,11 +79,10 @@ BottleneckImpl::BottleneckImpl(std::int64_t inplanes, std::int64_t planes, std::
 }
 
 torch::Tensor BottleneckImpl::forward(torch::Tensor x) {
-  auto identity = downsample.is_empty() ? x : downsample->forward(x);
   auto out = relu->forward(bn1->forward(conv1->forward(x)));
   out = relu->forward(bn2->forward(conv2->forward(out)));
   out = bn3->forward(conv3->forward(out));
-  out += identity;
+  out += downsample.is_empty() ? x : downsample->forward(x);
   return relu->forward(out);
 }
 

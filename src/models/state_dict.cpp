@@ -53,9 +53,16 @@ void load_state_dict(Classifier& model, const TensorList& given, const std::stri
     known[name] = true;
     const auto it = by_name.find(name);
     if (it == by_name.end()) {
-      missing.push_back(name);
+      // Files saved before PyTorch 0.4.1 (torchvision's 2017 releases) have no BatchNorm
+      // num_batches_tracked; PyTorch loads them and keeps the counter at 0, and so do we.
+      const std::string counter = "num_batches_tracked";
+      const bool old_counter =
+          name.size() >= counter.size() &&
+          name.compare(name.size() - counter.size(), counter.size(), counter) == 0;
+      if (!old_counter) missing.push_back(name);
     } else if (it->second.sizes() != target.sizes()) {
-      misshaped.push_back(name + " (file " + shape_of(it->second) + ", model " + shape_of(target) + ")");
+      misshaped.push_back(name + " (file " + shape_of(it->second) + ", model " + shape_of(target) +
+                          ")");
     }
   }
   for (const auto& [name, tensor] : tensors) {
@@ -71,8 +78,8 @@ void load_state_dict(Classifier& model, const TensorList& given, const std::stri
   }
   torch::NoGradGuard no_grad;
   for (const auto& [name, target] : targets) {
-    const auto& value = by_name.at(name);
-    target.copy_(value.to(target.device(), target.scalar_type()));
+    const auto it = by_name.find(name);
+    if (it != by_name.end()) target.copy_(it->second.to(target.device(), target.scalar_type()));
   }
 }
 

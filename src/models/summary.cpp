@@ -198,7 +198,13 @@ OpKind convolution(const Node& node, const Shape& output) {
   } else if (const auto input = input_shape(node, 0)) {
     kind.macs = numel(*input) * per_channel;
   } else if (generated != nullptr) {
-    kind.macs = generated->input_.unpack().numel() * per_channel;
+    // The input did not require grad (a first layer): its shape is only in the saved copy.
+    try {
+      const auto saved = generated->input_.unpack();
+      kind.macs = saved.defined() ? saved.numel() * per_channel : 0;
+    } catch (const c10::Error&) {
+      kind.macs = 0;  // the input was modified in place since: nothing to read the shape from
+    }
   }
   return kind;
 }
@@ -210,7 +216,7 @@ std::int64_t matmul_macs(const Node& node, const std::string& op, const Shape& o
   std::vector<std::pair<std::size_t, int>> inner;
   if (op == "Addmm") {
     inner = {{2, 0}, {1, -1}};
-  } else if (op == "Mm" || op == "Bmm" || op == "Matmul") {
+  } else if (op == "Mm" || op == "Bmm") {
     inner = {{1, -2}, {0, -1}};
   } else {  // Linear(input, weight (out, in), bias)
     inner = {{1, -1}, {0, -1}};
@@ -394,8 +400,8 @@ ModelSummary summarize(Classifier& model, const SummaryOptions& options) {
       }
     }
     torch::AutoGradMode grad_mode(/*enabled=*/true);
-    // An optimized TorchScript graph records one DifferentiableGraph node for a whole fused
-    // region, hiding the layers inside it; the unoptimized graph records op by op.
+    // An optimized TorchScript plan may record one DifferentiableGraph node for a whole region,
+    // hiding the layers inside it; the unoptimized graph always records op by op.
     std::optional<torch::jit::GraphOptimizerEnabledGuard> optimizer;
     if (model.is_script()) {
       optimizer.emplace(false);
@@ -441,7 +447,7 @@ ModelSummary summarize(Classifier& model, const SummaryOptions& options) {
       auto kind = convolution(*node, shape);
       row.layer.type = kind.type;
       row.layer.macs = kind.macs;
-    } else if (op == "Addmm" || op == "Mm" || op == "Bmm" || op == "Matmul" || op == "Linear") {
+    } else if (op == "Addmm" || op == "Mm" || op == "Bmm" || op == "Linear") {
       const bool has_weight =
           std::any_of(row.parameters.begin(), row.parameters.end(),
                       [&](std::size_t i) { return parameters[i].tensor.dim() == 2; });

@@ -11,8 +11,8 @@ namespace {
 bool is_numeric(const std::string& s) {
   if (s.empty()) return false;
   for (char c : s) {
-    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == ',' || c == '-' || c == '%' ||
-          c == '+' || c == 'e' || c == 'x')) {
+    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == ',' || c == '-' ||
+          c == '%' || c == '+' || c == 'e' || c == 'x')) {
       return false;
     }
   }
@@ -42,7 +42,9 @@ void Table::add_row(std::vector<std::string> row) {
   rows_.push_back(std::move(row));
 }
 
-void Table::add_rule() { rows_.emplace_back(); }
+void Table::add_rule() {
+  rows_.emplace_back();
+}
 
 std::string Table::render() const {
   std::vector<size_t> widths(header_.size(), 0);
@@ -56,7 +58,8 @@ std::string Table::render() const {
       const size_t pad = widths[c] - width_of(row[c]);
       const bool right = !header && is_numeric(row[c]);
       if (c > 0) out += "  ";
-      out += right ? std::string(pad, ' ') + row[c] : row[c] + (c + 1 < row.size() ? std::string(pad, ' ') : "");
+      out += right ? std::string(pad, ' ') + row[c]
+                   : row[c] + (c + 1 < row.size() ? std::string(pad, ' ') : "");
     }
     return out + "\n";
   };
@@ -86,7 +89,9 @@ std::string fixed(double value, int digits) {
   return buffer;
 }
 
-std::string percent(double fraction, int digits) { return fixed(100.0 * fraction, digits) + "%"; }
+std::string percent(double fraction, int digits) {
+  return fixed(100.0 * fraction, digits) + "%";
+}
 
 std::string grouped(long long value) {
   std::string digits = std::to_string(value < 0 ? -value : value);

@@ -11,7 +11,8 @@ namespace {
 // Puts the model in eval mode for the scope and restores what it was.
 class EvalModeGuard {
  public:
-  explicit EvalModeGuard(models::Classifier& model) : model_(model), was_training_(model.is_training()) {
+  explicit EvalModeGuard(models::Classifier& model)
+      : model_(model), was_training_(model.is_training()) {
     model_.eval();
   }
   ~EvalModeGuard() { model_.train(was_training_); }
@@ -23,8 +24,8 @@ class EvalModeGuard {
 
 }  // namespace
 
-torch::Tensor predict_logits(models::Classifier& model, const torch::Tensor& images, std::int64_t batch_size,
-                             bool progress) {
+torch::Tensor predict_logits(models::Classifier& model, const torch::Tensor& images,
+                             std::int64_t batch_size, bool progress) {
   EvalModeGuard guard(model);
   torch::NoGradGuard no_grad;
   const auto device = model.device();
@@ -40,7 +41,8 @@ torch::Tensor predict_logits(models::Classifier& model, const torch::Tensor& ima
   return outputs.empty() ? torch::empty({0, model.info().num_classes}) : torch::cat(outputs);
 }
 
-EvalResult evaluate(models::Classifier& model, const data::Dataset& data, const EvalOptions& options) {
+EvalResult evaluate(models::Classifier& model, const data::Dataset& data,
+                    const EvalOptions& options) {
   EvalModeGuard guard(model);
   torch::NoGradGuard no_grad;
   const auto device = model.device();
@@ -56,9 +58,10 @@ EvalResult evaluate(models::Classifier& model, const data::Dataset& data, const 
     const auto end = std::min(n, start + options.batch_size);
     const auto logits = model.forward(data.images.slice(0, start, end).to(device));
     const auto labels = data.labels.slice(0, start, end).to(device);
-    loss_sum += torch::nn::functional::cross_entropy(
-                    logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                    .item<double>();
+    loss_sum +=
+        torch::nn::functional::cross_entropy(
+            logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+            .item<double>();
     const auto predicted = logits.argmax(1).to(torch::kCPU);
     const auto index = data.labels.slice(0, start, end) * k + predicted;
     result.confusion.view({-1}).index_add_(0, index, torch::ones_like(index));
@@ -73,7 +76,9 @@ EvalResult evaluate(models::Classifier& model, const data::Dataset& data, const 
     const auto count = rows[c].item<std::int64_t>();
     result.per_class_count.push_back(count);
     result.per_class_accuracy.push_back(
-        count > 0 ? static_cast<double>(result.confusion[c][c].item<std::int64_t>()) / static_cast<double>(count) : 0.0);
+        count > 0 ? static_cast<double>(result.confusion[c][c].item<std::int64_t>()) /
+                        static_cast<double>(count)
+                  : 0.0);
   }
   return result;
 }

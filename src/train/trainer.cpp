@@ -19,7 +19,8 @@ namespace {
 // Seed of epoch e's generators: distinct per (seed, epoch) and independent of how the run got
 // there (fresh or resumed).
 std::uint64_t epoch_seed(std::int64_t seed, int epoch, std::uint64_t stream) {
-  std::uint64_t x = static_cast<std::uint64_t>(seed) * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(epoch) * 0xBF58476D1CE4E5B9ULL + stream;
+  std::uint64_t x = static_cast<std::uint64_t>(seed) * 0x9E3779B97F4A7C15ULL +
+                    static_cast<std::uint64_t>(epoch) * 0xBF58476D1CE4E5B9ULL + stream;
   x ^= x >> 31;
   x *= 0x94D049BB133111EBULL;
   x ^= x >> 29;
@@ -98,10 +99,13 @@ Trainer::Trainer(models::Classifier& model, TrainOptions options, TrainHooks hoo
     throw core::OptionError("--label-smoothing", "must be in [0, 1)");
   }
   if (options_.schedule != "none" && options_.schedule != "step" && options_.schedule != "cosine") {
-    throw core::OptionError("--schedule", "expected none, step or cosine, got '" + options_.schedule + "'");
+    throw core::OptionError("--schedule",
+                            "expected none, step or cosine, got '" + options_.schedule + "'");
   }
   if (options_.step_size < 1) throw core::OptionError("--step-size", "must be >= 1");
-  if (model_.is_script()) throw core::OptionError("--arch", "training a TorchScript module is not supported; train a zoo architecture");
+  if (model_.is_script())
+    throw core::OptionError(
+        "--arch", "training a TorchScript module is not supported; train a zoo architecture");
   make_optimizer();
 }
 
@@ -110,11 +114,11 @@ Trainer::~Trainer() = default;
 void Trainer::make_optimizer() {
   auto params = model_.parameters();
   if (options_.optimizer == "sgd") {
-    optimizer_ = std::make_unique<torch::optim::SGD>(
-        params, torch::optim::SGDOptions(options_.lr)
-                    .momentum(options_.momentum)
-                    .nesterov(options_.nesterov)
-                    .weight_decay(options_.weight_decay));
+    optimizer_ =
+        std::make_unique<torch::optim::SGD>(params, torch::optim::SGDOptions(options_.lr)
+                                                        .momentum(options_.momentum)
+                                                        .nesterov(options_.nesterov)
+                                                        .weight_decay(options_.weight_decay));
   } else if (options_.optimizer == "adam") {
     optimizer_ = std::make_unique<torch::optim::Adam>(
         params, torch::optim::AdamOptions(options_.lr).weight_decay(options_.weight_decay));
@@ -122,12 +126,14 @@ void Trainer::make_optimizer() {
     optimizer_ = std::make_unique<torch::optim::AdamW>(
         params, torch::optim::AdamWOptions(options_.lr).weight_decay(options_.weight_decay));
   } else {
-    throw core::OptionError("--optimizer", "expected sgd, adam or adamw, got '" + options_.optimizer + "'");
+    throw core::OptionError("--optimizer",
+                            "expected sgd, adam or adamw, got '" + options_.optimizer + "'");
   }
 }
 
 double Trainer::lr_for_epoch(int epoch) const {
-  if (options_.schedule == "step") return options_.lr * std::pow(options_.gamma, (epoch - 1) / options_.step_size);
+  if (options_.schedule == "step")
+    return options_.lr * std::pow(options_.gamma, (epoch - 1) / options_.step_size);
   if (options_.schedule == "cosine") {
     return options_.lr * 0.5 * (1.0 + std::cos(M_PI * (epoch - 1) / options_.epochs));
   }
@@ -136,7 +142,8 @@ double Trainer::lr_for_epoch(int epoch) const {
 
 void Trainer::resume(const models::Checkpoint& checkpoint, const std::string& source) {
   if (!checkpoint.meta.contains("epoch") || !checkpoint.blobs.count("optimizer")) {
-    throw core::FileError(source, "holds no training state to resume from (not written by nnlab train)");
+    throw core::FileError(source,
+                          "holds no training state to resume from (not written by nnlab train)");
   }
   completed_epochs_ = checkpoint.meta["epoch"].get<int>();
   history_.clear();
@@ -158,7 +165,8 @@ void Trainer::resume(const models::Checkpoint& checkpoint, const std::string& so
     archive.load_from(in);
     optimizer_->load(archive);
   } catch (const c10::Error& e) {
-    throw core::FileError(source, "damaged optimizer state: " + e.msg().substr(0, e.msg().find('\n')));
+    throw core::FileError(source,
+                          "damaged optimizer state: " + e.msg().substr(0, e.msg().find('\n')));
   }
 }
 
@@ -179,7 +187,8 @@ EpochMetrics Trainer::run_epoch(const data::TrainTestSplit& data, int epoch) {
   std::int64_t correct = 0, seen = 0;
   std::unique_ptr<core::Progress> bar;
   if (options_.progress) {
-    bar = std::make_unique<core::Progress>("epoch " + std::to_string(epoch) + "/" + std::to_string(options_.epochs), n, "img");
+    bar = std::make_unique<core::Progress>(
+        "epoch " + std::to_string(epoch) + "/" + std::to_string(options_.epochs), n, "img");
   }
   for (std::int64_t begin = 0; begin < n; begin += options_.batch_size) {
     const auto end = std::min(n, begin + options_.batch_size);
@@ -193,10 +202,12 @@ EpochMetrics Trainer::run_epoch(const data::TrainTestSplit& data, int epoch) {
     if (hooks_.transform_batch) images = hooks_.transform_batch(model_, images, labels);
     optimizer_->zero_grad();
     const auto logits = model_.forward(images);
-    const auto loss = hooks_.loss ? hooks_.loss(logits, labels, images)
-                                  : torch::nn::functional::cross_entropy(
-                                        logits, labels,
-                                        torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(options_.label_smoothing));
+    const auto loss = hooks_.loss
+                          ? hooks_.loss(logits, labels, images)
+                          : torch::nn::functional::cross_entropy(
+                                logits, labels,
+                                torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(
+                                    options_.label_smoothing));
     loss.backward();
     if (hooks_.after_backward) hooks_.after_backward(model_);
     optimizer_->step();
@@ -211,7 +222,8 @@ EpochMetrics Trainer::run_epoch(const data::TrainTestSplit& data, int epoch) {
     }
   }
   if (bar) bar->finish();
-  const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+  const double train_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
 
   EpochMetrics m;
   m.epoch = epoch;
@@ -220,7 +232,8 @@ EpochMetrics Trainer::run_epoch(const data::TrainTestSplit& data, int epoch) {
   m.train_accuracy = seen > 0 ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
   m.images_per_second = train_seconds > 0 ? static_cast<double>(seen) / train_seconds : 0.0;
   if (data.test.size() > 0) {
-    const auto eval = evaluate(model_, data.test, {options_.eval_batch_size, options_.progress, "test"});
+    const auto eval =
+        evaluate(model_, data.test, {options_.eval_batch_size, options_.progress, "test"});
     m.test_loss = eval.loss;
     m.test_accuracy = eval.accuracy;
   }
@@ -255,13 +268,15 @@ void Trainer::write_metrics() const {
 TrainResult Trainer::fit(const data::TrainTestSplit& data) {
   if (data.train.size() == 0) throw core::OptionError("--data", "the training split is empty");
   if (data.train.images.size(1) != model_.info().in_channels) {
-    throw core::OptionError("--data", data.train.source + " has " + std::to_string(data.train.images.size(1)) +
+    throw core::OptionError("--data", data.train.source + " has " +
+                                          std::to_string(data.train.images.size(1)) +
                                           " channel(s) but '" + model_.info().arch + "' expects " +
                                           std::to_string(model_.info().in_channels));
   }
   const auto max_label = data.train.labels.max().item<std::int64_t>();
   if (max_label >= model_.info().num_classes) {
-    throw core::OptionError("--data", data.train.source + " has label " + std::to_string(max_label) + " but the model has " +
+    throw core::OptionError("--data", data.train.source + " has label " +
+                                          std::to_string(max_label) + " but the model has " +
                                           std::to_string(model_.info().num_classes) + " classes");
   }
   const auto start = std::chrono::steady_clock::now();

@@ -1,11 +1,10 @@
 // Bad input never crashes: each case ends with exit status 1 and exactly one line on stderr that
 // names the file (or option) and the problem.
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include <torch/torch.h>
 
 #include "cli/cli_test_util.h"
 #include "nnlab/data/image_io.h"
@@ -19,7 +18,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void expect_clean_error(const CommandResult& r, const std::string& must_contain, const std::string& problem) {
+void expect_clean_error(const CommandResult& r, const std::string& must_contain,
+                        const std::string& problem) {
   EXPECT_EQ(r.exit_code, 1) << "signal " << r.signal << "\n" << r.err;
   EXPECT_EQ(line_count(r.err), 1) << r.err;
   EXPECT_NE(r.err.find(must_contain), std::string::npos) << r.err;
@@ -35,11 +35,14 @@ struct Fixture {
     models::save_checkpoint(model, models::make_checkpoint(models::create_model("lenet5")));
     fs::create_directories(dir + "/set/images");
     for (int i = 0; i < 3; ++i) {
-      data::save_image(dir + "/set/images/00" + std::to_string(i) + ".png", torch::rand({1, 28, 28}));
+      data::save_image(dir + "/set/images/00" + std::to_string(i) + ".png",
+                       torch::rand({1, 28, 28}));
     }
   }
   void labels(const std::string& text) const { std::ofstream(dir + "/set/labels.csv") << text; }
-  CommandResult eval() const { return run_nnlab("eval --model " + model + " --data folder:" + dir + "/set -q"); }
+  CommandResult eval() const {
+    return run_nnlab("eval --model " + model + " --data folder:" + dir + "/set -q");
+  }
 };
 
 }  // namespace
@@ -49,8 +52,9 @@ TEST(BadInput, TruncatedIdx) {
   write_synthetic_idx(dir, 100, 20);
   const auto file = dir + "/train-images-idx3-ubyte";
   fs::resize_file(file, fs::file_size(file) / 2);
-  expect_clean_error(run_nnlab("train --arch lenet5 --epochs 1 --data idx:" + dir + " -o " + dir + "/m.ckpt"), file,
-                     "truncated");
+  expect_clean_error(
+      run_nnlab("train --arch lenet5 --epochs 1 --data idx:" + dir + " -o " + dir + "/m.ckpt"),
+      file, "truncated");
   EXPECT_FALSE(fs::exists(dir + "/m.ckpt"));
 }
 
@@ -110,7 +114,8 @@ TEST(BadInput, UnknownArchitecture) {
 TEST(BadInput, ModelFileThatIsNotAModel) {
   const auto dir = scratch_dir("not_model");
   std::ofstream(dir + "/model.ckpt") << "hello";
-  expect_clean_error(run_nnlab("eval --model " + dir + "/model.ckpt"), dir + "/model.ckpt", "not a model file");
+  expect_clean_error(run_nnlab("eval --model " + dir + "/model.ckpt"), dir + "/model.ckpt",
+                     "not a model file");
 }
 
 }  // namespace nnlab::testing

@@ -1,13 +1,12 @@
 #include "cli/cli_test_util.h"
 
 #include <sys/wait.h>
+#include <torch/torch.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <torch/torch.h>
 
 #include "nnlab/data/idx.h"
 
@@ -33,10 +32,11 @@ std::string scratch_dir(const std::string& name) {
 
 CommandResult run_nnlab(const std::string& args) {
   static int counter = 0;
-  const auto base = fs::temp_directory_path() / ("nnlab_run_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+  const auto base = fs::temp_directory_path() /
+                    ("nnlab_run_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
   const std::string out = base.string() + ".out", err = base.string() + ".err";
-  const std::string command = "OMP_WAIT_POLICY=PASSIVE " + std::string(NNLAB_BINARY) + " " + args + " > " + out +
-                              " 2> " + err + " < /dev/null";
+  const std::string command = "OMP_WAIT_POLICY=PASSIVE " + std::string(NNLAB_BINARY) + " " + args +
+                              " > " + out + " 2> " + err + " < /dev/null";
   const int status = std::system(command.c_str());
   CommandResult result;
   result.out = slurp(out);

@@ -1,16 +1,15 @@
 // Seconds-long smoke tests of train, eval and predict on a tiny synthetic set.
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include <filesystem>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
 
 #include "cli/cli_test_util.h"
 #include "nnlab/data/csv.h"
-#include "nnlab/data/image_io.h"
 #include "nnlab/data/idx.h"
+#include "nnlab/data/image_io.h"
 #include "nnlab/models/model_loader.h"
 #include "nnlab/train/evaluate.h"
 
@@ -20,8 +19,8 @@ namespace fs = std::filesystem;
 TEST(Commands, TrainEvalPredictRoundTrip) {
   const auto dir = scratch_dir("commands");
   write_synthetic_idx(dir + "/data", 1000, 200);
-  const auto train = run_nnlab("train --arch lenet5 --data idx:" + dir + "/data --epochs 2 --batch-size 32 -o " + dir +
-                               "/m.ckpt --json -q");
+  const auto train = run_nnlab("train --arch lenet5 --data idx:" + dir +
+                               "/data --epochs 2 --batch-size 32 -o " + dir + "/m.ckpt --json -q");
   ASSERT_EQ(train.exit_code, 0) << train.err;
   const auto j = nlohmann::json::parse(train.out);
   EXPECT_EQ(j["epochs"], 2);
@@ -36,7 +35,8 @@ TEST(Commands, TrainEvalPredictRoundTrip) {
   }
   EXPECT_EQ(lines, 2);
 
-  const auto eval = run_nnlab("eval --model " + dir + "/m.ckpt --data idx:" + dir + "/data --json -q");
+  const auto eval =
+      run_nnlab("eval --model " + dir + "/m.ckpt --data idx:" + dir + "/data --json -q");
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   const auto e = nlohmann::json::parse(eval.out);
   EXPECT_DOUBLE_EQ(e["accuracy"].get<double>(), j["test_accuracy"].get<double>());
@@ -49,11 +49,13 @@ TEST(Commands, TrainEvalPredictRoundTrip) {
   EXPECT_EQ(total, 200);
 
   // predict on a few test images saved as PNG: logits equal the library's on the same pixels
-  const auto images = data::read_idx(dir + "/data/t10k-images-idx3-ubyte").slice(0, 0, 3).to(torch::kFloat) / 255;
+  const auto images =
+      data::read_idx(dir + "/data/t10k-images-idx3-ubyte").slice(0, 0, 3).to(torch::kFloat) / 255;
   fs::create_directories(dir + "/png");
-  for (int i = 0; i < 3; ++i) data::save_image(dir + "/png/" + std::to_string(i) + ".png", images[i].unsqueeze(0));
-  const auto predict = run_nnlab("predict --model " + dir + "/m.ckpt " + dir + "/png -k 3 -o " + dir +
-                                 "/preds.csv --logits " + dir + "/logits.csv -q");
+  for (int i = 0; i < 3; ++i)
+    data::save_image(dir + "/png/" + std::to_string(i) + ".png", images[i].unsqueeze(0));
+  const auto predict = run_nnlab("predict --model " + dir + "/m.ckpt " + dir + "/png -k 3 -o " +
+                                 dir + "/preds.csv --logits " + dir + "/logits.csv -q");
   ASSERT_EQ(predict.exit_code, 0) << predict.err;
   const auto preds = data::CsvTable::read(dir + "/preds.csv");
   EXPECT_EQ(preds.rows().size(), 3u);

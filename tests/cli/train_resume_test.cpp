@@ -3,13 +3,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <torch/torch.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <thread>
-
-#include <torch/torch.h>
 
 #include "cli/cli_test_util.h"
 #include "nnlab/models/checkpoint.h"
@@ -45,7 +44,8 @@ TEST(TrainResume, SigkillThenResumeEqualsUninterruptedRun) {
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-    const std::string cmd = std::string(NNLAB_BINARY) + " " + common + " -o " + killed_path + " > /dev/null 2>&1";
+    const std::string cmd =
+        std::string(NNLAB_BINARY) + " " + common + " -o " + killed_path + " > /dev/null 2>&1";
     execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -56,7 +56,8 @@ TEST(TrainResume, SigkillThenResumeEqualsUninterruptedRun) {
   ASSERT_EQ(kill(pid, SIGKILL), 0);
   int status = 0;
   waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the run ended before it could be killed";
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+      << "the run ended before it could be killed";
   const int done = checkpoint_epoch(killed_path);
   ASSERT_GE(done, 2);
   ASSERT_LT(done, 4);
@@ -70,7 +71,10 @@ TEST(TrainResume, SigkillThenResumeEqualsUninterruptedRun) {
   ASSERT_EQ(a.state.size(), b.state.size());
   for (size_t i = 0; i < a.state.size(); ++i) {
     ASSERT_EQ(a.state[i].first, b.state[i].first);
-    const auto diff = (a.state[i].second.to(torch::kDouble) - b.state[i].second.to(torch::kDouble)).abs().max().item<double>();
+    const auto diff = (a.state[i].second.to(torch::kDouble) - b.state[i].second.to(torch::kDouble))
+                          .abs()
+                          .max()
+                          .item<double>();
     EXPECT_LE(diff, 1e-5) << a.state[i].first;
   }
   const auto acc_a = a.meta["history"].back()["test_accuracy"].get<double>();

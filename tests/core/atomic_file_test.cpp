@@ -1,8 +1,9 @@
+#include "nnlab/core/atomic_file.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
 
 namespace nnlab::core {

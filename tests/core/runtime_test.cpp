@@ -1,8 +1,9 @@
+#include "nnlab/core/runtime.h"
+
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
 #include "nnlab/core/error.h"
-#include "nnlab/core/runtime.h"
 
 namespace nnlab::core {
 

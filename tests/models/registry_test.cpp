@@ -41,6 +41,11 @@ const std::vector<ZooCase> kZoo = {
     {"densenet201", 20'013'928, 1207},
 };
 
+// Names the case in test listings (and so in ctest's test names).
+void PrintTo(const ZooCase& zoo_case, std::ostream* out) {
+  *out << zoo_case.arch;
+}
+
 class Zoo : public ::testing::TestWithParam<ZooCase> {};
 
 }  // namespace

@@ -93,6 +93,31 @@ struct LastDimLinearImpl : torch::nn::Module {
 };
 TORCH_MODULE(LastDimLinear);
 
+// A depthwise 3x3 convolution and a pointwise 1x1 one, without biases.
+struct SeparableImpl : torch::nn::Module {
+  SeparableImpl()
+      : depthwise(register_module(
+            "depthwise",
+            torch::nn::Conv2d(torch::nn::Conv2dOptions(4, 4, 3).padding(1).groups(4).bias(false)))),
+        pointwise(register_module(
+            "pointwise", torch::nn::Conv2d(torch::nn::Conv2dOptions(4, 8, 1).bias(false)))) {}
+  torch::Tensor forward(torch::Tensor x) { return pointwise->forward(depthwise->forward(x)); }
+  torch::nn::Conv2d depthwise, pointwise;
+};
+TORCH_MODULE(Separable);
+
+// Two transposed convolutions: the first one's input does not require grad.
+struct UpsamplerImpl : torch::nn::Module {
+  UpsamplerImpl()
+      : up1(register_module("up1", torch::nn::ConvTranspose2d(
+                                       torch::nn::ConvTranspose2dOptions(1, 2, 3).stride(2)))),
+        up2(register_module("up2", torch::nn::ConvTranspose2d(
+                                       torch::nn::ConvTranspose2dOptions(2, 3, 2).stride(2)))) {}
+  torch::Tensor forward(torch::Tensor x) { return up2->forward(up1->forward(x)); }
+  torch::nn::ConvTranspose2d up1, up2;
+};
+TORCH_MODULE(Upsampler);
+
 bool have_python() {
   return std::string(NNLAB_TORCH_PYTHON).size() > 0;
 }
@@ -290,6 +315,32 @@ TEST(Summary, LinearOnFourDimensionsIsOneRow) {
   EXPECT_EQ(summary.layers[0].macs, 2 * 5 * 4);
 }
 
+TEST(Summary, DepthwiseSeparableModule) {
+  ModelInfo info = tiny_info(5, 5);
+  info.in_channels = 4;
+  Classifier model(torch::nn::AnyModule(Separable()), info);
+  const auto summary = summarize(model);
+  ASSERT_EQ(summary.layers.size(), 2u);
+  EXPECT_EQ(summary.layers[0].parameters, 3 * 3 * 4);
+  EXPECT_EQ(summary.layers[0].macs, 4 * 5 * 5 * 3 * 3);  // one 3x3 filter per output
+  EXPECT_EQ(summary.layers[1].parameters, 4 * 8);
+  EXPECT_EQ(summary.layers[1].macs, 8 * 5 * 5 * 4);
+  EXPECT_EQ(summary.total_params, depthwise_separable_params(3, 4, 8));
+}
+
+TEST(Summary, TransposedConvolutions) {
+  Classifier model(torch::nn::AnyModule(Upsampler()), tiny_info(4, 4));
+  const auto summary = summarize(model);
+  ASSERT_EQ(summary.layers.size(), 2u);
+  EXPECT_EQ(summary.layers[0].type, "ConvTranspose2d");
+  EXPECT_EQ(summary.layers[0].output_shape, (std::vector<std::int64_t>{1, 2, 9, 9}));
+  // Each input element is scattered over (C_out / groups) * kh * kw outputs.
+  EXPECT_EQ(summary.layers[0].macs, 1 * 4 * 4 * 2 * 3 * 3);
+  EXPECT_EQ(summary.layers[1].output_shape, (std::vector<std::int64_t>{1, 3, 18, 18}));
+  EXPECT_EQ(summary.layers[1].macs, 2 * 9 * 9 * 3 * 2 * 2);
+  expect_each_parameter_once(model, summary);
+}
+
 TEST(Summary, TorchScriptGivesTheSameRows) {
   if (!have_python()) GTEST_SKIP() << "no Python with torch and torchvision";
   const auto dir = fs::temp_directory_path() / "nnlab_summary_script";
@@ -308,10 +359,10 @@ TEST(Summary, TorchScriptGivesTheSameRows) {
   source.width = 64;
   auto scripted = load_model(source);
   ASSERT_TRUE(scripted.is_script());
-  // Warm the graph executor with gradients on: it would now run an optimized graph that hides
-  // the layers in one DifferentiableGraph node.
+  // Warm the graph executor, with gradients, so that it holds an optimized plan: the summary
+  // must still see every op.
   for (int i = 0; i < 3; ++i) {
-    scripted.forward(torch::zeros({1, 3, 64, 64})).sum().backward();
+    scripted.forward(torch::zeros({1, 3, 64, 64}).requires_grad_(true)).sum().backward();
   }
   const auto from_script = summarize(scripted);
   auto native = create_model("resnet18");

@@ -47,7 +47,7 @@ TEST(VGG, InitializesLikeTorchvision) {
   EXPECT_EQ(linear->bias.abs().sum().item<double>(), 0);
 }
 
-TEST(VGG, DropoutOnlyInTraining) {
+TEST(VGG, EvalIsDeterministicAndHonoursOverrides) {
   torch::manual_seed(0);
   auto net = vgg11(/*num_classes=*/5, /*in_channels=*/1);
   const auto x = torch::rand({2, 1, 32, 32});

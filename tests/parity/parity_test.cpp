@@ -61,6 +61,11 @@ struct ParityCase {
   std::string weights;  // file in the reference directory
 };
 
+// Names the case in test listings (and so in ctest's test names).
+void PrintTo(const ParityCase& parity_case, std::ostream* out) {
+  *out << parity_case.weights;
+}
+
 class Parity : public ::testing::TestWithParam<ParityCase> {};
 
 }  // namespace

@@ -13,7 +13,8 @@ TEST(Table, AlignsColumnsAndWritesCsv) {
   const auto text = t.render();
   EXPECT_NE(text.find("conv1         156"), std::string::npos) << text;
   EXPECT_NE(text.find("total      61,706"), std::string::npos) << text;
-  EXPECT_EQ(t.to_csv(), "layer,params\nconv1,156\n\"fc, \"\"big\"\"\",\"48,120\"\ntotal,\"61,706\"\n");
+  EXPECT_EQ(t.to_csv(),
+            "layer,params\nconv1,156\n\"fc, \"\"big\"\"\",\"48,120\"\ntotal,\"61,706\"\n");
 }
 
 TEST(Table, Numbers) {

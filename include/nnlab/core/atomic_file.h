@@ -9,7 +9,8 @@ namespace nnlab::core {
 
 // Calls write(tmp_path), then renames tmp_path to path. If write throws, the temporary file is
 // removed and the exception propagates; path is untouched.
-void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write);
+void write_atomically(const std::string& path,
+                      const std::function<void(const std::string&)>& write);
 
 // Writes the bytes of text to path atomically.
 void write_text_atomically(const std::string& path, const std::string& text);

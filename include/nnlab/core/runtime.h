@@ -9,8 +9,8 @@
 namespace nnlab::core {
 
 struct RuntimeOptions {
-  int threads = 0;         // 0: all cores (Debian's LibTorch defaults to 1).
-  std::int64_t seed = 0;   // Seeds torch's default generator.
+  int threads = 0;        // 0: all cores (Debian's LibTorch defaults to 1).
+  std::int64_t seed = 0;  // Seeds torch's default generator.
   std::string device = "auto";
 };
 

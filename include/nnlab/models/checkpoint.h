@@ -4,9 +4,8 @@
 // tensors, so Python's torch.load reads it too (see docs/FORMAT.md).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "nnlab/models/classifier.h"

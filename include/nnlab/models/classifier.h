@@ -20,12 +20,12 @@ struct Module;
 namespace nnlab::models {
 
 struct ModelInfo {
-  std::string arch;                // registry name, or "torchscript"
+  std::string arch;  // registry name, or "torchscript"
   std::int64_t num_classes = 10;
   std::int64_t in_channels = 1;
-  std::int64_t height = 28;        // the input size the model expects
+  std::int64_t height = 28;  // the input size the model expects
   std::int64_t width = 28;
-  std::vector<double> mean;        // per-channel normalization; empty: identity
+  std::vector<double> mean;  // per-channel normalization; empty: identity
   std::vector<double> std;
   std::vector<std::string> class_names;  // index -> name, when known (checkpoints carry them)
 };

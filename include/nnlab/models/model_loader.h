@@ -13,8 +13,8 @@ enum class ModelFileKind { kCheckpoint, kStateDict, kTorchScript };
 
 struct ModelSource {
   std::string path;
-  std::string arch;               // required for a state_dict; checked against a checkpoint's
-  std::int64_t num_classes = 0;   // state_dict: 0 = the architecture's default
+  std::string arch;              // required for a state_dict; checked against a checkpoint's
+  std::int64_t num_classes = 0;  // state_dict: 0 = the architecture's default
   // TorchScript modules carry no metadata: their input spec and normalization come from here.
   std::int64_t in_channels = 3;
   std::int64_t height = 224;
@@ -29,6 +29,7 @@ ModelFileKind detect_model_file(const std::string& path);
 Classifier load_model(const ModelSource& source);
 
 // Parses --normalize; throws core::OptionError.
-void parse_normalization(const std::string& spec, std::vector<double>& mean, std::vector<double>& std);
+void parse_normalization(const std::string& spec, std::vector<double>& mean,
+                         std::vector<double>& std);
 
 }  // namespace nnlab::models

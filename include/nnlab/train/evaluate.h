@@ -18,15 +18,16 @@ struct EvalOptions {
 
 struct EvalResult {
   std::int64_t count = 0;
-  double loss = 0;      // mean cross-entropy
-  double accuracy = 0;  // in [0, 1]
+  double loss = 0;                         // mean cross-entropy
+  double accuracy = 0;                     // in [0, 1]
   std::vector<double> per_class_accuracy;  // NaN-free: classes without samples get 0 and count 0
   std::vector<std::int64_t> per_class_count;
   torch::Tensor confusion;  // (K, K) int64: rows true class, columns predicted
 };
 
 // Runs in eval mode under NoGradGuard on the model's device; restores the training flag.
-EvalResult evaluate(models::Classifier& model, const data::Dataset& data, const EvalOptions& options = {});
+EvalResult evaluate(models::Classifier& model, const data::Dataset& data,
+                    const EvalOptions& options = {});
 
 // Logits for every image, in order, on the CPU.
 torch::Tensor predict_logits(models::Classifier& model, const torch::Tensor& images,

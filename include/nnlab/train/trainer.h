@@ -26,18 +26,18 @@ struct TrainOptions {
   std::int64_t batch_size = 64;
   std::string optimizer = "adam";  // sgd | adam | adamw
   double lr = 1e-3;
-  double momentum = 0.9;            // sgd
-  bool nesterov = false;            // sgd
+  double momentum = 0.9;  // sgd
+  bool nesterov = false;  // sgd
   double weight_decay = 0.0;
-  std::string schedule = "none";    // none | step | cosine
-  int step_size = 10;               // step: epochs between decays
-  double gamma = 0.1;               // step: decay factor
+  std::string schedule = "none";  // none | step | cosine
+  int step_size = 10;             // step: epochs between decays
+  double gamma = 0.1;             // step: decay factor
   double label_smoothing = 0.0;
-  bool augment = false;             // random shift by up to 2 pixels (zero padding) + horizontal flip
+  bool augment = false;  // random shift by up to 2 pixels (zero padding) + horizontal flip
   std::int64_t seed = 0;
   std::int64_t eval_batch_size = 256;
-  std::string checkpoint_path;      // written atomically after every epoch; empty: none
-  std::string metrics_path;         // JSON lines, one per epoch, rewritten atomically; empty: none
+  std::string checkpoint_path;  // written atomically after every epoch; empty: none
+  std::string metrics_path;     // JSON lines, one per epoch, rewritten atomically; empty: none
   bool progress = true;
 };
 
@@ -57,7 +57,8 @@ struct EpochMetrics {
 // pruning masks, data parallelism). Each is optional.
 struct TrainHooks {
   // Replaces the batch before the forward pass (e.g. adversarial examples).
-  std::function<torch::Tensor(models::Classifier&, const torch::Tensor& images, const torch::Tensor& labels)>
+  std::function<torch::Tensor(models::Classifier&, const torch::Tensor& images,
+                              const torch::Tensor& labels)>
       transform_batch;
   // Replaces the loss (e.g. distillation); default: cross-entropy with label smoothing.
   std::function<torch::Tensor(const torch::Tensor& logits, const torch::Tensor& labels,

@@ -1,0 +1,280 @@
+// nnlab attack: adversarial examples for a folder in the task layout (written as 8-bit PNGs and
+// scored from the files read back) or for an in-memory data set such as Fashion-MNIST; one or
+// several budgets (--epsilon 0,2,4,8 sweeps and prints the robustness curve).
+#include "nnlab/attack/attack.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "commands/commands.h"
+#include "model_flags.h"
+#include "nnlab/attack/attack_set.h"
+#include "nnlab/attack/metrics.h"
+#include "nnlab/attack/targets.h"
+#include "nnlab/core/atomic_file.h"
+#include "nnlab/core/error.h"
+#include "nnlab/data/data_spec.h"
+#include "nnlab/data/image_folder.h"
+#include "nnlab/data/image_io.h"
+#include "nnlab/report/table.h"
+
+namespace nnlab::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct AttackCommandOptions {
+  ModelFlags model;
+  std::string method = "fgsm";
+  std::string input;
+  std::string data;
+  std::string output;
+  std::string epsilons = "8";
+  double step_size = 0;  // 0-255 units; 0: the method's default
+  attack::AttackOptions attack;
+  std::string target = "none";  // none | given | least-likely | random
+  bool no_round = false;
+  std::int64_t limit = 0;
+  std::int64_t label_offset = 0;
+};
+
+std::vector<double> parse_epsilons(const std::string& text) {
+  std::vector<double> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    double value = 0;
+    try {
+      size_t used = 0;
+      value = std::stod(item, &used);
+      if (used != item.size()) throw std::invalid_argument(item);
+    } catch (const std::exception&) {
+      throw core::OptionError("--epsilon",
+                              "expected numbers in 0-255 pixel units, got '" + item + "'");
+    }
+    if (!(value >= 0 && value <= 255)) {
+      throw core::OptionError("--epsilon",
+                              "must be in [0, 255] (pixel units; 8 means 8/255), got " + item);
+    }
+    out.push_back(value);
+  }
+  if (out.empty()) throw core::OptionError("--epsilon", "no value given");
+  return out;
+}
+
+std::string epsilon_name(double e) {
+  std::ostringstream out;
+  out << e;
+  return out.str();
+}
+
+bool same_folder(const std::string& a, const std::string& b) {
+  std::error_code ignored;
+  return fs::weakly_canonical(a, ignored) == fs::weakly_canonical(b, ignored);
+}
+
+void run_attack(const AttackCommandOptions& options, const GlobalOptions& global) {
+  const torch::Device device = start(global);
+  const auto epsilons = parse_epsilons(options.epsilons);
+  if (options.input.empty() == options.data.empty()) {
+    throw core::OptionError(
+        "--input", "give either --input DIR (image folder) or --data SPEC (in-memory data set)");
+  }
+  if (!options.input.empty() && options.output.empty())
+    throw core::OptionError("--output", "required with --input");
+  if (!options.input.empty() && (same_folder(options.input, options.output) ||
+                                 same_folder(options.input + "/images", options.output))) {
+    throw core::OptionError(
+        "--output", "'" + options.output +
+                        "' is the input folder; adversarial images would overwrite the originals");
+  }
+  attack::make_attack(options.method, options.attack);  // validates the method before any work
+  auto model = load_model_from_flags(options.model, device);
+  const auto& mi = model.info();
+
+  // The images, labels, file names.
+  data::Dataset set;
+  std::vector<std::optional<std::int64_t>> given_targets;
+  if (!options.input.empty()) {
+    data::ImageFolderOptions folder_options;
+    folder_options.num_classes = mi.num_classes;
+    folder_options.label_offset = options.label_offset;
+    const auto folder = data::scan_image_folder(options.input, folder_options);
+    data::ImageLoadOptions keep;
+    keep.channels = static_cast<int>(mi.in_channels);
+    keep.height = 0;  // keep the file's size: the outputs must have the inputs' size
+    keep.width = 0;
+    std::vector<torch::Tensor> images;
+    for (const auto& record : folder.records) {
+      auto image = data::load_image(record.path, keep);
+      if (image.size(1) != mi.height || image.size(2) != mi.width) {
+        throw core::FileError(record.path,
+                              "is " + std::to_string(image.size(2)) + "x" +
+                                  std::to_string(image.size(1)) + " but the model takes " +
+                                  std::to_string(mi.width) + "x" + std::to_string(mi.height) +
+                                  "; attack does not resize (its outputs keep the inputs' size)");
+      }
+      images.push_back(image);
+      given_targets.push_back(record.target);
+      set.files.push_back(fs::path(record.file).replace_extension(".png").string());
+    }
+    if (images.empty()) throw core::FileError(options.input, "holds no images");
+    set.images = torch::stack(images);
+    std::vector<std::int64_t> labels;
+    for (const auto& record : folder.records) labels.push_back(record.label);
+    set.labels = torch::tensor(labels, torch::kLong);
+    set.class_names = folder.class_names;
+    set.source = options.input;
+  } else {
+    data::DataSpecOptions data_options;
+    data_options.image.channels = static_cast<int>(mi.in_channels);
+    data_options.image.height = static_cast<int>(mi.height);
+    data_options.image.width = static_cast<int>(mi.width);
+    data_options.num_classes = mi.num_classes;
+    set = data::load_data(options.data, data_options).test;
+    if (options.limit > 0) set = set.head(options.limit);
+    // 8-bit data: the clean images are already on the grid.
+    set.images = data::quantize_to_8bit(set.images);
+  }
+
+  // Targets for a targeted attack.
+  torch::Tensor targets;
+  attack::AttackOptions attack_options = options.attack;
+  attack_options.round_to_8bit = !options.no_round;
+  if (options.target != "none") {
+    attack_options.targeted = true;
+    if (options.target == "given") {
+      std::vector<std::int64_t> t;
+      for (size_t i = 0; i < given_targets.size(); ++i) {
+        if (!given_targets[i]) {
+          throw core::FileError(options.input + "/labels.csv",
+                                "--target given needs a TargetClass for every image");
+        }
+        t.push_back(*given_targets[i] - options.label_offset);
+      }
+      if (t.empty())
+        throw core::OptionError("--target", "'given' needs --input with a TargetClass column");
+      targets = torch::tensor(t, torch::kLong);
+    } else {
+      targets =
+          attack::choose_targets(model, set.images, set.labels,
+                                 attack::parse_target_mode(options.target), global.runtime.seed);
+    }
+  }
+
+  nlohmann::json json = {
+      {"method", options.method}, {"arch", mi.arch}, {"runs", nlohmann::json::array()}};
+  report::Table curve({"epsilon", "clean acc", "adv acc", "success", "mean Linf", "max Linf",
+                       "mean L2", "seconds"});
+  for (const double eps255 : epsilons) {
+    attack_options.epsilon = eps255 / 255.0;
+    attack_options.step_size = options.step_size / 255.0;
+    auto method = attack::make_attack(options.method, attack_options);
+    const auto started = std::chrono::steady_clock::now();
+    attack::AttackSetOptions set_options;
+    set_options.batch_size = options.attack.batch_size;
+    set_options.progress = !global.quiet;
+    set_options.label = options.method + " eps " + epsilon_name(eps255);
+    auto adversarial =
+        attack::attack_set(*method, model, set.images, set.labels, targets, set_options);
+    adversarial = data::quantize_to_8bit(adversarial);
+
+    std::string out_dir = options.output;
+    if (!out_dir.empty() && epsilons.size() > 1) out_dir += "/eps_" + epsilon_name(eps255);
+    attack::AttackScores scores;
+    if (!options.input.empty()) {
+      // Write every image, then score what was written: the files read back from disk.
+      core::make_directories(out_dir);
+      std::vector<torch::Tensor> read_back;
+      data::ImageLoadOptions keep;
+      keep.channels = static_cast<int>(mi.in_channels);
+      keep.height = 0;
+      keep.width = 0;
+      for (std::int64_t i = 0; i < set.size(); ++i) {
+        const auto path = out_dir + "/" + set.files[static_cast<size_t>(i)];
+        data::save_image(path, adversarial[i]);
+        read_back.push_back(data::load_image(path, keep));
+      }
+      scores = attack::score_attack(model, set.images, torch::stack(read_back), set.labels,
+                                    set.files, options.attack.batch_size);
+    } else {
+      scores = attack::score_attack(model, set.images, adversarial, set.labels, set.files,
+                                    options.attack.batch_size);
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    auto run = scores.to_json();
+    run["epsilon"] = eps255;
+    run["seconds"] = seconds;
+    if (!out_dir.empty()) {
+      core::make_directories(out_dir);
+      core::write_text_atomically(out_dir + "/metrics.json", run.dump(2) + "\n");
+      core::write_text_atomically(out_dir + "/per_image.csv", scores.per_image_csv());
+    }
+    json["runs"].push_back(run);
+    curve.add_row({epsilon_name(eps255), report::percent(scores.clean_accuracy),
+                   report::percent(scores.adversarial_accuracy),
+                   report::percent(scores.success_rate), report::fixed(scores.mean_linf, 2),
+                   report::fixed(scores.max_linf, 2), report::fixed(scores.mean_l2, 2),
+                   report::fixed(seconds, 1)});
+  }
+  if (!options.output.empty() && epsilons.size() > 1) {
+    core::make_directories(options.output);
+    core::write_text_atomically(options.output + "/curve.csv", curve.to_csv());
+  }
+  if (epsilons.size() == 1) {
+    for (auto& [key, value] : json["runs"][0].items()) json[key] = value;
+  }
+  emit(global, json,
+       options.method + " on " + std::to_string(set.size()) + " images of " + set.source + " (" +
+           mi.arch + ")\n" + curve.render());
+}
+
+}  // namespace
+
+void setup_attack(CLI::App& app, GlobalOptions& global) {
+  auto options = std::make_shared<AttackCommandOptions>();
+  auto* command = app.add_subcommand(
+      "attack", "adversarial examples: FGSM, I-FGSM, PGD, MI-FGSM, DI-FGSM, C&W, DeepFool");
+  add_model_flags(*command, options->model);
+  auto& a = options->attack;
+  command
+      ->add_option("--method", options->method,
+                   "fgsm | ifgsm | pgd | pgdl2 | mifgsm | difgsm | cw | deepfool")
+      ->capture_default_str();
+  command->add_option("-i,--input", options->input,
+                      "image folder in the task layout (images/, labels.csv)");
+  command->add_option("--data", options->data,
+                      "or an in-memory data set: fashion-mnist | idx:DIR (test split)");
+  command->add_option("-o,--output", options->output,
+                      "output folder: adversarial PNGs, metrics.json, per_image.csv");
+  command
+      ->add_option("-e,--epsilon", options->epsilons,
+                   "budget(s) in 0-255 pixel units, e.g. 8 or 0,2,4,8,16")
+      ->capture_default_str();
+  command->add_option("--steps", a.steps, "iterations of iterative attacks")->capture_default_str();
+  command->add_option("--step-size", options->step_size,
+                      "step in 0-255 units (default: the method's)");
+  command->add_option("--restarts", a.restarts, "PGD random restarts")->capture_default_str();
+  command->add_option("--norm", a.norm, "PGD norm: linf | l2")->capture_default_str();
+  command->add_flag("!--no-random-start", a.random_start, "PGD without the random start");
+  command->add_option("--decay", a.decay, "MI-FGSM momentum decay")->capture_default_str();
+  command->add_option("--cw-c", a.cw_c, "C&W initial trade-off constant")->capture_default_str();
+  command->add_option("--cw-steps", a.cw_steps, "C&W optimization steps")->capture_default_str();
+  command
+      ->add_option("--target", options->target,
+                   "none | given (labels.csv TargetClass) | least-likely | random")
+      ->capture_default_str();
+  command->add_flag("--no-round", options->no_round,
+                    "do not make iterative attacks rounding-aware");
+  command->add_option("--batch-size", a.batch_size)->capture_default_str();
+  command->add_option("--limit", options->limit, "--data: the first N test images");
+  command->add_option("--label-offset", options->label_offset,
+                      "subtract from labels.csv values (1 for 1-based ImageNet labels)");
+  command->callback([options, &global] { run_attack(*options, global); });
+}
+
+}  // namespace nnlab::app

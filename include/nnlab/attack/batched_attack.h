@@ -1,0 +1,37 @@
+// The common frame of the attacks: argument checks, eval mode for the call, gradients enabled,
+// and the split into batches of options.batch_size. An attack implements attack_batch().
+#pragma once
+
+#include <torch/types.h>
+
+#include <string>
+
+#include "nnlab/attack/attack.h"
+
+namespace nnlab::attack {
+
+class BatchedAttack : public Attack {
+ public:
+  // Throws core::OptionError for a negative epsilon or step size or a batch size below 1.
+  explicit BatchedAttack(AttackOptions options);
+
+  torch::Tensor run(models::Classifier& model, const torch::Tensor& images,
+                    const torch::Tensor& labels) final;
+  AttackResult run_with_report(models::Classifier& model, const torch::Tensor& images,
+                               const torch::Tensor& labels) final;
+  const AttackOptions& options() const { return options_; }
+
+ protected:
+  // One batch; the model is already in eval mode and gradients are enabled.
+  virtual AttackResult attack_batch(models::Classifier& model, const torch::Tensor& images,
+                                    const torch::Tensor& labels) = 0;
+
+  AttackOptions options_;
+};
+
+// Throws core::OptionError(option, "must be at least <minimum>, got <value>").
+void require_at_least(const std::string& option, double value, double minimum);
+// Throws core::OptionError(option, "must be positive, got <value>").
+void require_positive(const std::string& option, double value);
+
+}  // namespace nnlab::attack

@@ -1,0 +1,36 @@
+// What every gradient attack ascends and how it decides that it has won.
+//   loss:    untargeted J = CE(f(x), y)  (push away from the true class);
+//            targeted   J = -CE(f(x), t) (pull toward the target), so every attack ascends J.
+//   success: untargeted argmax f(x) != y; targeted argmax f(x) == t.
+// Gradients are taken with respect to the input only (torch::autograd::grad), so the model's
+// parameters never accumulate a .grad.
+#pragma once
+
+#include <torch/types.h>
+
+#include <functional>
+
+#include "nnlab/models/classifier.h"
+
+namespace nnlab::attack {
+
+// (N) per-image J.
+torch::Tensor attack_loss(const torch::Tensor& logits, const torch::Tensor& labels, bool targeted);
+
+// (N) bool.
+torch::Tensor is_adversarial(const torch::Tensor& logits, const torch::Tensor& labels,
+                             bool targeted);
+
+// Logits without building a graph.
+torch::Tensor logits_of(models::Classifier& model, const torch::Tensor& images);
+
+// Input transform applied before the forward pass, differentiated through (DI-FGSM).
+using InputTransform = std::function<torch::Tensor(const torch::Tensor&)>;
+
+// grad_x sum_n J(f(transform(x_n)), labels_n): one forward and one backward for the batch;
+// images are independent, so row n is the gradient of image n's own loss.
+torch::Tensor loss_gradient(models::Classifier& model, const torch::Tensor& images,
+                            const torch::Tensor& labels, bool targeted,
+                            const InputTransform& transform = nullptr);
+
+}  // namespace nnlab::attack

@@ -1,0 +1,39 @@
+// Projected Gradient Descent (Madry et al., "Towards Deep Learning Models Resistant to
+// Adversarial Attacks", ICLR 2018), Linf and L2:
+//   x_0 = random_start(x) (or x), x_{k+1} = Proj_ball(x_k + alpha * s(grad_x J(x_k))),
+//   s(g) = sign(g) for Linf, g / ||g||_2 per image for L2 (torchattacks' PGD and PGDL2).
+// Default step (options.step_size = 0): alpha = 2.5 * eps / steps for both norms, the rule of
+// thumb of the Madry lab's robustness library (a total travel of 2.5 eps reaches any point of the
+// ball from any random start; eps = 8/255 with 10 steps gives torchattacks' 2/255). Restarts: per
+// image the result of the first restart that succeeds, or else of the one with the highest loss J;
+// later restarts attack only the images not yet successful. Rounding-aware early stopping: see
+// early_stop.h.
+#pragma once
+
+#include <string>
+
+#include "nnlab/attack/batched_attack.h"
+#include "nnlab/attack/norm_ball.h"
+
+namespace nnlab::attack {
+
+class Pgd : public BatchedAttack {
+ public:
+  // options.norm picks the norm. Throws core::OptionError for an unknown norm, steps < 1 or
+  // restarts < 1.
+  explicit Pgd(AttackOptions options);
+  std::string name() const override { return norm_ == Norm::kL2 ? "pgdl2" : "pgd"; }
+  double step_size() const;
+
+ protected:
+  AttackResult attack_batch(models::Classifier& model, const torch::Tensor& images,
+                            const torch::Tensor& labels) override;
+
+ private:
+  AttackResult attack_once(models::Classifier& model, const torch::Tensor& images,
+                           const torch::Tensor& labels);
+
+  Norm norm_;
+};
+
+}  // namespace nnlab::attack

@@ -1,0 +1,76 @@
+#include "nnlab/attack/batched_attack.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include "nnlab/attack/eval_mode_guard.h"
+#include "nnlab/core/error.h"
+
+namespace nnlab::attack {
+
+void require_at_least(const std::string& option, double value, double minimum) {
+  if (!(value >= minimum)) {  // also rejects NaN
+    std::ostringstream message;
+    message << "must be at least " << minimum << ", got " << value;
+    throw core::OptionError(option, message.str());
+  }
+}
+
+void require_positive(const std::string& option, double value) {
+  if (!(value > 0)) {
+    std::ostringstream message;
+    message << "must be positive, got " << value;
+    throw core::OptionError(option, message.str());
+  }
+}
+
+BatchedAttack::BatchedAttack(AttackOptions options) : options_(std::move(options)) {
+  require_at_least("--epsilon", options_.epsilon, 0);
+  require_at_least("--step-size", options_.step_size, 0);
+  require_at_least("--batch-size", static_cast<double>(options_.batch_size), 1);
+}
+
+torch::Tensor BatchedAttack::run(models::Classifier& model, const torch::Tensor& images,
+                                 const torch::Tensor& labels) {
+  return run_with_report(model, images, labels).images;
+}
+
+AttackResult BatchedAttack::run_with_report(models::Classifier& model, const torch::Tensor& images,
+                                            const torch::Tensor& labels) {
+  TORCH_CHECK(images.dim() == 4 && images.is_floating_point(), name(),
+              ": expected floating (N, C, H, W) images, got ", images.sizes(), " ",
+              images.scalar_type());
+  TORCH_CHECK(
+      labels.dim() == 1 && labels.size(0) == images.size(0) && labels.scalar_type() == torch::kLong,
+      name(), ": expected ", images.size(0), " int64 labels, got ", labels.sizes(), " ",
+      labels.scalar_type());
+  TORCH_CHECK(images.device() == model.device() && labels.device() == model.device(), name(),
+              ": images and labels must be on the model's device ", model.device());
+  if (images.size(0) == 0) {
+    return {images.clone(), torch::zeros({0}, labels.options().dtype(torch::kBool))};
+  }
+  TORCH_CHECK(images.min().item<double>() >= 0 && images.max().item<double>() <= 1, name(),
+              ": pixels must be in [0,1]");
+  const auto num_classes = model.info().num_classes;
+  TORCH_CHECK(
+      labels.min().item<std::int64_t>() >= 0 && labels.max().item<std::int64_t>() < num_classes,
+      name(), ": labels must be in [0, ", num_classes, ")");
+
+  EvalModeGuard eval_mode(model);
+  torch::AutoGradMode enable_grad(true);
+  std::vector<torch::Tensor> adversarial, success;
+  for (std::int64_t start = 0; start < images.size(0); start += options_.batch_size) {
+    const auto end = std::min(images.size(0), start + options_.batch_size);
+    auto result =
+        attack_batch(model, images.slice(0, start, end).detach(), labels.slice(0, start, end));
+    adversarial.push_back(result.images.detach());
+    success.push_back(result.success);
+  }
+  return {torch::cat(adversarial), torch::cat(success)};
+}
+
+}  // namespace nnlab::attack

@@ -1,0 +1,35 @@
+#include "nnlab/attack/objective.h"
+
+#include <torch/torch.h>
+
+namespace nnlab::attack {
+
+namespace F = torch::nn::functional;
+
+torch::Tensor attack_loss(const torch::Tensor& logits, const torch::Tensor& labels, bool targeted) {
+  const auto ce =
+      F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().reduction(torch::kNone));
+  return targeted ? -ce : ce;
+}
+
+torch::Tensor is_adversarial(const torch::Tensor& logits, const torch::Tensor& labels,
+                             bool targeted) {
+  const auto predicted = logits.argmax(/*dim=*/1);
+  return targeted ? predicted.eq(labels) : predicted.ne(labels);
+}
+
+torch::Tensor logits_of(models::Classifier& model, const torch::Tensor& images) {
+  torch::NoGradGuard no_grad;
+  return model.forward(images);
+}
+
+torch::Tensor loss_gradient(models::Classifier& model, const torch::Tensor& images,
+                            const torch::Tensor& labels, bool targeted,
+                            const InputTransform& transform) {
+  auto input = images.detach().requires_grad_(true);
+  const auto logits = model.forward(transform ? transform(input) : input);
+  const auto loss = attack_loss(logits, labels, targeted).sum();
+  return torch::autograd::grad({loss}, {input})[0];
+}
+
+}  // namespace nnlab::attack
