@@ -48,6 +48,25 @@ def pairs(cells):
         print(f"| {group} | {len(ours)}+{len(theirs)} | {w_ours:.0f} ({spread(ours, 'images_per_second')}) "
               f"| {w_theirs:.0f} ({spread(theirs, 'images_per_second')}) | **{w_ours / w_theirs:.2f}x** "
               f"| {c_ours:.0f} | {c_theirs:.0f} | **{c_ours / c_theirs:.2f}x** |")
+    usage_table(cells, ["nnlab", "pytorch"])
+
+
+def usage_table(cells, labels):
+    """Where the CPU time went: system-time share, page faults and context switches per step."""
+    keys = ("system_time_fraction", "minor_faults_per_step", "context_switches_per_step")
+    rows = []
+    for group, by_label in cells.items():
+        for label in labels or by_label.keys():
+            results = [r for r in by_label.get(label, []) if all(k in r for k in keys)]
+            if results:
+                rows.append(f"| {group} | {label} | {100 * med(results, keys[0]):.0f}% "
+                            f"| {med(results, keys[1]):.0f} | {med(results, keys[2]):.0f} |")
+    if rows:
+        print()
+        print("| configuration | program | system time / CPU time | minor page faults / step "
+              "| context switches / step |")
+        print("|---|---|---:|---:|---:|")
+        print("\n".join(rows))
 
 
 def variants(cells):
@@ -61,6 +80,7 @@ def variants(cells):
                 base = (wall, cpu)
             print(f"| {group} | {label} | {len(results)} | {wall:.0f} ({spread(results, 'images_per_second')}) "
                   f"| {wall / base[0]:.2f}x | {cpu:.0f} | {cpu / base[1]:.2f}x |")
+    usage_table(cells, None)
 
 
 def main():

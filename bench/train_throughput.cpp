@@ -78,15 +78,25 @@ BenchOptions parse(int argc, char** argv) {
   return o;
 }
 
-// User + system time of every thread of the process: on a shared machine this counts only the
-// work we did, whereas wall time counts also the time other processes held our cores.
-double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
+// What the kernel accounted to the process (all its threads). CPU time counts only the work we
+// did, whereas wall time counts also the time other processes held our cores; the split into
+// user and system time, the page faults and the context switches show where system time goes
+// (allocator churn faults pages in; thread-pool hand-offs switch context).
+struct Usage {
+  double user_seconds = 0;
+  double system_seconds = 0;
+  double minor_faults = 0;
+  double context_switches = 0;  // voluntary + involuntary
+};
+
+Usage usage_now() {
+  rusage r{};
+  getrusage(RUSAGE_SELF, &r);
   const auto seconds = [](const timeval& t) {
     return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec);
   };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+  return {seconds(r.ru_utime), seconds(r.ru_stime), static_cast<double>(r.ru_minflt),
+          static_cast<double>(r.ru_nvcsw + r.ru_nivcsw)};
 }
 
 double median(std::vector<double> values) {
@@ -126,27 +136,35 @@ int main(int argc, char** argv) {
     nnlab::train::Trainer(model, train).fit(split);
     train.epochs = options.epochs;
     nnlab::train::Trainer trainer(model, train);
-    const double cpu_start = cpu_seconds();
+    const Usage before = usage_now();
     const auto result = trainer.fit(split);
-    const double cpu = cpu_seconds() - cpu_start;
+    const Usage after = usage_now();
+    const double user = after.user_seconds - before.user_seconds;
+    const double system = after.system_seconds - before.system_seconds;
+    const double steps = static_cast<double>((split.train.size() + options.batch_size - 1) /
+                                             options.batch_size * options.epochs);
 
     std::vector<double> rates;
     for (const auto& epoch : result.history) rates.push_back(epoch.images_per_second);
     const double images = static_cast<double>(split.train.size() * options.epochs);
-    const nlohmann::json out = {{"impl", "nnlab"},
-                                {"arch", options.arch},
-                                {"batch_size", options.batch_size},
-                                {"optimizer", options.optimizer},
-                                {"lr", options.lr},
-                                {"threads", at::get_num_threads()},
-                                {"images_per_epoch", split.train.size()},
-                                {"epochs_timed", rates.size()},
-                                {"epoch_images_per_second", rates},
-                                {"images_per_second", median(rates)},
-                                {"cpu_seconds", cpu},
-                                {"images_per_cpu_second", images / cpu},
-                                {"final_train_loss", result.history.back().train_loss},
-                                {"omp_wait_policy", env_or("OMP_WAIT_POLICY", "unset")}};
+    const nlohmann::json out = {
+        {"impl", "nnlab"},
+        {"arch", options.arch},
+        {"batch_size", options.batch_size},
+        {"optimizer", options.optimizer},
+        {"lr", options.lr},
+        {"threads", at::get_num_threads()},
+        {"images_per_epoch", split.train.size()},
+        {"epochs_timed", rates.size()},
+        {"epoch_images_per_second", rates},
+        {"images_per_second", median(rates)},
+        {"cpu_seconds", user + system},
+        {"images_per_cpu_second", images / (user + system)},
+        {"system_time_fraction", system / (user + system)},
+        {"minor_faults_per_step", (after.minor_faults - before.minor_faults) / steps},
+        {"context_switches_per_step", (after.context_switches - before.context_switches) / steps},
+        {"final_train_loss", result.history.back().train_loss},
+        {"omp_wait_policy", env_or("OMP_WAIT_POLICY", "unset")}};
     std::cout << out.dump() << std::endl;
     return 0;
   } catch (const std::exception& e) {

@@ -19,6 +19,7 @@ import argparse
 import gzip
 import json
 import os
+import resource
 import statistics
 import struct
 import time
@@ -90,10 +91,12 @@ def main():
 
     rates = []
     cpu = 0.0
+    usage = [0.0, 0.0, 0, 0]  # user s, system s, minor faults, context switches (timed epochs)
     loss_avg = 0.0
     for epoch in range(1 + args.epochs):
         start = time.perf_counter()
         cpu_start = time.process_time()
+        before = resource.getrusage(resource.RUSAGE_SELF)
         order = torch.randperm(n)
         loss_sum, correct, seen = 0.0, 0, 0
         for begin in range(0, n, args.batch_size):
@@ -116,7 +119,13 @@ def main():
         if epoch > 0:
             rates.append(seen / seconds)
             cpu += time.process_time() - cpu_start
+            after = resource.getrusage(resource.RUSAGE_SELF)
+            usage[0] += after.ru_utime - before.ru_utime
+            usage[1] += after.ru_stime - before.ru_stime
+            usage[2] += after.ru_minflt - before.ru_minflt
+            usage[3] += (after.ru_nvcsw + after.ru_nivcsw) - (before.ru_nvcsw + before.ru_nivcsw)
 
+    steps = (n + args.batch_size - 1) // args.batch_size * args.epochs
     print(json.dumps({
         "impl": "pytorch",
         "arch": "lenet5",
@@ -130,6 +139,9 @@ def main():
         "images_per_second": statistics.median(rates),
         "cpu_seconds": cpu,
         "images_per_cpu_second": n * args.epochs / cpu,
+        "system_time_fraction": usage[1] / max(usage[0] + usage[1], 1e-9),
+        "minor_faults_per_step": usage[2] / steps,
+        "context_switches_per_step": usage[3] / steps,
         "final_train_loss": loss_avg,
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "unset"),
         "torch_version": torch.__version__,

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -43,6 +44,11 @@ BenchOptions parse(int argc, char** argv) {
   BenchOptions o;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
+    if (flag == "-h" || flag == "--help") {
+      std::cout
+          << "bench_vgg16_gflops [--batch 8] [--n 2048] [--repeats 3] [--threads 0] [--json]\n";
+      std::exit(0);
+    }
     if (flag == "--json") {
       o.json = true;
       continue;

@@ -24,4 +24,14 @@ step "4. predict: 8 test images written as PNG, top-3 classes"
   --output "$OUT/predictions.csv" --logits "$OUT/logits.csv"
 echo "true labels:"; cat "$OUT/images/labels.csv"
 
+step "5. attack: FGSM and PGD-20 against LeNet-5 on the 10,000 test images (epsilon in 0-255 units)"
+"$NNLAB" attack --method fgsm --model "$OUT/lenet5.ckpt" --data fashion-mnist --epsilon 0,4,8,16,25.5 \
+  --output "$OUT/fgsm_curve"
+"$NNLAB" attack --method pgd --steps 20 --model "$OUT/lenet5.ckpt" --data fashion-mnist --epsilon 25.5 --limit 2000
+
+step "6. attack the 8 exported PNGs: adversarial PNGs, metrics.json, per_image.csv"
+"$NNLAB" attack --method pgd --steps 10 --model "$OUT/lenet5.ckpt" --input "$OUT/images" --output "$OUT/adversarial" \
+  --epsilon 16
+head -4 "$OUT/adversarial/per_image.csv"
+
 printf '\nthe tour is done; outputs in %s\n' "$OUT"

@@ -2,6 +2,7 @@
 
 #include <sys/wait.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -24,7 +25,9 @@ std::string slurp(const std::string& path) {
 }  // namespace
 
 std::string scratch_dir(const std::string& name) {
-  const auto dir = fs::temp_directory_path() / ("nnlab_cli_" + name);
+  // The process id keeps tests that ctest runs in parallel out of each other's folders.
+  const auto dir =
+      fs::temp_directory_path() / ("nnlab_cli_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir.string();
