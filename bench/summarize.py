@@ -63,7 +63,7 @@ def usage_table(cells, labels):
                             f"| {med(results, keys[1]):.0f} | {med(results, keys[2]):.0f} |")
     if rows:
         print()
-        print("| configuration | program | system time / CPU time | minor page faults / step "
+        print("| configuration | run | system time / CPU time | minor page faults / step "
               "| context switches / step |")
         print("|---|---|---:|---:|---:|")
         print("\n".join(rows))
