@@ -7,8 +7,8 @@
 #include <utility>
 #include <vector>
 
-#include "nnlab/attack/eval_mode_guard.h"
 #include "nnlab/core/error.h"
+#include "nnlab/models/eval_mode_guard.h"
 
 namespace nnlab::attack {
 
@@ -60,7 +60,7 @@ AttackResult BatchedAttack::run_with_report(models::Classifier& model, const tor
       labels.min().item<std::int64_t>() >= 0 && labels.max().item<std::int64_t>() < num_classes,
       name(), ": labels must be in [0, ", num_classes, ")");
 
-  EvalModeGuard eval_mode(model);
+  models::EvalModeGuard eval_mode(model);
   torch::AutoGradMode enable_grad(true);
   std::vector<torch::Tensor> adversarial, success;
   for (std::int64_t start = 0; start < images.size(0); start += options_.batch_size) {

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <limits>
 
-#include "nnlab/attack/eval_mode_guard.h"
 #include "nnlab/core/error.h"
+#include "nnlab/models/eval_mode_guard.h"
 
 namespace nnlab::attack {
 
@@ -25,7 +25,7 @@ torch::Tensor least_likely_targets(models::Classifier& model, const torch::Tenso
   TORCH_CHECK(images.dim() >= 1 && labels.dim() == 1 && labels.size(0) == images.size(0),
               "least_likely_targets: expected one label per image, got ", labels.sizes(), " for ",
               images.sizes());
-  EvalModeGuard eval_mode(model);
+  models::EvalModeGuard eval_mode(model);
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> targets;
   for (std::int64_t start = 0; start < images.size(0); start += batch_size) {

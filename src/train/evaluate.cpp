@@ -3,30 +3,13 @@
 #include <torch/torch.h>
 
 #include "nnlab/core/progress.h"
+#include "nnlab/models/eval_mode_guard.h"
 
 namespace nnlab::train {
 
-namespace {
-
-// Puts the model in eval mode for the scope and restores what it was.
-class EvalModeGuard {
- public:
-  explicit EvalModeGuard(models::Classifier& model)
-      : model_(model), was_training_(model.is_training()) {
-    model_.eval();
-  }
-  ~EvalModeGuard() { model_.train(was_training_); }
-
- private:
-  models::Classifier& model_;
-  bool was_training_;
-};
-
-}  // namespace
-
 torch::Tensor predict_logits(models::Classifier& model, const torch::Tensor& images,
                              std::int64_t batch_size, bool progress) {
-  EvalModeGuard guard(model);
+  models::EvalModeGuard guard(model);
   torch::NoGradGuard no_grad;
   const auto device = model.device();
   const std::int64_t n = images.size(0);
@@ -43,7 +26,7 @@ torch::Tensor predict_logits(models::Classifier& model, const torch::Tensor& ima
 
 EvalResult evaluate(models::Classifier& model, const data::Dataset& data,
                     const EvalOptions& options) {
-  EvalModeGuard guard(model);
+  models::EvalModeGuard guard(model);
   torch::NoGradGuard no_grad;
   const auto device = model.device();
   const std::int64_t n = data.size();
