@@ -95,6 +95,13 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
   auto model = load_model_from_flags(options.model, device);
   const auto& mi = model.info();
 
+  // Folder images are read at their own size (the outputs must keep the inputs' size) and the
+  // written images are read back the same way.
+  data::ImageLoadOptions keep;
+  keep.channels = static_cast<int>(mi.in_channels);
+  keep.height = 0;
+  keep.width = 0;
+
   // The images, labels, file names.
   data::Dataset set;
   std::vector<std::optional<std::int64_t>> given_targets;
@@ -103,10 +110,6 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
     folder_options.num_classes = mi.num_classes;
     folder_options.label_offset = options.label_offset;
     const auto folder = data::scan_image_folder(options.input, folder_options);
-    data::ImageLoadOptions keep;
-    keep.channels = static_cast<int>(mi.in_channels);
-    keep.height = 0;  // keep the file's size: the outputs must have the inputs' size
-    keep.width = 0;
     std::vector<torch::Tensor> images;
     for (const auto& record : folder.records) {
       auto image = data::load_image(record.path, keep);
@@ -189,10 +192,6 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
       // Write every image, then score what was written: the files read back from disk.
       core::make_directories(out_dir);
       std::vector<torch::Tensor> read_back;
-      data::ImageLoadOptions keep;
-      keep.channels = static_cast<int>(mi.in_channels);
-      keep.height = 0;
-      keep.width = 0;
       for (std::int64_t i = 0; i < set.size(); ++i) {
         const auto path = out_dir + "/" + set.files[static_cast<size_t>(i)];
         data::save_image(path, adversarial[i]);

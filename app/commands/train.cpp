@@ -1,5 +1,6 @@
 // nnlab train: a zoo architecture on a data set, a checkpoint every epoch, exact --resume.
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 #include "commands/commands.h"
@@ -41,9 +42,12 @@ std::string epoch_line(const train::EpochMetrics& m, int epochs) {
 
 void run_train(TrainCommandOptions options, const GlobalOptions& global, const CLI::App& command) {
   const torch::Device device = start(global);
+  // Read once: the model, the options and the training state all come from this file.
+  std::optional<models::Checkpoint> resumed;
+  if (!options.resume.empty()) resumed = models::read_checkpoint(options.resume);
   models::Classifier model = [&] {
-    if (!options.resume.empty()) {
-      const auto checkpoint = models::read_checkpoint(options.resume);
+    if (resumed) {
+      const auto& checkpoint = *resumed;
       const auto saved = train::Trainer::options_from_json(
           checkpoint.meta.value("train", nlohmann::json::object()));
       const int epochs = command.count("--epochs") ? options.train.epochs : saved.epochs;
@@ -89,8 +93,8 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
     if (!global.json) info(global, epoch_line(m, options.train.epochs));
   };
   train::Trainer trainer(model, options.train, hooks);
-  if (!options.resume.empty()) {
-    trainer.resume(models::read_checkpoint(options.resume), options.resume);
+  if (resumed) {
+    trainer.resume(*resumed, options.resume);
     info(global, "resuming " + options.resume + " after epoch " +
                      std::to_string(trainer.completed_epochs()));
   }
