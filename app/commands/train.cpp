@@ -1,10 +1,12 @@
 // nnlab train: a zoo architecture on a data set, a checkpoint every epoch, exact --resume.
+#include <algorithm>
 #include <filesystem>
 #include <optional>
 #include <sstream>
 
 #include "commands/commands.h"
 #include "model_flags.h"
+#include "nnlab/attack/adversarial_training.h"
 #include "nnlab/core/error.h"
 #include "nnlab/data/data_spec.h"
 #include "nnlab/models/checkpoint.h"
@@ -28,6 +30,12 @@ struct TrainCommandOptions {
   std::string init_weights;
   std::int64_t limit = 0;
   std::int64_t num_classes = 0;
+  // Adversarial training (--adv); budgets in 0-255 pixel units.
+  std::string adv;
+  double adv_epsilon = 8;
+  double adv_step_size = 0;
+  attack::AdversarialTrainingOptions adversarial;
+  std::int64_t holdout = -1;  // -1: 1000, or a tenth of a smaller training set
 };
 
 std::string epoch_line(const train::EpochMetrics& m, int epochs) {
@@ -37,6 +45,14 @@ std::string epoch_line(const train::EpochMetrics& m, int epochs) {
       << "  test loss " << report::fixed(m.test_loss, 4) << "  test acc "
       << report::percent(m.test_accuracy) << "  " << report::fixed(m.seconds, 1) << " s  "
       << report::fixed(m.images_per_second, 0) << " img/s";
+  if (m.extra.contains("holdout_robust_accuracy")) {
+    out << "  holdout clean " << report::percent(m.extra["holdout_clean_accuracy"].get<double>())
+        << " PGD " << report::percent(m.extra["holdout_robust_accuracy"].get<double>());
+  }
+  if (m.extra.contains("rolled_back_to_epoch")) {
+    out << "\nrobust accuracy collapsed (catastrophic overfitting): rolled back to epoch "
+        << m.extra["rolled_back_to_epoch"].get<int>() << " and stopped";
+  }
   return out.str();
 }
 
@@ -59,6 +75,12 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
       if (!command.count("--limit"))
         options.limit = checkpoint.meta.value("limit", std::int64_t{0});
       if (options.output.empty()) options.output = options.resume;
+      if (options.adv.empty() && checkpoint.meta.contains("adversarial")) {
+        const auto& saved_adv = checkpoint.meta["adversarial"];
+        options.adversarial = attack::AdversarialTrainingOptions::from_json(saved_adv);
+        options.adv = options.adversarial.method;
+        options.holdout = saved_adv.value("holdout", options.holdout);
+      }
       return models::classifier_from_checkpoint(checkpoint, options.resume);
     }
     if (options.arch.empty())
@@ -86,10 +108,30 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
   if (model.info().class_names.empty()) model.info().class_names = split.train.class_names;
   model.to(device);
 
-  train::TrainHooks hooks;
+  // Adversarial training: the last --holdout training images are kept out for the per-epoch
+  // robust accuracy.
+  std::optional<attack::AdversarialTraining> adversarial;
+  if (!options.adv.empty()) {
+    if (options.holdout == -1)
+      options.holdout = std::min<std::int64_t>(1000, split.train.size() / 10);
+    if (options.holdout < 0 || options.holdout >= split.train.size()) {
+      throw core::OptionError("--holdout", "must be in [0, " + std::to_string(split.train.size()) +
+                                               ") (the training images)");
+    }
+    const auto keep = split.train.size() - options.holdout;
+    auto holdout = split.train.select(torch::arange(keep, split.train.size(), torch::kLong));
+    split.train = split.train.head(keep);
+    adversarial.emplace(options.adversarial, std::move(holdout));
+  }
+  train::TrainHooks hooks = adversarial ? adversarial->hooks() : train::TrainHooks{};
   hooks.on_epoch = [&](const train::EpochMetrics& m, models::Checkpoint& checkpoint) {
     checkpoint.meta["data"] = options.data;
     checkpoint.meta["limit"] = options.limit;
+    if (adversarial) {
+      auto saved_adv = adversarial->options().to_json();
+      saved_adv["holdout"] = options.holdout;
+      checkpoint.meta["adversarial"] = saved_adv;
+    }
     if (!global.json) info(global, epoch_line(m, options.train.epochs));
   };
   train::Trainer trainer(model, options.train, hooks);
@@ -118,9 +160,16 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
     const auto& last = result.history.back();
     json["test_accuracy"] = last.test_accuracy;
     json["test_loss"] = last.test_loss;
+    json["stopped_early"] = result.stopped_early;
     human = "trained " + model.info().arch + " for " + std::to_string(trainer.completed_epochs()) +
             " epochs in " + report::fixed(result.seconds, 1) + " s: test accuracy " +
-            report::percent(last.test_accuracy) + "\ncheckpoint: " + options.output;
+            report::percent(last.test_accuracy);
+    if (last.extra.contains("holdout_robust_accuracy")) {
+      json["holdout_robust_accuracy"] = last.extra["holdout_robust_accuracy"];
+      human += ", held-out PGD-" + std::to_string(options.adversarial.eval_steps) + " accuracy " +
+               report::percent(last.extra["holdout_robust_accuracy"].get<double>());
+    }
+    human += "\ncheckpoint: " + options.output;
   }
   emit(global, json, human);
 }
@@ -161,9 +210,47 @@ void setup_train(CLI::App& app, GlobalOptions& global) {
   command->add_option("--limit", options->limit, "train on the first N training images only");
   command->add_option("--num-classes", options->num_classes,
                       "classes (default: the architecture's)");
+  auto& adv = options->adversarial;
+  command->add_option(
+      "--adv", options->adv,
+      "adversarial training: fgsm-rs (fast, Wong et al. 2020) | pgd (Madry et al.)");
+  command->add_option("--epsilon", options->adv_epsilon, "--adv budget in 0-255 pixel units")
+      ->capture_default_str();
+  command->add_option("--adv-step-size", options->adv_step_size,
+                      "--adv step in 0-255 units (default: 1.25 eps for fgsm-rs, 2.5 eps/steps "
+                      "for pgd)");
+  command->add_option("--adv-steps", adv.steps, "--adv pgd: steps per batch")
+      ->capture_default_str();
+  command
+      ->add_option("--adv-eval-steps", adv.eval_steps, "PGD steps of the held-out robust accuracy")
+      ->capture_default_str();
+  command->add_option("--holdout", options->holdout,
+                      "--adv: training images kept out for the per-epoch robust accuracy (default "
+                      "1000, at most a tenth of the training set)");
+  command
+      ->add_option("--collapse-drop", adv.collapse_drop,
+                   "--adv: roll back and stop when held-out robust accuracy falls this far below "
+                   "its best")
+      ->capture_default_str();
   command->callback([options, &global, command] {
     TrainCommandOptions copy = *options;
     copy.train.seed = global.runtime.seed;
+    if (!copy.adv.empty()) {
+      if (!(copy.adv_epsilon > 0 && copy.adv_epsilon <= 255)) {
+        throw core::OptionError("--epsilon", "must be in (0, 255] (pixel units; 8 means 8/255)");
+      }
+      if (!(copy.adv_step_size >= 0 && copy.adv_step_size <= 255)) {
+        throw core::OptionError("--adv-step-size", "must be in [0, 255] (pixel units)");
+      }
+      if (copy.adv != "fgsm-rs" && copy.adv != "pgd") {
+        throw core::OptionError("--adv", "expected fgsm-rs or pgd, got '" + copy.adv + "'");
+      }
+      copy.adversarial.method = copy.adv;
+      copy.adversarial.epsilon = copy.adv_epsilon / 255.0;
+      copy.adversarial.step_size = copy.adv_step_size / 255.0;
+    } else if (command->count("--epsilon") || command->count("--adv-steps")) {
+      throw core::OptionError("--epsilon", "only with --adv fgsm-rs|pgd");
+    }
     run_train(copy, global, *command);
   });
 }

@@ -30,10 +30,29 @@ std::uint64_t epoch_seed(std::int64_t seed, int epoch, std::uint64_t stream) {
 }  // namespace
 
 nlohmann::json EpochMetrics::to_json() const {
-  return {{"epoch", epoch},           {"lr", lr},
-          {"train_loss", train_loss}, {"train_accuracy", train_accuracy},
-          {"test_loss", test_loss},   {"test_accuracy", test_accuracy},
-          {"seconds", seconds},       {"images_per_second", images_per_second}};
+  nlohmann::json j = {{"epoch", epoch},           {"lr", lr},
+                      {"train_loss", train_loss}, {"train_accuracy", train_accuracy},
+                      {"test_loss", test_loss},   {"test_accuracy", test_accuracy},
+                      {"seconds", seconds},       {"images_per_second", images_per_second}};
+  for (const auto& [key, value] : extra.items()) j[key] = value;
+  return j;
+}
+
+EpochMetrics EpochMetrics::from_json(const nlohmann::json& j) {
+  EpochMetrics m;
+  m.epoch = j.value("epoch", 0);
+  m.lr = j.value("lr", 0.0);
+  m.train_loss = j.value("train_loss", 0.0);
+  m.train_accuracy = j.value("train_accuracy", 0.0);
+  m.test_loss = j.value("test_loss", 0.0);
+  m.test_accuracy = j.value("test_accuracy", 0.0);
+  m.seconds = j.value("seconds", 0.0);
+  m.images_per_second = j.value("images_per_second", 0.0);
+  const auto known = EpochMetrics().to_json();
+  for (const auto& [key, value] : j.items()) {
+    if (!known.contains(key)) m.extra[key] = value;
+  }
+  return m;
 }
 
 torch::Tensor augment_batch(const torch::Tensor& images, std::int64_t pad) {
@@ -148,16 +167,7 @@ void Trainer::resume(const models::Checkpoint& checkpoint, const std::string& so
   completed_epochs_ = checkpoint.meta["epoch"].get<int>();
   history_.clear();
   for (const auto& row : checkpoint.meta.value("history", nlohmann::json::array())) {
-    EpochMetrics m;
-    m.epoch = row.value("epoch", 0);
-    m.lr = row.value("lr", 0.0);
-    m.train_loss = row.value("train_loss", 0.0);
-    m.train_accuracy = row.value("train_accuracy", 0.0);
-    m.test_loss = row.value("test_loss", 0.0);
-    m.test_accuracy = row.value("test_accuracy", 0.0);
-    m.seconds = row.value("seconds", 0.0);
-    m.images_per_second = row.value("images_per_second", 0.0);
-    history_.push_back(m);
+    history_.push_back(EpochMetrics::from_json(row));
   }
   try {
     torch::serialize::InputArchive archive;
@@ -280,13 +290,17 @@ TrainResult Trainer::fit(const data::TrainTestSplit& data) {
                                           std::to_string(model_.info().num_classes) + " classes");
   }
   const auto start = std::chrono::steady_clock::now();
-  for (int epoch = completed_epochs_ + 1; epoch <= options_.epochs; ++epoch) {
-    history_.push_back(run_epoch(data, epoch));
+  bool go_on = true;
+  for (int epoch = completed_epochs_ + 1; epoch <= options_.epochs && go_on; ++epoch) {
+    auto metrics = run_epoch(data, epoch);
+    if (hooks_.after_epoch) go_on = hooks_.after_epoch(model_, metrics);
+    history_.push_back(metrics);
     completed_epochs_ = epoch;
     write_checkpoint();
     write_metrics();
   }
   TrainResult result;
+  result.stopped_early = !go_on && completed_epochs_ < options_.epochs;
   result.history = history_;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

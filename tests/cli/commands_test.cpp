@@ -76,4 +76,35 @@ TEST(Commands, TrainEvalPredictRoundTrip) {
   }
 }
 
+TEST(Commands, AdversarialTrainingReportsHeldOutRobustAccuracy) {
+  const auto dir = scratch_dir("adv_train");
+  write_synthetic_idx(dir + "/data", 600, 100);
+  const auto train = run_nnlab("train --arch lenet300 --data idx:" + dir +
+                               "/data --epochs 2 --adv fgsm-rs --epsilon 8 --holdout 100 -o " +
+                               dir + "/adv.ckpt --json -q");
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  const auto j = nlohmann::json::parse(train.out);
+  ASSERT_EQ(j["history"].size(), 2u);
+  for (const auto& epoch : j["history"]) {
+    const auto clean = epoch["holdout_clean_accuracy"].get<double>();
+    const auto robust = epoch["holdout_robust_accuracy"].get<double>();
+    EXPECT_GT(clean, 0.5);
+    EXPECT_LE(robust, clean);
+  }
+  // The adversarial settings live in the checkpoint, so --resume goes on with them.
+  const auto more = run_nnlab("train --resume " + dir + "/adv.ckpt --epochs 3 --json -q");
+  ASSERT_EQ(more.exit_code, 0) << more.err;
+  EXPECT_TRUE(nlohmann::json::parse(more.out)["history"][2].contains("holdout_robust_accuracy"));
+
+  const auto bad = run_nnlab("train --arch lenet300 --data idx:" + dir +
+                             "/data --adv free --epsilon 8 -o " + dir + "/x.ckpt -q");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("--adv"), std::string::npos) << bad.err;
+  const auto no_adv = run_nnlab("train --arch lenet300 --data idx:" + dir +
+                                "/data --epsilon 8 -o " + dir + "/x.ckpt -q");
+  EXPECT_EQ(no_adv.exit_code, 1);
+  EXPECT_NE(no_adv.err.find("--epsilon"), std::string::npos) << no_adv.err;
+  EXPECT_FALSE(fs::exists(dir + "/x.ckpt"));
+}
+
 }  // namespace nnlab::testing

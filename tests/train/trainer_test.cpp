@@ -87,6 +87,45 @@ TEST(Trainer, HooksAreCalled) {
   EXPECT_EQ(epochs, 1);
 }
 
+TEST(Trainer, AfterEpochStopsEarlyAndItsMetricsAreKept) {
+  auto model = models::create_model("lenet300", {2, 0});
+  TrainOptions options;
+  options.epochs = 5;
+  options.progress = false;
+  options.checkpoint_path = ::testing::TempDir() + "/early.ckpt";
+  TrainHooks hooks;
+  hooks.after_epoch = [](models::Classifier&, EpochMetrics& m) {
+    m.extra["robust"] = 0.25 * m.epoch;
+    return m.epoch < 2;
+  };
+  Trainer trainer(model, options, hooks);
+  const auto result = trainer.fit(separable(128));
+  EXPECT_TRUE(result.stopped_early);
+  ASSERT_EQ(result.history.size(), 2u);
+  EXPECT_EQ(trainer.completed_epochs(), 2);
+
+  // The extra field travels through the checkpoint and comes back on resume.
+  auto resumed_model = models::create_model("lenet300", {2, 0});
+  Trainer resumed(resumed_model, options);
+  resumed.resume(models::read_checkpoint(options.checkpoint_path), options.checkpoint_path);
+  const auto more = resumed.fit(separable(128));
+  EXPECT_FALSE(more.stopped_early);
+  ASSERT_EQ(more.history.size(), 5u);
+  EXPECT_DOUBLE_EQ(more.history[1].extra.at("robust").get<double>(), 0.5);
+  EXPECT_FALSE(more.history[2].extra.contains("robust"));
+}
+
+TEST(Trainer, EpochMetricsSurviveJson) {
+  EpochMetrics m;
+  m.epoch = 3;
+  m.test_accuracy = 0.875;
+  m.extra["holdout_robust_accuracy"] = 0.5;
+  const auto back = EpochMetrics::from_json(m.to_json());
+  EXPECT_EQ(back.epoch, 3);
+  EXPECT_DOUBLE_EQ(back.test_accuracy, 0.875);
+  EXPECT_EQ(back.extra, m.extra);
+}
+
 TEST(Trainer, RejectsBadOptions) {
   auto model = models::create_model("lenet300");
   TrainOptions bad;

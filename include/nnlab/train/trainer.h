@@ -50,7 +50,10 @@ struct EpochMetrics {
   double test_accuracy = 0;
   double seconds = 0;
   double images_per_second = 0;
+  // Fields that hooks add (e.g. robust accuracy); saved with the rest and restored on resume.
+  nlohmann::json extra = nlohmann::json::object();
   nlohmann::json to_json() const;
+  static EpochMetrics from_json(const nlohmann::json& j);
 };
 
 // Extension points for algorithms built on the trainer (adversarial training, distillation,
@@ -66,6 +69,10 @@ struct TrainHooks {
       loss;
   std::function<void(models::Classifier&)> after_backward;  // e.g. gradient all-reduce, masking
   std::function<void(models::Classifier&)> after_step;      // e.g. re-apply pruning masks
+  // Called after each epoch's evaluation, before the checkpoint: may add fields to
+  // metrics.extra, change the model (e.g. roll back to a better epoch) and return false to stop
+  // training after this epoch (early stopping).
+  std::function<bool(models::Classifier&, EpochMetrics&)> after_epoch;
   // Called after each epoch with its metrics; may add fields to the checkpoint's meta.
   std::function<void(const EpochMetrics&, models::Checkpoint&)> on_epoch;
 };
@@ -73,6 +80,7 @@ struct TrainHooks {
 struct TrainResult {
   std::vector<EpochMetrics> history;  // every epoch, including those before a resume
   double seconds = 0;                 // wall time of this invocation
+  bool stopped_early = false;         // after_epoch asked to stop before options.epochs
 };
 
 class Trainer {
