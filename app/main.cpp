@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   nnlab::app::setup_summary(app, global);
   nnlab::app::setup_export(app, global);
   nnlab::app::setup_attack(app, global);
+  nnlab::app::setup_attack_eval(app, global);
 
   try {
     app.parse(argc, argv);

@@ -2,6 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <sstream>
+
 #include "nnlab/core/error.h"
 #include "nnlab/models/model_loader.h"
 #include "nnlab/models/registry.h"
@@ -25,15 +28,23 @@ void add_model_flags(CLI::App& command, ModelFlags& flags, bool allow_fresh) {
       ->capture_default_str();
 }
 
-models::Classifier load_model_from_flags(const ModelFlags& flags, const torch::Device& device,
-                                         bool allow_fresh) {
-  if (!flags.model.empty() && !flags.weights.empty()) {
-    throw core::OptionError("--weights", "give either --model or --weights, not both");
-  }
-  const std::string path = flags.model.empty() ? flags.weights : flags.model;
+namespace {
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) out.push_back(item);
+  if (out.empty()) out.emplace_back();
+  return out;
+}
+
+models::Classifier load_one(const ModelFlags& flags, const std::string& path,
+                            const std::string& arch, const torch::Device& device,
+                            bool allow_fresh) {
   if (path.empty()) {
-    if (allow_fresh && !flags.arch.empty()) {
-      auto model = models::create_model(flags.arch, {flags.num_classes, 0});
+    if (allow_fresh && !arch.empty()) {
+      auto model = models::create_model(arch, {flags.num_classes, 0});
       model.to(device);
       model.eval();
       return model;
@@ -43,7 +54,7 @@ models::Classifier load_model_from_flags(const ModelFlags& flags, const torch::D
   }
   models::ModelSource source;
   source.path = path;
-  source.arch = flags.arch;
+  source.arch = arch;
   source.num_classes = flags.num_classes;
   source.normalize = flags.normalize;
   if (!flags.input_size.empty()) {
@@ -62,6 +73,41 @@ models::Classifier load_model_from_flags(const ModelFlags& flags, const torch::D
   model.to(device);
   model.eval();
   return model;
+}
+
+}  // namespace
+
+std::vector<models::Classifier> load_models_from_flags(const ModelFlags& flags,
+                                                       const torch::Device& device,
+                                                       bool allow_fresh) {
+  if (!flags.model.empty() && !flags.weights.empty()) {
+    throw core::OptionError("--weights", "give either --model or --weights, not both");
+  }
+  const auto paths = split_list(flags.model.empty() ? flags.weights : flags.model);
+  const auto archs = split_list(flags.arch);
+  const auto count = std::max(paths.size(), archs.size());
+  // A single --arch applies to every file (several .pth of one architecture); otherwise the
+  // lists pair up one to one.
+  if ((paths.size() != count && paths.size() != 1) ||
+      (archs.size() != count && archs.size() != 1) ||
+      (paths.size() == 1 && count > 1 && !paths[0].empty())) {
+    throw core::OptionError("--arch", "names " + std::to_string(archs.size()) +
+                                          " model(s) but --model/--weights names " +
+                                          std::to_string(paths.size()));
+  }
+  std::vector<models::Classifier> models;
+  for (size_t i = 0; i < count; ++i) {
+    models.push_back(load_one(flags, paths[paths.size() == 1 ? 0 : i],
+                              archs[archs.size() == 1 ? 0 : i], device, allow_fresh));
+  }
+  return models;
+}
+
+models::Classifier load_model_from_flags(const ModelFlags& flags, const torch::Device& device,
+                                         bool allow_fresh) {
+  auto models = load_models_from_flags(flags, device, allow_fresh);
+  if (models.size() == 1) return models.front();
+  return models::Classifier::ensemble(std::move(models));
 }
 
 }  // namespace nnlab::app

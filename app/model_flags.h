@@ -1,10 +1,13 @@
 // The flags that name a model, shared by every command that loads one:
 //   --model FILE (checkpoint, .pth state_dict with --arch, TorchScript) | --weights FILE.pth --arch
-//   A | --arch A alone (a fresh model).
+//   A | --arch A alone (a fresh model). Each may be a comma-separated list naming several models
+//   (--arch vgg16,resnet50 --weights vgg16.pth,resnet50.pth): an ensemble, or the victims of
+//   attack-eval.
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 #include "nnlab/models/classifier.h"
 
@@ -25,5 +28,10 @@ void add_model_flags(CLI::App& command, ModelFlags& flags, bool allow_fresh = fa
 // --arch, returns a freshly initialized model.
 models::Classifier load_model_from_flags(const ModelFlags& flags, const torch::Device& device,
                                          bool allow_fresh = false);
+
+// Every model the flags name, one per list entry (a single entry: one model).
+std::vector<models::Classifier> load_models_from_flags(const ModelFlags& flags,
+                                                       const torch::Device& device,
+                                                       bool allow_fresh = false);
 
 }  // namespace nnlab::app

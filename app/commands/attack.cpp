@@ -11,6 +11,7 @@
 #include "commands/commands.h"
 #include "model_flags.h"
 #include "nnlab/attack/attack_set.h"
+#include "nnlab/attack/input_defense.h"
 #include "nnlab/attack/metrics.h"
 #include "nnlab/attack/targets.h"
 #include "nnlab/core/atomic_file.h"
@@ -39,6 +40,7 @@ struct AttackCommandOptions {
   bool no_round = false;
   std::int64_t limit = 0;
   std::int64_t label_offset = 0;
+  std::string defenses;  // median:3,bits:4,jpeg:75
 };
 
 std::vector<double> parse_epsilons(const std::string& text) {
@@ -92,15 +94,9 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
                         "' is the input folder; adversarial images would overwrite the originals");
   }
   attack::make_attack(options.method, options.attack);  // validates the method before any work
+  const auto defenses = attack::parse_defenses(options.defenses);
   auto model = load_model_from_flags(options.model, device);
   const auto& mi = model.info();
-
-  // Folder images are read at their own size (the outputs must keep the inputs' size) and the
-  // written images are read back the same way.
-  data::ImageLoadOptions keep;
-  keep.channels = static_cast<int>(mi.in_channels);
-  keep.height = 0;
-  keep.width = 0;
 
   // The images, labels, file names.
   data::Dataset set;
@@ -110,22 +106,15 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
     folder_options.num_classes = mi.num_classes;
     folder_options.label_offset = options.label_offset;
     const auto folder = data::scan_image_folder(options.input, folder_options);
-    std::vector<torch::Tensor> images;
+    std::vector<std::string> paths;
     for (const auto& record : folder.records) {
-      auto image = data::load_image(record.path, keep);
-      if (image.size(1) != mi.height || image.size(2) != mi.width) {
-        throw core::FileError(record.path,
-                              "is " + std::to_string(image.size(2)) + "x" +
-                                  std::to_string(image.size(1)) + " but the model takes " +
-                                  std::to_string(mi.width) + "x" + std::to_string(mi.height) +
-                                  "; attack does not resize (its outputs keep the inputs' size)");
-      }
-      images.push_back(image);
+      paths.push_back(record.path);
       given_targets.push_back(record.target);
       set.files.push_back(fs::path(record.file).replace_extension(".png").string());
     }
-    if (images.empty()) throw core::FileError(options.input, "holds no images");
-    set.images = torch::stack(images);
+    if (paths.empty()) throw core::FileError(options.input, "holds no images");
+    set.images =
+        data::load_images_of_size(paths, static_cast<int>(mi.in_channels), mi.height, mi.width);
     std::vector<std::int64_t> labels;
     for (const auto& record : folder.records) labels.push_back(record.label);
     set.labels = torch::tensor(labels, torch::kLong);
@@ -172,6 +161,7 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
       {"method", options.method}, {"arch", mi.arch}, {"runs", nlohmann::json::array()}};
   report::Table curve({"epsilon", "clean acc", "adv acc", "success", "mean Linf", "max Linf",
                        "mean L2", "seconds"});
+  report::Table defense_table({"epsilon", "defense", "clean acc", "adv acc"});
   for (const double eps255 : epsilons) {
     attack_options.epsilon = eps255 / 255.0;
     attack_options.step_size = options.step_size / 255.0;
@@ -191,14 +181,15 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
     if (!options.input.empty()) {
       // Write every image, then score what was written: the files read back from disk.
       core::make_directories(out_dir);
-      std::vector<torch::Tensor> read_back;
+      std::vector<std::string> written;
       for (std::int64_t i = 0; i < set.size(); ++i) {
-        const auto path = out_dir + "/" + set.files[static_cast<size_t>(i)];
-        data::save_image(path, adversarial[i]);
-        read_back.push_back(data::load_image(path, keep));
+        written.push_back(out_dir + "/" + set.files[static_cast<size_t>(i)]);
+        data::save_image(written.back(), adversarial[i]);
       }
-      scores = attack::score_attack(model, set.images, torch::stack(read_back), set.labels,
-                                    set.files, options.attack.batch_size);
+      adversarial =
+          data::load_images_of_size(written, static_cast<int>(mi.in_channels), mi.height, mi.width);
+      scores = attack::score_attack(model, set.images, adversarial, set.labels, set.files,
+                                    options.attack.batch_size);
     } else {
       scores = attack::score_attack(model, set.images, adversarial, set.labels, set.files,
                                     options.attack.batch_size);
@@ -206,8 +197,22 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     auto run = scores.to_json();
+    run["method"] = options.method;
+    run["arch"] = mi.arch;
     run["epsilon"] = eps255;
     run["seconds"] = seconds;
+    // Passive defenses in front of the same model, against these (undefended-model) examples.
+    run["defenses"] = nlohmann::json::array();
+    for (const auto& defense : defenses) {
+      const auto clean = attack::defended_accuracy(model, defense, set.images, set.labels,
+                                                   options.attack.batch_size);
+      const auto adv = attack::defended_accuracy(model, defense, adversarial, set.labels,
+                                                 options.attack.batch_size);
+      run["defenses"].push_back(
+          {{"defense", defense.spec}, {"clean_accuracy", clean}, {"adversarial_accuracy", adv}});
+      defense_table.add_row(
+          {epsilon_name(eps255), defense.spec, report::percent(clean), report::percent(adv)});
+    }
     if (!out_dir.empty()) {
       core::make_directories(out_dir);
       core::write_text_atomically(out_dir + "/metrics.json", run.dump(2) + "\n");
@@ -227,9 +232,13 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
   if (epsilons.size() == 1) {
     for (auto& [key, value] : json["runs"][0].items()) json[key] = value;
   }
-  emit(global, json,
-       options.method + " on " + std::to_string(set.size()) + " images of " + set.source + " (" +
-           mi.arch + ")\n" + curve.render());
+  std::string human = options.method + " on " + std::to_string(set.size()) + " images of " +
+                      set.source + " (" + mi.arch + ")\n" + curve.render();
+  if (!defenses.empty()) {
+    human += "\npassive defenses in front of " + mi.arch +
+             " (examples made on the undefended model)\n" + defense_table.render();
+  }
+  emit(global, json, human);
 }
 
 }  // namespace
@@ -271,6 +280,8 @@ void setup_attack(CLI::App& app, GlobalOptions& global) {
                     "do not make iterative attacks rounding-aware");
   command->add_option("--batch-size", a.batch_size)->capture_default_str();
   command->add_option("--limit", options->limit, "--data: the first N test images");
+  command->add_option("--defense", options->defenses,
+                      "also score passive defenses: median:K, bits:B, jpeg:Q (comma-separated)");
   command->add_option("--label-offset", options->label_offset,
                       "subtract from labels.csv values (1 for 1-based ImageNet labels)");
   command->callback([options, &global] { run_attack(*options, global); });

@@ -12,5 +12,6 @@ void setup_predict(CLI::App& app, GlobalOptions& global);
 void setup_summary(CLI::App& app, GlobalOptions& global);
 void setup_export(CLI::App& app, GlobalOptions& global);
 void setup_attack(CLI::App& app, GlobalOptions& global);
+void setup_attack_eval(CLI::App& app, GlobalOptions& global);
 
 }  // namespace nnlab::app

@@ -35,9 +35,8 @@ std::vector<torch::Tensor> state_of(const models::Classifier& model) {
 }  // namespace
 
 nlohmann::json AdversarialTrainingOptions::to_json() const {
-  return {{"method", method},         {"epsilon", epsilon},
-          {"step_size", step_size},   {"steps", steps},
-          {"eval_steps", eval_steps}, {"collapse_drop", collapse_drop}};
+  return {{"method", method}, {"epsilon", epsilon},       {"step_size", step_size},
+          {"steps", steps},   {"eval_steps", eval_steps}, {"collapse_drop", collapse_drop}};
 }
 
 AdversarialTrainingOptions AdversarialTrainingOptions::from_json(const nlohmann::json& j) {
@@ -66,7 +65,8 @@ RobustAccuracy pgd_accuracy(models::Classifier& model, const torch::Tensor& imag
     const auto correct = logits_of(model, x).argmax(1).eq(y);
     const auto attacked = pgd->run_with_report(model, x, y);
     clean_correct += correct.sum().item<std::int64_t>();
-    robust_correct += correct.logical_and(attacked.success.logical_not()).sum().item<std::int64_t>();
+    robust_correct +=
+        correct.logical_and(attacked.success.logical_not()).sum().item<std::int64_t>();
   }
   result.clean = static_cast<double>(clean_correct) / static_cast<double>(n);
   result.robust = static_cast<double>(robust_correct) / static_cast<double>(n);

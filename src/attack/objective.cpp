@@ -27,8 +27,13 @@ torch::Tensor loss_gradient(models::Classifier& model, const torch::Tensor& imag
                             const torch::Tensor& labels, bool targeted,
                             const InputTransform& transform) {
   auto input = images.detach().requires_grad_(true);
-  const auto logits = model.forward(transform ? transform(input) : input);
-  const auto loss = attack_loss(logits, labels, targeted).sum();
+  // An ensemble contributes the mean of its members' losses.
+  const auto all_logits = model.member_logits(transform ? transform(input) : input);
+  auto loss = attack_loss(all_logits.front(), labels, targeted).sum();
+  for (size_t k = 1; k < all_logits.size(); ++k) {
+    loss = loss + attack_loss(all_logits[k], labels, targeted).sum();
+  }
+  if (all_logits.size() > 1) loss = loss / static_cast<double>(all_logits.size());
   return torch::autograd::grad({loss}, {input})[0];
 }
 

@@ -71,6 +71,39 @@ cv::Mat resize_and_centre_crop(const cv::Mat& image, int height, int width, int*
   return resized(cv::Rect(left, top, width, height)).clone();
 }
 
+// (C, H, W) float [0,1] -> an 8-bit cv::Mat in OpenCV's BGR order (owning its pixels).
+cv::Mat to_mat(const torch::Tensor& image) {
+  const int channels = static_cast<int>(image.size(0));
+  const torch::Tensor hwc = to_8bit(image.detach().cpu()).permute({1, 2, 0}).contiguous();
+  cv::Mat pixels(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC(channels),
+                 hwc.data_ptr<std::uint8_t>());
+  cv::Mat out;
+  if (channels == 3) {
+    cv::cvtColor(pixels, out, cv::COLOR_RGB2BGR);
+  } else {
+    out = pixels.clone();
+  }
+  return out;
+}
+
+// An 8-bit cv::Mat (BGR or gray) -> (channels, H, W) float32 in [0,1], RGB.
+torch::Tensor from_mat(cv::Mat image, int channels) {
+  if (channels == 3) cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
+  if (!image.isContinuous()) image = image.clone();
+  const torch::Tensor hwc =
+      torch::from_blob(image.data, {image.rows, image.cols, image.channels()}, torch::kUInt8);
+  // from_8bit's conversion copies, so the result does not point into the cv::Mat's buffer.
+  return from_8bit(hwc.permute({2, 0, 1}).contiguous(), torch::kFloat);
+}
+
+std::vector<int> write_params(const std::string& ext, int jpeg_quality) {
+  // PNG level 1 instead of the default 3: several times faster, a few percent larger;
+  // adversarial example sets are written thousands at a time.
+  if (ext == ".png") return {cv::IMWRITE_PNG_COMPRESSION, 1};
+  if (ext == ".jpg" || ext == ".jpeg") return {cv::IMWRITE_JPEG_QUALITY, jpeg_quality};
+  return {};
+}
+
 }  // namespace
 
 torch::Tensor load_image(const std::string& path, const ImageLoadOptions& options) {
@@ -98,7 +131,6 @@ torch::Tensor load_image(const std::string& path, const ImageLoadOptions& option
     throw core::FileError(path, "not an image (OpenCV cannot decode it: " + e.msg + ")");
   }
   if (image.empty()) throw core::FileError(path, "not an image (OpenCV cannot decode it)");
-  if (options.channels == 3) cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
 
   const int file_height = image.rows;
   const int file_width = image.cols;
@@ -115,12 +147,25 @@ torch::Tensor load_image(const std::string& path, const ImageLoadOptions& option
     }
   }
   if (info) *info = ImageLoadInfo{file_height, file_width, resize};
+  return from_mat(image, options.channels);
+}
 
-  if (!image.isContinuous()) image = image.clone();
-  const torch::Tensor hwc =
-      torch::from_blob(image.data, {image.rows, image.cols, image.channels()}, torch::kUInt8);
-  // from_8bit's conversion copies, so the result does not point into the cv::Mat's buffer.
-  return from_8bit(hwc.permute({2, 0, 1}).contiguous(), torch::kFloat);
+torch::Tensor load_images_of_size(const std::vector<std::string>& paths, int channels,
+                                  std::int64_t height, std::int64_t width) {
+  const ImageLoadOptions as_stored{channels, /*height=*/0, /*width=*/0};
+  std::vector<torch::Tensor> images;
+  for (const auto& path : paths) {
+    auto image = load_image(path, as_stored);
+    if (image.size(1) != height || image.size(2) != width) {
+      throw core::FileError(path, "is " + std::to_string(image.size(2)) + "x" +
+                                      std::to_string(image.size(1)) + " but the model takes " +
+                                      std::to_string(width) + "x" + std::to_string(height) +
+                                      " (adversarial images are never resized)");
+    }
+    images.push_back(std::move(image));
+  }
+  if (images.empty()) return torch::empty({0, channels, height, width});
+  return torch::stack(images);
 }
 
 void save_image(const std::string& path, const torch::Tensor& image) {
@@ -130,20 +175,8 @@ void save_image(const std::string& path, const torch::Tensor& image) {
     throw core::FileError(path, "cannot write images of type '" + lower_extension(path) +
                                     "' (use .png, .jpg or .bmp)");
   }
-  const int channels = static_cast<int>(image.size(0));
-  const torch::Tensor hwc = to_8bit(image.detach().cpu()).permute({1, 2, 0}).contiguous();
-  cv::Mat pixels(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC(channels),
-                 hwc.data_ptr<std::uint8_t>());
-  cv::Mat out = pixels;
-  if (channels == 3) cv::cvtColor(pixels, out, cv::COLOR_RGB2BGR);
-
-  std::vector<int> params;
-  const std::string ext = lower_extension(path);
-  // Level 1 instead of the default 3: several times faster, a few percent larger; adversarial
-  // example sets are written thousands at a time.
-  if (ext == ".png") params = {cv::IMWRITE_PNG_COMPRESSION, 1};
-  if (ext == ".jpg" || ext == ".jpeg") params = {cv::IMWRITE_JPEG_QUALITY, 95};
-
+  const cv::Mat out = to_mat(image);
+  const auto params = write_params(lower_extension(path), 95);
   core::write_atomically(path, [&](const std::string& tmp) {
     bool written = false;
     try {
@@ -153,6 +186,29 @@ void save_image(const std::string& path, const torch::Tensor& image) {
     }
     if (!written) throw core::FileError(path, "cannot write image (OpenCV's imwrite failed)");
   });
+}
+
+std::vector<std::uint8_t> encode_image(const torch::Tensor& image, const std::string& format,
+                                       int jpeg_quality) {
+  TORCH_CHECK(image.dim() == 3 && (image.size(0) == 1 || image.size(0) == 3),
+              "encode_image: expected (C, H, W) with C = 1 or 3, got ", image.sizes());
+  TORCH_CHECK(format == ".png" || format == ".jpg",
+              "encode_image: format must be .png or .jpg, got '", format, "'");
+  TORCH_CHECK(jpeg_quality >= 1 && jpeg_quality <= 100,
+              "encode_image: JPEG quality must be in "
+              "[1, 100], got ",
+              jpeg_quality);
+  std::vector<std::uint8_t> bytes;
+  TORCH_CHECK(cv::imencode(format, to_mat(image), bytes, write_params(format, jpeg_quality)),
+              "encode_image: OpenCV could not encode ", format);
+  return bytes;
+}
+
+torch::Tensor decode_image(const std::vector<std::uint8_t>& bytes, int channels) {
+  TORCH_CHECK(channels == 1 || channels == 3, "decode_image: channels must be 1 or 3");
+  cv::Mat image = cv::imdecode(bytes, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+  TORCH_CHECK(!image.empty(), "decode_image: not an image OpenCV can decode");
+  return from_mat(image, channels);
 }
 
 torch::Tensor quantize_to_8bit(const torch::Tensor& image) {

@@ -3,16 +3,18 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <optional>
 #include <tuple>
 #include <utility>
 
 namespace nnlab::models {
 
-// Exactly one of the two backends is set.
+// Exactly one of the three backends is set.
 struct Classifier::Impl {
   std::optional<torch::nn::AnyModule> native;
   std::optional<torch::jit::Module> script;
+  std::vector<Classifier> members;
   // Remembered so that device() has an answer for a model without parameters or buffers.
   torch::Device device = torch::kCPU;
 };
@@ -75,7 +77,53 @@ Classifier::Classifier(torch::jit::Module script, ModelInfo info)
   to(impl_->device);
 }
 
+Classifier::Classifier(std::shared_ptr<Impl> impl, ModelInfo info)
+    : impl_(std::move(impl)), info_(std::move(info)) {}
+
+Classifier Classifier::ensemble(std::vector<Classifier> members) {
+  TORCH_CHECK(!members.empty(), "Classifier::ensemble: no members");
+  const auto& first = members.front().info();
+  ModelInfo info;
+  info.num_classes = first.num_classes;
+  info.in_channels = first.in_channels;
+  info.height = first.height;
+  info.width = first.width;
+  for (const auto& member : members) {
+    const auto& m = member.info();
+    TORCH_CHECK(m.num_classes == first.num_classes && m.in_channels == first.in_channels &&
+                    m.height == first.height && m.width == first.width,
+                "Classifier::ensemble: '", m.arch, "' takes ", m.in_channels, "x", m.height, "x",
+                m.width, " and has ", m.num_classes, " classes but '", first.arch, "' takes ",
+                first.in_channels, "x", first.height, "x", first.width, " and has ",
+                first.num_classes);
+    info.arch += (info.arch.empty() ? "" : "+") + m.arch;
+    if (info.class_names.empty()) info.class_names = m.class_names;
+  }
+  auto impl = std::make_shared<Impl>();
+  impl->device = members.front().device();
+  impl->members = std::move(members);
+  return Classifier(std::move(impl), std::move(info));
+}
+
+const std::vector<Classifier>& Classifier::members() const {
+  return impl_->members;
+}
+
+std::vector<torch::Tensor> Classifier::member_logits(const torch::Tensor& pixels) {
+  if (impl_->members.empty()) return {forward(pixels)};
+  std::vector<torch::Tensor> logits;
+  for (auto& member : impl_->members) logits.push_back(member.forward(pixels));
+  return logits;
+}
+
 torch::Tensor Classifier::forward(const torch::Tensor& pixels) {
+  if (!impl_->members.empty()) {
+    // log mean_k softmax(z_k) = logsumexp_k log_softmax(z_k) - log K.
+    std::vector<torch::Tensor> log_probs;
+    for (auto& member : impl_->members) log_probs.push_back(member.forward(pixels).log_softmax(1));
+    return torch::stack(log_probs).logsumexp(/*dim=*/0) -
+           std::log(static_cast<double>(log_probs.size()));
+  }
   auto x = pixels;
   if (mean_.defined()) {
     // Broadcasting would silently turn a 1-channel batch into a 3-channel one: check first.
@@ -95,6 +143,8 @@ torch::Tensor Classifier::forward(const torch::Tensor& pixels) {
 }
 
 void Classifier::train(bool on) {
+  for (auto& member : impl_->members) member.train(on);
+  if (!impl_->members.empty()) return;
   if (impl_->native) {
     impl_->native->ptr()->train(on);
   } else {
@@ -103,13 +153,15 @@ void Classifier::train(bool on) {
 }
 
 bool Classifier::is_training() const {
+  if (!impl_->members.empty()) return impl_->members.front().is_training();
   return impl_->native ? impl_->native->ptr()->is_training() : impl_->script->is_training();
 }
 
 void Classifier::to(const torch::Device& device) {
+  for (auto& member : impl_->members) member.to(device);
   if (impl_->native) {
     impl_->native->ptr()->to(device);
-  } else {
+  } else if (impl_->script) {
     impl_->script->to(device);
   }
   impl_->device = device;
@@ -128,6 +180,10 @@ std::vector<torch::Tensor> Classifier::parameters() const {
     return impl_->native->ptr()->parameters(/*recurse=*/true);
   }
   std::vector<torch::Tensor> result;
+  for (const auto& member : impl_->members) {
+    for (const auto& parameter : member.parameters()) result.push_back(parameter);
+  }
+  if (!impl_->script) return result;
   for (const auto& parameter : impl_->script->parameters()) {
     result.push_back(parameter);
   }
@@ -136,11 +192,16 @@ std::vector<torch::Tensor> Classifier::parameters() const {
 
 std::vector<std::pair<std::string, torch::Tensor>> Classifier::named_parameters() const {
   std::vector<std::pair<std::string, torch::Tensor>> result;
+  for (size_t i = 0; i < impl_->members.size(); ++i) {
+    for (auto& [name, tensor] : impl_->members[i].named_parameters()) {
+      result.emplace_back(std::to_string(i) + "." + name, tensor);
+    }
+  }
   if (impl_->native) {
     for (const auto& item : impl_->native->ptr()->named_parameters(/*recurse=*/true)) {
       result.emplace_back(item.key(), item.value());
     }
-  } else {
+  } else if (impl_->script) {
     for (const auto& item : impl_->script->named_parameters(/*recurse=*/true)) {
       result.emplace_back(item.name, item.value);
     }
@@ -150,11 +211,16 @@ std::vector<std::pair<std::string, torch::Tensor>> Classifier::named_parameters(
 
 std::vector<std::pair<std::string, torch::Tensor>> Classifier::named_buffers() const {
   std::vector<std::pair<std::string, torch::Tensor>> result;
+  for (size_t i = 0; i < impl_->members.size(); ++i) {
+    for (auto& [name, tensor] : impl_->members[i].named_buffers()) {
+      result.emplace_back(std::to_string(i) + "." + name, tensor);
+    }
+  }
   if (impl_->native) {
     for (const auto& item : impl_->native->ptr()->named_buffers(/*recurse=*/true)) {
       result.emplace_back(item.key(), item.value());
     }
-  } else {
+  } else if (impl_->script) {
     for (const auto& item : impl_->script->named_buffers(/*recurse=*/true)) {
       result.emplace_back(item.name, item.value);
     }

@@ -62,14 +62,14 @@ TEST(AdversarialTraining, FgsmRsIsOneStepOfOneAndAQuarterEpsilon) {
   options.epsilon = 0.02;
   AdversarialTraining training(options, {});
   const auto batch = correct_batch(16, 12);
-  const auto adversarial = training.hooks().transform_batch(trained_model(), batch.images,
-                                                            batch.labels);
+  const auto adversarial =
+      training.hooks().transform_batch(trained_model(), batch.images, batch.labels);
   const auto d = (adversarial - batch.images).abs();
   EXPECT_LE(d.max().item<double>(), 0.02 + 1e-6);
   // Most pixels end on the ball's boundary: the 1.25 eps step overshoots and is clipped.
   const auto interior = batch.images.gt(0.03).logical_and(batch.images.lt(0.97));
-  const auto on_boundary = d.ge(0.02 - 1e-6).logical_and(interior).sum().item<double>() /
-                           interior.sum().item<double>();
+  const auto on_boundary =
+      d.ge(0.02 - 1e-6).logical_and(interior).sum().item<double>() / interior.sum().item<double>();
   EXPECT_GT(on_boundary, 0.5);
 }
 

@@ -63,6 +63,21 @@ TEST(ImageIo, PngRoundTripIsBitExactOnThe8BitGrid) {
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.str()), {}), 3);
 }
 
+TEST(ImageIo, EncodeDecodeInMemoryEqualsTheFileRoundTrip) {
+  TempDir dir;
+  const torch::Tensor rgb = random_image(3, 11, 13, 4);
+  const auto png = encode_image(rgb, ".png");
+  // The bytes are a PNG file: the signature, and the same pixels as a saved file.
+  ASSERT_GT(png.size(), 8u);
+  EXPECT_EQ(png[1], 'P');
+  EXPECT_TRUE(torch::equal(decode_image(png, 3), quantize_to_8bit(rgb)));
+  save_image(dir / "same.jpg", rgb);
+  EXPECT_TRUE(torch::equal(decode_image(encode_image(rgb, ".jpg", 95), 3),
+                           load_image(dir / "same.jpg", kAsStored)));
+  EXPECT_THROW(encode_image(rgb, ".gif"), c10::Error);
+  EXPECT_THROW(decode_image({1, 2, 3}, 3), c10::Error);
+}
+
 TEST(ImageIo, JpegRoundTripIsClose) {
   TempDir dir;
   // Smooth content: JPEG's error is small there.

@@ -28,7 +28,8 @@ torch::Tensor logits_of(models::Classifier& model, const torch::Tensor& images);
 using InputTransform = std::function<torch::Tensor(const torch::Tensor&)>;
 
 // grad_x sum_n J(f(transform(x_n)), labels_n): one forward and one backward for the batch;
-// images are independent, so row n is the gradient of image n's own loss.
+// images are independent, so row n is the gradient of image n's own loss. For an ensemble
+// (Classifier::ensemble), J is the mean of the members' losses.
 torch::Tensor loss_gradient(models::Classifier& model, const torch::Tensor& images,
                             const torch::Tensor& labels, bool targeted,
                             const InputTransform& transform = nullptr);

@@ -3,7 +3,9 @@
 
 #include <torch/types.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace nnlab::data {
 
@@ -30,8 +32,21 @@ struct ImageLoadInfo {
 torch::Tensor load_image(const std::string& path, const ImageLoadOptions& options,
                          ImageLoadInfo* info);
 
+// Loads files at their stored size into (N, channels, height, width); a file of any other size is
+// a core::FileError naming it. For adversarial images, which must keep their inputs' size and so
+// are never resized.
+torch::Tensor load_images_of_size(const std::vector<std::string>& paths, int channels,
+                                  std::int64_t height, std::int64_t width);
+
 // Writes (C, H, W) float in [0,1] (rounded to 8 bits) as PNG/JPEG by extension, atomically.
 void save_image(const std::string& path, const torch::Tensor& image);
+
+// (C, H, W) float in [0,1] (rounded to 8 bits) -> the bytes of an image file in memory:
+// format ".png" (lossless) or ".jpg" (quality 1-100). For JPEG defenses and HTML reports.
+std::vector<std::uint8_t> encode_image(const torch::Tensor& image, const std::string& format,
+                                       int jpeg_quality = 95);
+// The inverse: bytes of a PNG/JPEG file -> (channels, H, W) float32 in [0,1].
+torch::Tensor decode_image(const std::vector<std::uint8_t>& bytes, int channels);
 
 // Rounds [0,1] values to the 8-bit grid exactly as save_image does: round(x * 255) / 255.
 torch::Tensor quantize_to_8bit(const torch::Tensor& image);

@@ -34,10 +34,18 @@ class Classifier {
  public:
   Classifier(torch::nn::AnyModule net, ModelInfo info);
   Classifier(torch::jit::Module script, ModelInfo info);
+  // An ensemble of classifiers with the same classes and input size, each normalizing its own
+  // input. Its logits are the log of the members' mean softmax (so its argmax is the
+  // mean-probability vote); attacks ascend the mean of the members' losses (member_logits).
+  static Classifier ensemble(std::vector<Classifier> members);
 
   // (N, C, H, W) pixels in [0,1] -> (N, num_classes) logits.
   torch::Tensor forward(const torch::Tensor& pixels);
   torch::Tensor operator()(const torch::Tensor& pixels) { return forward(pixels); }
+  // Each member's logits for an ensemble; {forward(pixels)} for a single model.
+  std::vector<torch::Tensor> member_logits(const torch::Tensor& pixels);
+  // The members of an ensemble; empty for a single model.
+  const std::vector<Classifier>& members() const;
 
   void train(bool on = true);
   void eval() { train(false); }
@@ -50,7 +58,8 @@ class Classifier {
   std::vector<std::pair<std::string, torch::Tensor>> named_parameters() const;
   std::vector<std::pair<std::string, torch::Tensor>> named_buffers() const;
 
-  // The native module (nullptr for TorchScript).
+  // Parameters and buffers of an ensemble are those of its members, prefixed "<index>.".
+  // The native module (nullptr for TorchScript and ensembles).
   std::shared_ptr<torch::nn::Module> module() const;
   bool is_script() const;
   const ModelInfo& info() const { return info_; }
@@ -58,6 +67,7 @@ class Classifier {
 
  private:
   struct Impl;
+  Classifier(std::shared_ptr<Impl> impl, ModelInfo info);
   std::shared_ptr<Impl> impl_;
   ModelInfo info_;
   torch::Tensor mean_, std_;  // (1, C, 1, 1) or undefined
