@@ -10,6 +10,7 @@
 
 #include "commands/commands.h"
 #include "model_flags.h"
+#include "nnlab/attack/attack_report.h"
 #include "nnlab/attack/attack_set.h"
 #include "nnlab/attack/input_defense.h"
 #include "nnlab/attack/metrics.h"
@@ -41,6 +42,7 @@ struct AttackCommandOptions {
   std::int64_t limit = 0;
   std::int64_t label_offset = 0;
   std::string defenses;  // median:3,bits:4,jpeg:75
+  std::string report;    // HTML file
 };
 
 std::vector<double> parse_epsilons(const std::string& text) {
@@ -162,6 +164,10 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
   report::Table curve({"epsilon", "clean acc", "adv acc", "success", "mean Linf", "max Linf",
                        "mean L2", "seconds"});
   report::Table defense_table({"epsilon", "defense", "clean acc", "adv acc"});
+  attack::AttackReport report_data;
+  report_data.method = options.method;
+  report_data.arch = mi.arch;
+  report_data.source = set.source;
   for (const double eps255 : epsilons) {
     attack_options.epsilon = eps255 / 255.0;
     attack_options.step_size = options.step_size / 255.0;
@@ -203,6 +209,7 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
     run["seconds"] = seconds;
     // Passive defenses in front of the same model, against these (undefended-model) examples.
     run["defenses"] = nlohmann::json::array();
+    attack::AttackReportRun report_run{eps255, seconds, scores, {}};
     for (const auto& defense : defenses) {
       const auto clean = attack::defended_accuracy(model, defense, set.images, set.labels,
                                                    options.attack.batch_size);
@@ -212,7 +219,10 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
           {{"defense", defense.spec}, {"clean_accuracy", clean}, {"adversarial_accuracy", adv}});
       defense_table.add_row(
           {epsilon_name(eps255), defense.spec, report::percent(clean), report::percent(adv)});
+      report_run.defenses.push_back({defense.spec, clean, adv});
     }
+    report_data.runs.push_back(std::move(report_run));
+    report_data.adversarial = adversarial;
     if (!out_dir.empty()) {
       core::make_directories(out_dir);
       core::write_text_atomically(out_dir + "/metrics.json", run.dump(2) + "\n");
@@ -231,6 +241,13 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
   }
   if (epsilons.size() == 1) {
     for (auto& [key, value] : json["runs"][0].items()) json[key] = value;
+  }
+  if (!options.report.empty()) {
+    report_data.clean = set.images;
+    report_data.labels = set.labels;
+    report_data.class_names = mi.class_names.empty() ? set.class_names : mi.class_names;
+    core::write_text_atomically(options.report, attack::render_attack_report(model, report_data));
+    json["report"] = options.report;
   }
   std::string human = options.method + " on " + std::to_string(set.size()) + " images of " +
                       set.source + " (" + mi.arch + ")\n" + curve.render();
@@ -280,6 +297,8 @@ void setup_attack(CLI::App& app, GlobalOptions& global) {
                     "do not make iterative attacks rounding-aware");
   command->add_option("--batch-size", a.batch_size)->capture_default_str();
   command->add_option("--limit", options->limit, "--data: the first N test images");
+  command->add_option("--report", options->report,
+                      "also write a self-contained HTML report (metrics, curve, examples)");
   command->add_option("--defense", options->defenses,
                       "also score passive defenses: median:K, bits:B, jpeg:Q (comma-separated)");
   command->add_option("--label-offset", options->label_offset,

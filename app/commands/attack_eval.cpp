@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 
 #include "commands/commands.h"
 #include "model_flags.h"
@@ -97,18 +99,29 @@ void run_attack_eval(const AttackEvalOptions& options, const GlobalOptions& glob
     row_paths.push_back(paths);
   }
 
-  // Columns: each victim, and each victim behind each defense.
+  // Columns: each victim, and each victim behind each defense. Victims of one architecture
+  // are told apart by their files' names.
+  std::vector<std::string> names;
+  for (const auto& victim : victims) names.push_back(victim.info().arch);
+  if (std::set<std::string>(names.begin(), names.end()).size() < names.size()) {
+    std::stringstream files(options.model.model.empty() ? options.model.weights
+                                                        : options.model.model);
+    std::string file;
+    for (size_t i = 0; i < names.size() && std::getline(files, file, ','); ++i) {
+      names[i] += " (" + fs::path(file).stem().string() + ")";
+    }
+  }
   std::vector<std::string> header = {"images \\ victim"};
-  for (const auto& victim : victims) {
-    header.push_back(victim.info().arch);
-    for (const auto& defense : defenses) header.push_back(victim.info().arch + " [" + defense.spec + "]");
+  for (const auto& name : names) {
+    header.push_back(name);
+    for (const auto& defense : defenses) header.push_back(name + " [" + defense.spec + "]");
   }
   std::vector<std::vector<double>> matrix(row_paths.size());
   for (size_t r = 0; r < row_paths.size(); ++r) {
     for (auto& victim : victims) {
       const auto& vi = victim.info();
       const auto images = data::load_images_of_size(row_paths[r], static_cast<int>(vi.in_channels),
-                                                     vi.height, vi.width);
+                                                    vi.height, vi.width);
       matrix[r].push_back(accuracy(victim, images, labels, options.batch_size));
       for (const auto& defense : defenses) {
         matrix[r].push_back(

@@ -41,8 +41,9 @@ torch::Tensor median_filter(const torch::Tensor& images, int kernel) {
       images, torch::nn::functional::PadFuncOptions({pad, pad, pad, pad}).mode(torch::kReflect));
   // (N, C, H, W, k, k) windows -> the middle of the k*k sorted values.
   const auto windows = padded.unfold(2, kernel, 1).unfold(3, kernel, 1);
-  return std::get<0>(windows.reshape({images.size(0), images.size(1), images.size(2),
-                                      images.size(3), kernel * kernel})
+  return std::get<0>(windows
+                         .reshape({images.size(0), images.size(1), images.size(2), images.size(3),
+                                   kernel * kernel})
                          .median(/*dim=*/-1));
 }
 

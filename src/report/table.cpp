@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "nnlab/report/html.h"
+
 namespace nnlab::report {
 
 namespace {
@@ -111,6 +113,24 @@ std::string human_bytes(double bytes) {
     ++u;
   }
   return fixed(bytes, u == 0 ? 0 : 1) + " " + units[u];
+}
+
+std::string Table::to_html() const {
+  std::string out = "<table>\n<thead><tr>";
+  for (const auto& cell : header_) out += "<th>" + html_escape(cell) + "</th>";
+  out += "</tr></thead>\n<tbody>\n";
+  bool ruled = false;
+  for (const auto& row : rows_) {
+    if (row.empty()) {
+      ruled = true;
+      continue;
+    }
+    out += ruled ? "<tr class=\"rule\">" : "<tr>";
+    ruled = false;
+    for (const auto& cell : row) out += "<td>" + html_escape(cell) + "</td>";
+    out += "</tr>\n";
+  }
+  return out + "</tbody>\n</table>\n";
 }
 
 }  // namespace nnlab::report

@@ -74,7 +74,8 @@ TEST(InputDefense, ParsesSpecsAndRejectsBadOnes) {
   ASSERT_EQ(defenses.size(), 3u);
   EXPECT_EQ(defenses[1].spec, "bits:4");
   EXPECT_TRUE(parse_defenses("").empty());
-  for (const auto* bad : {"median:4", "median", "jpeg:0", "jpeg:101", "bits:9", "bits:x", "blur:3"}) {
+  for (const auto* bad :
+       {"median:4", "median", "jpeg:0", "jpeg:101", "bits:9", "bits:x", "blur:3"}) {
     SCOPED_TRACE(bad);
     EXPECT_THROW(parse_defense(bad), core::OptionError);
   }
@@ -84,12 +85,19 @@ TEST(InputDefense, DefendedAccuracyIsTheAccuracyOnTransformedImages) {
   const auto batch = testing::make_batch(100, 21);
   auto& model = testing::trained_model();
   const auto accuracy = [&](const torch::Tensor& images) {
-    return logits_of(model, images).argmax(1).eq(batch.labels).to(torch::kFloat64).mean().item<double>();
+    return logits_of(model, images)
+        .argmax(1)
+        .eq(batch.labels)
+        .to(torch::kFloat64)
+        .mean()
+        .item<double>();
   };
-  EXPECT_DOUBLE_EQ(defended_accuracy(model, parse_defense("bits:8"), batch.images, batch.labels, 32),
-                   accuracy(batch.images));
-  EXPECT_DOUBLE_EQ(defended_accuracy(model, parse_defense("median:5"), batch.images, batch.labels, 32),
-                   accuracy(median_filter(batch.images, 5)));
+  EXPECT_DOUBLE_EQ(
+      defended_accuracy(model, parse_defense("bits:8"), batch.images, batch.labels, 32),
+      accuracy(batch.images));
+  EXPECT_DOUBLE_EQ(
+      defended_accuracy(model, parse_defense("median:5"), batch.images, batch.labels, 32),
+      accuracy(median_filter(batch.images, 5)));
 }
 
 }  // namespace nnlab::attack

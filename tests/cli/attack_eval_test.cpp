@@ -10,10 +10,10 @@
 #include "cli/cli_test_util.h"
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/data/csv.h"
+#include "nnlab/data/data_spec.h"
 #include "nnlab/data/image_io.h"
 #include "nnlab/models/checkpoint.h"
 #include "nnlab/models/registry.h"
-#include "nnlab/data/data_spec.h"
 #include "nnlab/train/evaluate.h"
 #include "nnlab/train/trainer.h"
 
@@ -89,7 +89,7 @@ TEST(AttackEval, EnsembleAttackAndTransferMatrix) {
   EXPECT_EQ(j["rows"][0], "clean");
   EXPECT_EQ(j["rows"][1], "lenet5 pgd eps 16");
   ASSERT_EQ(j["columns"].size(), 4u);  // a, a behind the median filter, b, b behind it
-  EXPECT_EQ(j["columns"][1], "lenet5 [median:3]");
+  EXPECT_EQ(j["columns"][1], "lenet5 (lenet5_1) [median:3]");
   const auto& accuracy = j["accuracy"];
   EXPECT_DOUBLE_EQ(accuracy[0][0].get<double>(), 1.0);  // labels are a's own predictions
   // The white-box cell equals what the attack itself measured on its files.
@@ -105,8 +105,10 @@ TEST(AttackEval, EnsembleAttackAndTransferMatrix) {
 TEST(AttackEval, DefensesAreScoredByTheAttackCommand) {
   const auto& s = setup();
   const auto r = run_nnlab("attack --method fgsm --model " + s.a + " --input " + s.dir +
-                           "/in --output " + s.dir + "/adv_def --epsilon 16 --defense "
-                           "median:3,bits:3,jpeg:50 --json -q");
+                           "/in --output " + s.dir +
+                           "/adv_def --epsilon 16 --defense "
+                           "median:3,bits:3,jpeg:50 --report " +
+                           s.dir + "/report.html --json -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["defenses"].size(), 3u);
@@ -115,6 +117,12 @@ TEST(AttackEval, DefensesAreScoredByTheAttackCommand) {
     EXPECT_GE(d["clean_accuracy"].get<double>(), 0.0);
     EXPECT_LE(d["adversarial_accuracy"].get<double>(), 1.0);
   }
+  const auto html = core::read_file(s.dir + "/report.html");
+  EXPECT_EQ(j["report"], s.dir + "/report.html");
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("jpeg:50"), std::string::npos);
+  EXPECT_NE(html.find("data:image/png;base64,"), std::string::npos);
+  EXPECT_EQ(html.substr(html.size() - 8), "</html>\n");
 }
 
 TEST(AttackEval, BadInput) {

@@ -22,7 +22,7 @@
 namespace nnlab::attack {
 
 struct InputDefense {
-  std::string spec;  // as given, e.g. "median:3"
+  std::string spec;                                          // as given, e.g. "median:3"
   std::function<torch::Tensor(const torch::Tensor&)> apply;  // (N,C,H,W) [0,1] -> same shape
 };
 

@@ -16,6 +16,8 @@ class Table {
   std::string render() const;
   // The same rows as CSV (header first).
   std::string to_csv() const;
+  // The same rows as an HTML <table> (escaped; rules become a top border).
+  std::string to_html() const;
 
  private:
   std::vector<std::string> header_;

@@ -1,0 +1,42 @@
+// The attack report: one self-contained HTML file (images embedded as PNG data URIs, the chart as
+// inline SVG) with the metrics of every budget, the robustness curve (accuracy against epsilon,
+// with and without passive defenses), and a grid of examples - original, adversarial,
+// perturbation amplified, and the model's top-3 classes with probabilities before and after.
+#pragma once
+
+#include <torch/types.h>
+
+#include <string>
+#include <vector>
+
+#include "nnlab/attack/metrics.h"
+#include "nnlab/models/classifier.h"
+
+namespace nnlab::attack {
+
+struct DefenseScore {
+  std::string defense;  // spec, e.g. "median:3"
+  double clean_accuracy = 0;
+  double adversarial_accuracy = 0;
+};
+
+struct AttackReportRun {
+  double epsilon = 0;  // 0-255 units
+  double seconds = 0;
+  AttackScores scores;
+  std::vector<DefenseScore> defenses;
+};
+
+struct AttackReport {
+  std::string method, arch, source;
+  std::vector<AttackReportRun> runs;  // in the order run; the examples come from the last
+  // The examples' run: clean and adversarial images (N,C,H,W) in [0,1] on the CPU, true labels.
+  torch::Tensor clean, adversarial, labels;
+  std::vector<std::string> class_names;  // index -> name; may be empty
+  int max_examples = 8;
+};
+
+// The HTML text. model gives the top-3 predictions of the examples.
+std::string render_attack_report(models::Classifier& model, const AttackReport& report);
+
+}  // namespace nnlab::attack
