@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The tour: train LeNet-5 on Fashion-MNIST, evaluate it, predict a few test images.
+# The tour: train LeNet-5 on Fashion-MNIST, evaluate it, predict a few test images, attack it
+# (with an HTML report), defend it with adversarial training, and measure transfer.
 set -euo pipefail
 NNLAB=${1:-build/nnlab}
 OUT=${DEMO_OUT:-out/demo}
@@ -26,12 +27,22 @@ echo "true labels:"; cat "$OUT/images/labels.csv"
 
 step "5. attack: FGSM and PGD-20 against LeNet-5 on the 10,000 test images (epsilon in 0-255 units)"
 "$NNLAB" attack --method fgsm --model "$OUT/lenet5.ckpt" --data fashion-mnist --epsilon 0,4,8,16,25.5 \
-  --output "$OUT/fgsm_curve"
+  --output "$OUT/fgsm_curve" --defense median:3,bits:2,jpeg:75 --report "$OUT/fgsm_report.html"
+echo "report (open in a browser): $OUT/fgsm_report.html"
 "$NNLAB" attack --method pgd --steps 20 --model "$OUT/lenet5.ckpt" --data fashion-mnist --epsilon 25.5 --limit 2000
 
 step "6. attack the 8 exported PNGs: adversarial PNGs, metrics.json, per_image.csv"
 "$NNLAB" attack --method pgd --steps 10 --model "$OUT/lenet5.ckpt" --input "$OUT/images" --output "$OUT/adversarial" \
   --epsilon 16
 head -4 "$OUT/adversarial/per_image.csv"
+
+step "7. defend: fast adversarial training (FGSM with random start), held-out PGD accuracy per epoch"
+"$NNLAB" train --arch lenet5 --data fashion-mnist --epochs 3 --lr 2e-3 --schedule cosine \
+  --adv fgsm-rs --epsilon 25.5 --output "$OUT/lenet5_adv.ckpt"
+"$NNLAB" attack --method pgd --steps 20 --model "$OUT/lenet5_adv.ckpt" --data fashion-mnist --epsilon 25.5 --limit 2000
+
+step "8. transfer: the PNGs of step 6 (made against LeNet-5) on both models"
+"$NNLAB" attack-eval --input "$OUT/adversarial" --labels "$OUT/images" \
+  --model "$OUT/lenet5.ckpt,$OUT/lenet5_adv.ckpt" --csv "$OUT/transfer.csv"
 
 printf '\nthe tour is done; outputs in %s\n' "$OUT"

@@ -168,6 +168,7 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
   report_data.method = options.method;
   report_data.arch = mi.arch;
   report_data.source = set.source;
+  torch::Tensor clean_logits;
   for (const double eps255 : epsilons) {
     attack_options.epsilon = eps255 / 255.0;
     attack_options.step_size = options.step_size / 255.0;
@@ -177,9 +178,11 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
     set_options.batch_size = options.attack.batch_size;
     set_options.progress = !global.quiet;
     set_options.label = options.method + " eps " + epsilon_name(eps255);
-    auto adversarial =
+    set_options.clean_logits = clean_logits;
+    auto attacked =
         attack::attack_set(*method, model, set.images, set.labels, targets, set_options);
-    adversarial = data::quantize_to_8bit(adversarial);
+    clean_logits = attacked.clean_logits;  // the same for every budget
+    auto adversarial = data::quantize_to_8bit(attacked.adversarial);
 
     std::string out_dir = options.output;
     if (!out_dir.empty() && epsilons.size() > 1) out_dir += "/eps_" + epsilon_name(eps255);
@@ -194,12 +197,9 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
       }
       adversarial =
           data::load_images_of_size(written, static_cast<int>(mi.in_channels), mi.height, mi.width);
-      scores = attack::score_attack(model, set.images, adversarial, set.labels, set.files,
-                                    options.attack.batch_size);
-    } else {
-      scores = attack::score_attack(model, set.images, adversarial, set.labels, set.files,
-                                    options.attack.batch_size);
     }
+    scores = attack::score_attack(model, set.images, adversarial, set.labels, set.files,
+                                  options.attack.batch_size, attacked.clean_logits);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     auto run = scores.to_json();

@@ -43,10 +43,10 @@ std::string top3(const torch::Tensor& probabilities, const std::vector<std::stri
   for (std::int64_t k = 0; k < indices.size(0); ++k) {
     const auto index = indices[k].item<std::int64_t>();
     const bool right = index == label;
-    out += std::string(k == 0 ? (right ? "<span class=\"ok\">" : "<span class=\"bad\">") :
-                                "<span>") +
-           report::html_escape(class_name(names, index)) + " " +
-           report::percent(values[k].item<double>(), 1) + "</span><br>";
+    out +=
+        std::string(k == 0 ? (right ? "<span class=\"ok\">" : "<span class=\"bad\">") : "<span>") +
+        report::html_escape(class_name(names, index)) + " " +
+        report::percent(values[k].item<double>(), 1) + "</span><br>";
   }
   return out + "</div>";
 }
@@ -109,15 +109,16 @@ std::string render_attack_report(models::Classifier& model, const AttackReport& 
   for (const auto& run : r.runs) {
     for (const auto& d : run.defenses) {
       any_defense = true;
-      defenses.add_row({report::fixed(run.epsilon, 1), d.defense,
-                        report::percent(d.clean_accuracy), report::percent(d.adversarial_accuracy)});
+      defenses.add_row({report::fixed(run.epsilon, 1), d.defense, report::percent(d.clean_accuracy),
+                        report::percent(d.adversarial_accuracy)});
     }
   }
   if (any_defense) {
-    html += "<h2>Passive defenses</h2>\n<p class=\"note\">The same adversarial images, passed "
-            "through each transform before the model. They were made against the undefended "
-            "model; an attacker who knows the transform can usually get through it.</p>\n" +
-            defenses.to_html();
+    html +=
+        "<h2>Passive defenses</h2>\n<p class=\"note\">The same adversarial images, passed "
+        "through each transform before the model. They were made against the undefended "
+        "model; an attacker who knows the transform can usually get through it.</p>\n" +
+        defenses.to_html();
   }
 
   // Examples: successful attacks first (clean right, adversarial wrong), then the rest.
@@ -125,8 +126,7 @@ std::string render_attack_report(models::Classifier& model, const AttackReport& 
     const auto& rows = r.runs.back().scores.images;
     std::vector<std::int64_t> chosen;
     for (int pass = 0; pass < 2; ++pass) {
-      for (size_t i = 0; i < rows.size() && static_cast<int>(chosen.size()) < r.max_examples;
-           ++i) {
+      for (size_t i = 0; i < rows.size() && static_cast<int>(chosen.size()) < r.max_examples; ++i) {
         const bool flipped = rows[i].clean_prediction == rows[i].label &&
                              rows[i].adversarial_prediction != rows[i].label;
         if (flipped == (pass == 0)) chosen.push_back(static_cast<std::int64_t>(i));
@@ -144,9 +144,9 @@ std::string render_attack_report(models::Classifier& model, const AttackReport& 
     for (size_t k = 0; k < chosen.size(); ++k) {
       const auto& row = rows[static_cast<size_t>(chosen[k])];
       const auto i = static_cast<std::int64_t>(k);
-      html += "<tr><td>" + report::html_escape(row.file) + "<br>true: " +
-              report::html_escape(class_name(r.class_names, row.label)) + "<br>Linf " +
-              report::fixed(row.linf, 1) + "</td>";
+      html += "<tr><td>" + report::html_escape(row.file) +
+              "<br>true: " + report::html_escape(class_name(r.class_names, row.label)) +
+              "<br>Linf " + report::fixed(row.linf, 1) + "</td>";
       html += "<td><img src=\"" + report::png_data_uri(clean[i]) + "\"></td>";
       html += "<td><img src=\"" + report::png_data_uri(adversarial[i]) + "\"></td>";
       html += "<td><img src=\"" + report::png_data_uri(amplified(clean[i], adversarial[i])) +

@@ -7,32 +7,62 @@
 
 namespace nnlab::attack {
 
-torch::Tensor attack_set(Attack& attack, models::Classifier& model, const torch::Tensor& images,
-                         const torch::Tensor& labels, const torch::Tensor& targets,
-                         const AttackSetOptions& options) {
+AttackSetResult attack_set(Attack& attack, models::Classifier& model, const torch::Tensor& images,
+                           const torch::Tensor& labels, const torch::Tensor& targets,
+                           const AttackSetOptions& options) {
   TORCH_CHECK(images.size(0) == labels.size(0), "attack_set: ", images.size(0), " images but ",
               labels.size(0), " labels");
-  auto adversarial = images.clone();
+  const auto labels_cpu = labels.to(torch::kCPU);
+  const auto goals = (targets.defined() ? targets : labels).to(torch::kCPU);
+  AttackSetResult result;
+  result.adversarial = images.clone();
+  // One pass over everything when the attack reports the clean logits; otherwise a forward pass
+  // first, to attack only what the model gets right.
+  const bool known = options.clean_logits.defined();
+  const bool one_pass = !known && (attack.reports_clean_logits() || !options.skip_misclassified);
   torch::Tensor todo = torch::arange(images.size(0), torch::kLong);
-  if (options.skip_misclassified) {
-    const auto predicted = train::predict_logits(model, images, options.batch_size).argmax(1);
-    todo = predicted.eq(labels.to(torch::kCPU)).nonzero().view({-1});
+  if (!one_pass) {
+    result.clean_logits =
+        known ? options.clean_logits.to(torch::kCPU)
+              : train::predict_logits(model, images, options.batch_size).to(torch::kCPU);
+    TORCH_CHECK(result.clean_logits.size(0) == images.size(0), "attack_set: clean logits for ",
+                result.clean_logits.size(0), " images, expected ", images.size(0));
+    if (options.skip_misclassified) {
+      todo = result.clean_logits.argmax(1).eq(labels_cpu).nonzero().view({-1});
+    }
   }
   const auto device = model.device();
   const std::int64_t n = todo.size(0);
+  std::vector<torch::Tensor> logits;
   std::unique_ptr<core::Progress> bar;
   if (options.progress) bar = std::make_unique<core::Progress>(options.label, n, "img");
   for (std::int64_t start = 0; start < n; start += options.batch_size) {
     const auto index = todo.slice(0, start, std::min(n, start + options.batch_size));
     const auto batch = images.index_select(0, index).to(device);
-    const auto goal =
-        (targets.defined() ? targets : labels).to(torch::kCPU).index_select(0, index).to(device);
-    const auto out = attack.run(model, batch, goal).to(torch::kCPU);
-    adversarial.index_copy_(0, index, out);
+    auto out = attack.attack(model, batch, goals.index_select(0, index).to(device),
+                             /*verdict=*/false);
+    auto adversarial = out.images.to(torch::kCPU);
+    if (one_pass && out.clean_logits.defined()) {
+      const auto batch_logits = out.clean_logits.to(torch::kCPU);
+      logits.push_back(batch_logits);
+      if (options.skip_misclassified) {
+        const auto wrong = batch_logits.argmax(1).ne(labels_cpu.index_select(0, index));
+        adversarial = torch::where(wrong.view({-1, 1, 1, 1}), batch.to(torch::kCPU), adversarial);
+      }
+    }
+    result.adversarial.index_copy_(0, index, adversarial);
     if (bar) bar->advance(index.size(0));
   }
   if (bar) bar->finish();
-  return adversarial;
+  if (one_pass) {
+    // An attack that does not report them (with skip_misclassified off) leaves one forward pass.
+    const auto joined = logits.empty() ? torch::Tensor() : torch::cat(logits);
+    result.clean_logits =
+        joined.defined() && joined.size(0) == images.size(0)
+            ? joined
+            : train::predict_logits(model, images, options.batch_size).to(torch::kCPU);
+  }
+  return result;
 }
 
 }  // namespace nnlab::attack

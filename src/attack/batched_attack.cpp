@@ -34,13 +34,8 @@ BatchedAttack::BatchedAttack(AttackOptions options) : options_(std::move(options
   require_at_least("--batch-size", static_cast<double>(options_.batch_size), 1);
 }
 
-torch::Tensor BatchedAttack::run(models::Classifier& model, const torch::Tensor& images,
-                                 const torch::Tensor& labels) {
-  return run_with_report(model, images, labels).images;
-}
-
-AttackResult BatchedAttack::run_with_report(models::Classifier& model, const torch::Tensor& images,
-                                            const torch::Tensor& labels) {
+AttackResult BatchedAttack::attack(models::Classifier& model, const torch::Tensor& images,
+                                   const torch::Tensor& labels, bool verdict) {
   TORCH_CHECK(images.dim() == 4 && images.is_floating_point(), name(),
               ": expected floating (N, C, H, W) images, got ", images.sizes(), " ",
               images.scalar_type());
@@ -51,7 +46,7 @@ AttackResult BatchedAttack::run_with_report(models::Classifier& model, const tor
   TORCH_CHECK(images.device() == model.device() && labels.device() == model.device(), name(),
               ": images and labels must be on the model's device ", model.device());
   if (images.size(0) == 0) {
-    return {images.clone(), torch::zeros({0}, labels.options().dtype(torch::kBool))};
+    return {images.clone(), torch::zeros({0}, labels.options().dtype(torch::kBool)), {}};
   }
   TORCH_CHECK(images.min().item<double>() >= 0 && images.max().item<double>() <= 1, name(),
               ": pixels must be in [0,1]");
@@ -62,15 +57,26 @@ AttackResult BatchedAttack::run_with_report(models::Classifier& model, const tor
 
   models::EvalModeGuard eval_mode(model);
   torch::AutoGradMode enable_grad(true);
-  std::vector<torch::Tensor> adversarial, success;
+  verdict_ = verdict;
+  std::vector<torch::Tensor> adversarial, success, clean_logits;
   for (std::int64_t start = 0; start < images.size(0); start += options_.batch_size) {
     const auto end = std::min(images.size(0), start + options_.batch_size);
     auto result =
         attack_batch(model, images.slice(0, start, end).detach(), labels.slice(0, start, end));
     adversarial.push_back(result.images.detach());
-    success.push_back(result.success);
+    if (result.success.defined()) success.push_back(result.success);
+    if (result.clean_logits.defined()) clean_logits.push_back(result.clean_logits.detach());
   }
-  return {torch::cat(adversarial), torch::cat(success)};
+  AttackResult out;
+  out.images = torch::cat(adversarial);
+  if (verdict) {
+    TORCH_CHECK(success.size() == adversarial.size(), name(), ": no verdict for some batches");
+    out.success = torch::cat(success);
+  }
+  if (!clean_logits.empty() && clean_logits.size() == adversarial.size()) {
+    out.clean_logits = torch::cat(clean_logits);
+  }
+  return out;
 }
 
 }  // namespace nnlab::attack

@@ -34,10 +34,12 @@ void EarlyStop::update(models::Classifier& model, const torch::Tensor& adv) {
   active_ = active_.masked_select(won.logical_not());
 }
 
-AttackResult EarlyStop::finish(models::Classifier& model, const torch::Tensor& adv) const {
-  if (round_) return {saved_, success_};
+AttackResult EarlyStop::finish(models::Classifier& model, const torch::Tensor& adv,
+                               bool verdict) const {
+  if (round_) return {saved_, success_, {}};
   const auto images = adv.detach();
-  return {images, is_adversarial(logits_of(model, images), labels_, targeted_)};
+  if (!verdict) return {images, {}, {}};
+  return {images, is_adversarial(logits_of(model, images), labels_, targeted_), {}};
 }
 
 }  // namespace nnlab::attack

@@ -10,13 +10,18 @@ namespace nnlab::attack {
 AttackResult Fgsm::attack_batch(models::Classifier& model, const torch::Tensor& images,
                                 const torch::Tensor& labels) {
   const auto eps = options_.epsilon;
-  const auto grad = loss_gradient(model, images, labels, options_.targeted);
+  AttackResult result;
+  const auto grad =
+      loss_gradient(model, images, labels, options_.targeted, nullptr, &result.clean_logits);
   // J is -CE for targeted attacks, so ascending J is the paper's x - eps * sign(grad CE).
-  auto adversarial = (images + eps * grad.sign()).clamp(0, 1);
+  result.images = (images + eps * grad.sign()).clamp(0, 1);
   if (options_.round_to_8bit) {
-    adversarial = quantize_in_ball(adversarial, images, eps, Norm::kLinf);
+    result.images = quantize_in_ball(result.images, images, eps, Norm::kLinf);
   }
-  return {adversarial, is_adversarial(logits_of(model, adversarial), labels, options_.targeted)};
+  if (verdict_) {
+    result.success = is_adversarial(logits_of(model, result.images), labels, options_.targeted);
+  }
+  return result;
 }
 
 }  // namespace nnlab::attack

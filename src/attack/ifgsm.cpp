@@ -36,7 +36,7 @@ AttackResult Ifgsm::attack_batch(models::Classifier& model, const torch::Tensor&
         project_to_ball(x + alpha * grad.sign(), images.index_select(0, active), eps, Norm::kLinf));
     stop.update(model, adversarial);
   }
-  return stop.finish(model, adversarial);
+  return stop.finish(model, adversarial, verdict_);
 }
 
 }  // namespace nnlab::attack

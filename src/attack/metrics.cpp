@@ -41,52 +41,67 @@ std::string AttackScores::per_image_csv() const {
 
 AttackScores score_attack(models::Classifier& model, const torch::Tensor& clean,
                           const torch::Tensor& adversarial, const torch::Tensor& labels,
-                          const std::vector<std::string>& files, std::int64_t batch_size) {
+                          const std::vector<std::string>& files, std::int64_t batch_size,
+                          const torch::Tensor& clean_logits) {
   TORCH_CHECK(clean.sizes() == adversarial.sizes(), "score_attack: clean ", clean.sizes(),
               " and adversarial ", adversarial.sizes(), " differ in shape");
   TORCH_CHECK(labels.size(0) == clean.size(0), "score_attack: ", labels.size(0), " labels for ",
               clean.size(0), " images");
   const auto n = clean.size(0);
-  const auto clean_probs = torch::softmax(train::predict_logits(model, clean, batch_size), 1);
-  const auto adv_probs = torch::softmax(train::predict_logits(model, adversarial, batch_size), 1);
-  const auto labels_cpu = labels.to(torch::kCPU).to(torch::kLong);
+  TORCH_CHECK(!clean_logits.defined() || clean_logits.size(0) == n,
+              "score_attack: clean logits for ", clean_logits.defined() ? clean_logits.size(0) : 0,
+              " images, expected ", n);
+  const auto clean_probs = torch::softmax(
+      (clean_logits.defined() ? clean_logits : train::predict_logits(model, clean, batch_size))
+          .to(torch::kCPU),
+      1);
+  const auto adv_probs =
+      torch::softmax(train::predict_logits(model, adversarial, batch_size).to(torch::kCPU), 1);
+  const auto labels_cpu = labels.to(torch::kCPU).to(torch::kLong).contiguous();
   // 8-bit images (what files hold) are compared in whole gray levels, so that a budget of 4 reads
-  // 4 and not 4.00001 after float32 rounding; other images in exact double arithmetic.
-  auto levels = [](const torch::Tensor& x) {
-    return x.to(torch::kCPU).to(torch::kDouble).mul(255.0);
-  };
-  auto on_grid = [](const torch::Tensor& l) {
+  // 4 and not 4.00001 after float32 rounding; other images in exact double arithmetic (only the
+  // difference is widened: no double copy of the images).
+  const auto clean_cpu = clean.to(torch::kCPU).view({n, -1});
+  const auto adv_cpu = adversarial.to(torch::kCPU).view({n, -1});
+  auto on_grid = [](const torch::Tensor& x) {
+    const auto l = x * 255.0f;
     return l.numel() == 0 || (l - l.round()).abs().max().item<double>() < 1e-3;
   };
-  auto clean_levels = levels(clean), adv_levels = levels(adversarial);
-  if (on_grid(clean_levels) && on_grid(adv_levels)) {
-    clean_levels = clean_levels.round();
-    adv_levels = adv_levels.round();
-  }
-  const auto delta = (adv_levels - clean_levels).view({n, -1});
-  const auto linf = n > 0 ? delta.abs().amax(1) : torch::zeros({0}, torch::kDouble);
-  const auto l2 = delta.norm(2, 1);
-  const auto clean_pred = clean_probs.argmax(1);
-  const auto adv_pred = adv_probs.argmax(1);
+  const auto delta =
+      on_grid(clean_cpu) && on_grid(adv_cpu)
+          ? ((adv_cpu * 255.0f).round() - (clean_cpu * 255.0f).round()).to(torch::kDouble)
+          : (adv_cpu.to(torch::kDouble) - clean_cpu.to(torch::kDouble)) * 255.0;
+  const auto linf = n > 0 ? delta.abs().amax(1).contiguous() : torch::zeros({0}, torch::kDouble);
+  const auto l2 = delta.norm(2, 1).contiguous();
+  const auto clean_pred = clean_probs.argmax(1).contiguous();
+  const auto adv_pred = adv_probs.argmax(1).contiguous();
   const auto index = labels_cpu.unsqueeze(1);
-  const auto clean_true = clean_probs.gather(1, index).squeeze(1);
-  const auto adv_true = adv_probs.gather(1, index).squeeze(1);
+  const auto clean_true = clean_probs.gather(1, index).squeeze(1).to(torch::kDouble).contiguous();
+  const auto adv_true = adv_probs.gather(1, index).squeeze(1).to(torch::kDouble).contiguous();
+  const auto label_at = labels_cpu.accessor<std::int64_t, 1>();
+  const auto clean_pred_at = clean_pred.accessor<std::int64_t, 1>();
+  const auto adv_pred_at = adv_pred.accessor<std::int64_t, 1>();
+  const auto linf_at = linf.accessor<double, 1>();
+  const auto l2_at = l2.accessor<double, 1>();
+  const auto clean_true_at = clean_true.accessor<double, 1>();
+  const auto adv_true_at = adv_true.accessor<double, 1>();
 
   AttackScores scores;
   scores.count = n;
+  scores.images.reserve(static_cast<size_t>(n));
   std::int64_t clean_correct = 0, adv_correct = 0;
   double linf_sum = 0, l2_sum = 0;
   for (std::int64_t i = 0; i < n; ++i) {
     ImageScore s;
     s.file = i < static_cast<std::int64_t>(files.size()) ? files[static_cast<size_t>(i)]
                                                          : std::to_string(i);
-    s.label = labels_cpu[i].item<std::int64_t>();
-    s.clean_prediction = clean_pred[i].item<std::int64_t>();
-    s.adversarial_prediction = adv_pred[i].item<std::int64_t>();
-    s.linf = linf[i].item<double>();
-    s.l2 = l2[i].item<double>();
-    s.clean_true_probability = clean_true[i].item<double>();
-    s.adversarial_true_probability = adv_true[i].item<double>();
+    s.label = label_at[i];
+    s.clean_prediction = clean_pred_at[i];
+    s.adversarial_prediction = adv_pred_at[i];
+    s.linf = linf_at[i];
+    s.l2 = l2_at[i];
+    s.clean_true_probability = clean_true_at[i];
+    s.adversarial_true_probability = adv_true_at[i];
     clean_correct += s.clean_prediction == s.label;
     adv_correct += s.adversarial_prediction == s.label;
     linf_sum += s.linf;

@@ -25,7 +25,7 @@ torch::Tensor logits_of(models::Classifier& model, const torch::Tensor& images) 
 
 torch::Tensor loss_gradient(models::Classifier& model, const torch::Tensor& images,
                             const torch::Tensor& labels, bool targeted,
-                            const InputTransform& transform) {
+                            const InputTransform& transform, torch::Tensor* logits) {
   auto input = images.detach().requires_grad_(true);
   // An ensemble contributes the mean of its members' losses.
   const auto all_logits = model.member_logits(transform ? transform(input) : input);
@@ -34,6 +34,7 @@ torch::Tensor loss_gradient(models::Classifier& model, const torch::Tensor& imag
     loss = loss + attack_loss(all_logits[k], labels, targeted).sum();
   }
   if (all_logits.size() > 1) loss = loss / static_cast<double>(all_logits.size());
+  if (logits) *logits = models::Classifier::combine_member_logits(all_logits).detach();
   return torch::autograd::grad({loss}, {input})[0];
 }
 

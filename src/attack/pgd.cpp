@@ -45,7 +45,7 @@ AttackResult Pgd::attack_once(models::Classifier& model, const torch::Tensor& im
         0, active, project_to_ball(x + alpha * grad, images.index_select(0, active), eps, norm));
     stop.update(model, adversarial);
   }
-  return stop.finish(model, adversarial);
+  return stop.finish(model, adversarial, verdict_ || options_.restarts > 1);
 }
 
 AttackResult Pgd::attack_batch(models::Classifier& model, const torch::Tensor& images,

@@ -116,14 +116,18 @@ std::vector<torch::Tensor> Classifier::member_logits(const torch::Tensor& pixels
   return logits;
 }
 
+torch::Tensor Classifier::combine_member_logits(const std::vector<torch::Tensor>& logits) {
+  TORCH_CHECK(!logits.empty(), "Classifier::combine_member_logits: no logits");
+  if (logits.size() == 1) return logits.front();
+  // log mean_k softmax(z_k) = logsumexp_k log_softmax(z_k) - log K.
+  std::vector<torch::Tensor> log_probs;
+  for (const auto& z : logits) log_probs.push_back(z.log_softmax(1));
+  return torch::stack(log_probs).logsumexp(/*dim=*/0) -
+         std::log(static_cast<double>(log_probs.size()));
+}
+
 torch::Tensor Classifier::forward(const torch::Tensor& pixels) {
-  if (!impl_->members.empty()) {
-    // log mean_k softmax(z_k) = logsumexp_k log_softmax(z_k) - log K.
-    std::vector<torch::Tensor> log_probs;
-    for (auto& member : impl_->members) log_probs.push_back(member.forward(pixels).log_softmax(1));
-    return torch::stack(log_probs).logsumexp(/*dim=*/0) -
-           std::log(static_cast<double>(log_probs.size()));
-  }
+  if (!impl_->members.empty()) return combine_member_logits(member_logits(pixels));
   auto x = pixels;
   if (mean_.defined()) {
     // Broadcasting would silently turn a 1-channel batch into a 3-channel one: check first.

@@ -39,12 +39,23 @@ std::string html_escape(const std::string& text) {
   out.reserve(text.size());
   for (const char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -99,8 +110,8 @@ std::string svg_line_chart(const std::vector<Series>& series, const ChartOptions
   auto px = [&](double x) { return left + (x - x_min) / (x_max - x_min) * plot_w; };
   auto py = [&](double y) { return top + (1 - (y - o.y_min) / y_span) * plot_h; };
 
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
-                    std::to_string(o.width) + "\" height=\"" + std::to_string(o.height) +
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(o.width) +
+                    "\" height=\"" + std::to_string(o.height) +
                     "\" font-family=\"sans-serif\" font-size=\"12\">\n";
   // Grid and ticks: five steps on each axis.
   for (int i = 0; i <= 5; ++i) {

@@ -87,9 +87,9 @@ TEST(AdversarialTraining, PgdAccuracyIsAtMostCleanAccuracy) {
 TEST(AdversarialTraining, RollsBackAndStopsWhenRobustAccuracyCollapses) {
   torch::manual_seed(3);
   auto model = models::create_model("lenet300", {testing::kClasses, 0});
+  const auto source = trained_model().parameters();  // trained outside the no-grad scope
   {
     torch::NoGradGuard no_grad;
-    const auto& source = trained_model().parameters();
     const auto target = model.parameters();
     for (size_t i = 0; i < target.size(); ++i) target[i].copy_(source[i]);
   }

@@ -41,9 +41,12 @@ struct AttackOptions {
 
 // What an attack returns with its own verdict, so that a caller need not re-run the model.
 struct AttackResult {
-  torch::Tensor images;   // (N,C,H,W) in [0,1]; on the 8-bit grid when options.round_to_8bit
-  torch::Tensor success;  // (N) bool: the model's verdict on `images` exactly as returned
-                          // (untargeted: argmax != label; targeted: argmax == target)
+  torch::Tensor images;        // (N,C,H,W) in [0,1]; on the 8-bit grid when options.round_to_8bit
+  torch::Tensor success;       // (N) bool: the model's verdict on `images` exactly as returned
+                               // (untargeted: argmax != label; targeted: argmax == target);
+                               // undefined when the caller did not ask for a verdict
+  torch::Tensor clean_logits;  // (N, classes) on the clean images, when the attack computed
+                               // them anyway (FGSM's gradient pass); otherwise undefined
 };
 
 class Attack {
@@ -54,11 +57,23 @@ class Attack {
   // targets when options.targeted. Returns adversarial images of the same shape, in [0,1].
   // Untargeted attacks also attack images the model already gets wrong (skipping them is the
   // caller's choice); the model is in eval mode during the call and gets its mode back after.
-  virtual torch::Tensor run(models::Classifier& model, const torch::Tensor& images,
-                            const torch::Tensor& labels) = 0;
+  torch::Tensor run(models::Classifier& model, const torch::Tensor& images,
+                    const torch::Tensor& labels) {
+    return attack(model, images, labels, /*verdict=*/false).images;
+  }
   // run() plus the per-image success measured on the returned images.
-  virtual AttackResult run_with_report(models::Classifier& model, const torch::Tensor& images,
-                                       const torch::Tensor& labels) = 0;
+  AttackResult run_with_report(models::Classifier& model, const torch::Tensor& images,
+                               const torch::Tensor& labels) {
+    return attack(model, images, labels, /*verdict=*/true);
+  }
+  // Both in one: verdict false lets the attack skip the forward pass that would only judge its
+  // result (success is then undefined). Every forward pass counts: FGSM is one forward and one
+  // backward, so a needless forward costs a third of it.
+  virtual AttackResult attack(models::Classifier& model, const torch::Tensor& images,
+                              const torch::Tensor& labels, bool verdict) = 0;
+  // True when attack() fills AttackResult::clean_logits (so a caller need not run the clean
+  // images through the model itself).
+  virtual bool reports_clean_logits() const { return false; }
 };
 
 // "fgsm", "ifgsm" (= "bim"), "pgd" (norm from options), "pgdl2", "mifgsm", "difgsm", "cw",

@@ -14,12 +14,22 @@ struct AttackSetOptions {
   bool skip_misclassified = true;
   bool progress = true;
   std::string label = "attack";
+  // The model's logits on these clean images when known (from an earlier budget of a sweep):
+  // no forward pass is spent on them again.
+  torch::Tensor clean_logits;
+};
+
+struct AttackSetResult {
+  torch::Tensor adversarial;   // (N,C,H,W) on the CPU
+  torch::Tensor clean_logits;  // (N, classes) on the CPU: the model on the clean images
 };
 
 // images (N,C,H,W) [0,1] on the CPU; labels: true classes; targets: the target classes for a
-// targeted attack (undefined otherwise). Returns the adversarial images on the CPU.
-torch::Tensor attack_set(Attack& attack, models::Classifier& model, const torch::Tensor& images,
-                         const torch::Tensor& labels, const torch::Tensor& targets = {},
-                         const AttackSetOptions& options = {});
+// targeted attack (undefined otherwise). The clean logits come for free: skipping misclassified
+// images needs them, and an attack that computes them itself (FGSM) runs on every image in one
+// pass instead (its misclassified images are then put back), saving a forward pass per image.
+AttackSetResult attack_set(Attack& attack, models::Classifier& model, const torch::Tensor& images,
+                           const torch::Tensor& labels, const torch::Tensor& targets = {},
+                           const AttackSetOptions& options = {});
 
 }  // namespace nnlab::attack

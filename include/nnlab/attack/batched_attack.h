@@ -15,18 +15,18 @@ class BatchedAttack : public Attack {
   // Throws core::OptionError for a negative epsilon or step size or a batch size below 1.
   explicit BatchedAttack(AttackOptions options);
 
-  torch::Tensor run(models::Classifier& model, const torch::Tensor& images,
-                    const torch::Tensor& labels) final;
-  AttackResult run_with_report(models::Classifier& model, const torch::Tensor& images,
-                               const torch::Tensor& labels) final;
+  AttackResult attack(models::Classifier& model, const torch::Tensor& images,
+                      const torch::Tensor& labels, bool verdict) final;
   const AttackOptions& options() const { return options_; }
 
  protected:
-  // One batch; the model is already in eval mode and gradients are enabled.
+  // One batch; the model is already in eval mode and gradients are enabled. May leave success
+  // undefined when verdict_ is false.
   virtual AttackResult attack_batch(models::Classifier& model, const torch::Tensor& images,
                                     const torch::Tensor& labels) = 0;
 
   AttackOptions options_;
+  bool verdict_ = true;  // whether the current call wants AttackResult::success
 };
 
 // Throws core::OptionError(option, "must be at least <minimum>, got <value>").

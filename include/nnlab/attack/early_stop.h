@@ -32,7 +32,9 @@ class EarlyStop {
   void update(models::Classifier& model, const torch::Tensor& adv);
 
   // The images to return and their verdicts.
-  AttackResult finish(models::Classifier& model, const torch::Tensor& adv) const;
+  // verdict false: without rounding, skip the forward pass that judges the final iterates.
+  AttackResult finish(models::Classifier& model, const torch::Tensor& adv,
+                      bool verdict = true) const;
 
  private:
   torch::Tensor clean_, labels_;

@@ -16,6 +16,7 @@ class Fgsm : public BatchedAttack {
  public:
   explicit Fgsm(AttackOptions options) : BatchedAttack(std::move(options)) {}
   std::string name() const override { return "fgsm"; }
+  bool reports_clean_logits() const override { return true; }  // from its gradient pass
 
  protected:
   AttackResult attack_batch(models::Classifier& model, const torch::Tensor& images,

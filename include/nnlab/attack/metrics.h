@@ -40,8 +40,11 @@ struct AttackScores {
 };
 
 // Scores adversarial images against clean ones. files may be empty (rows named by index).
+// clean_logits: the model's logits on the clean images when the caller has them (attack_set
+// does), saving a forward pass; computed here otherwise.
 AttackScores score_attack(models::Classifier& model, const torch::Tensor& clean,
                           const torch::Tensor& adversarial, const torch::Tensor& labels,
-                          const std::vector<std::string>& files = {}, std::int64_t batch_size = 64);
+                          const std::vector<std::string>& files = {}, std::int64_t batch_size = 64,
+                          const torch::Tensor& clean_logits = {});
 
 }  // namespace nnlab::attack

@@ -30,8 +30,10 @@ using InputTransform = std::function<torch::Tensor(const torch::Tensor&)>;
 // grad_x sum_n J(f(transform(x_n)), labels_n): one forward and one backward for the batch;
 // images are independent, so row n is the gradient of image n's own loss. For an ensemble
 // (Classifier::ensemble), J is the mean of the members' losses.
+// With logits: also the (detached) logits of that forward pass.
 torch::Tensor loss_gradient(models::Classifier& model, const torch::Tensor& images,
                             const torch::Tensor& labels, bool targeted,
-                            const InputTransform& transform = nullptr);
+                            const InputTransform& transform = nullptr,
+                            torch::Tensor* logits = nullptr);
 
 }  // namespace nnlab::attack

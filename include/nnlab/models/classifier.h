@@ -38,6 +38,8 @@ class Classifier {
   // input. Its logits are the log of the members' mean softmax (so its argmax is the
   // mean-probability vote); attacks ascend the mean of the members' losses (member_logits).
   static Classifier ensemble(std::vector<Classifier> members);
+  // An ensemble's logits from its members': log mean_k softmax(z_k); one member's as they are.
+  static torch::Tensor combine_member_logits(const std::vector<torch::Tensor>& logits);
 
   // (N, C, H, W) pixels in [0,1] -> (N, num_classes) logits.
   torch::Tensor forward(const torch::Tensor& pixels);
