@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   nnlab::app::setup_export(app, global);
   nnlab::app::setup_attack(app, global);
   nnlab::app::setup_attack_eval(app, global);
+  nnlab::app::setup_prune(app, global);
 
   try {
     app.parse(argc, argv);

@@ -13,5 +13,6 @@ void setup_summary(CLI::App& app, GlobalOptions& global);
 void setup_export(CLI::App& app, GlobalOptions& global);
 void setup_attack(CLI::App& app, GlobalOptions& global);
 void setup_attack_eval(CLI::App& app, GlobalOptions& global);
+void setup_prune(CLI::App& app, GlobalOptions& global);
 
 }  // namespace nnlab::app

@@ -15,6 +15,7 @@ namespace {
 constexpr const char* kMetaKey = "nnlab.meta";
 constexpr const char* kModelPrefix = "model.";
 constexpr const char* kBlobPrefix = "blob.";
+constexpr const char* kMaskPrefix = "mask.";
 
 torch::Tensor bytes_to_tensor(const std::string& bytes) {
   auto t = torch::empty({static_cast<std::int64_t>(bytes.size())}, torch::kUInt8);
@@ -77,6 +78,9 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
   for (const auto& [name, tensor] : checkpoint.state) {
     dict.insert(kModelPrefix + name, tensor.to(torch::kCPU).contiguous());
   }
+  for (const auto& [name, tensor] : checkpoint.masks) {
+    dict.insert(kMaskPrefix + name, tensor.to(torch::kCPU).to(torch::kUInt8).contiguous());
+  }
   for (const auto& [name, bytes] : checkpoint.blobs)
     dict.insert(kBlobPrefix + name, bytes_to_tensor(bytes));
   const std::vector<char> data = torch::pickle_save(dict);
@@ -103,6 +107,8 @@ Checkpoint checkpoint_from_tensors(const TensorList& tensors, const std::string&
       found_meta = true;
     } else if (name.rfind(kModelPrefix, 0) == 0) {
       checkpoint.state.emplace_back(name.substr(std::strlen(kModelPrefix)), tensor);
+    } else if (name.rfind(kMaskPrefix, 0) == 0) {
+      checkpoint.masks.emplace_back(name.substr(std::strlen(kMaskPrefix)), tensor);
     } else if (name.rfind(kBlobPrefix, 0) == 0) {
       checkpoint.blobs[name.substr(std::strlen(kBlobPrefix))] = tensor_to_bytes(tensor);
     }

@@ -20,7 +20,8 @@ struct Checkpoint {
   ModelInfo info;
   nlohmann::json meta = nlohmann::json::object();  // free-form: training state, history, ...
   TensorList state;                                // the model's state_dict
-  std::map<std::string, std::string> blobs;        // name -> bytes
+  TensorList masks;  // pruning masks by parameter name (0 = pruned), when pruned
+  std::map<std::string, std::string> blobs;  // name -> bytes
 };
 
 // Takes the model's info and a copy of its state_dict (on the CPU).
