@@ -55,16 +55,16 @@ void run_prune(PruneOptions options, const GlobalOptions& global) {
   if (options.model.empty()) throw core::OptionError("--model", "required (an nnlab checkpoint)");
   if (options.output.empty()) throw core::OptionError("--output", "required");
   if (!(options.pruning.sparsity > 0 && options.pruning.sparsity < 1)) {
-    throw core::OptionError("--sparsity", "must be in (0, 1), got " +
-                                              std::to_string(options.pruning.sparsity));
+    throw core::OptionError("--sparsity",
+                            "must be in (0, 1), got " + std::to_string(options.pruning.sparsity));
   }
   if (options.finetune.epochs < 0) throw core::OptionError("--finetune-epochs", "must be >= 0");
   std::stringstream layer_list(options.layers);
   for (std::string layer; std::getline(layer_list, layer, ',');) {
     if (!layer.empty()) options.pruning.layers.push_back(layer);
   }
-  const auto targets = compress::sparsity_schedule(options.pruning.sparsity, options.steps,
-                                                   options.schedule);
+  const auto targets =
+      compress::sparsity_schedule(options.pruning.sparsity, options.steps, options.schedule);
 
   const auto checkpoint = models::read_checkpoint(options.model);
   auto model = models::classifier_from_checkpoint(checkpoint, options.model);

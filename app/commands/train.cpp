@@ -7,6 +7,7 @@
 #include "commands/commands.h"
 #include "model_flags.h"
 #include "nnlab/attack/adversarial_training.h"
+#include "nnlab/compress/distillation.h"
 #include "nnlab/core/error.h"
 #include "nnlab/data/data_spec.h"
 #include "nnlab/models/checkpoint.h"
@@ -36,6 +37,10 @@ struct TrainCommandOptions {
   double adv_step_size = 0;
   attack::AdversarialTrainingOptions adversarial;
   std::int64_t holdout = -1;  // -1: 1000, or a tenth of a smaller training set
+  // Knowledge distillation (--teacher).
+  std::string teacher;
+  std::string teacher_arch;
+  compress::DistillationOptions distillation;
 };
 
 std::string epoch_line(const train::EpochMetrics& m, int epochs) {
@@ -81,6 +86,13 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
         options.adv = options.adversarial.method;
         options.holdout = saved_adv.value("holdout", options.holdout);
       }
+      if (options.teacher.empty() && checkpoint.meta.contains("distillation")) {
+        const auto& saved = checkpoint.meta["distillation"];
+        options.teacher = saved.value("teacher", "");
+        options.teacher_arch = saved.value("teacher_arch", "");
+        options.distillation.temperature = saved.value("temperature", 4.0);
+        options.distillation.alpha = saved.value("alpha", 0.9);
+      }
       return models::classifier_from_checkpoint(checkpoint, options.resume);
     }
     if (options.arch.empty())
@@ -124,9 +136,25 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
     adversarial.emplace(options.adversarial, std::move(holdout));
   }
   train::TrainHooks hooks = adversarial ? adversarial->hooks() : train::TrainHooks{};
+  std::optional<compress::Distillation> distillation;
+  if (!options.teacher.empty()) {
+    models::ModelSource source;
+    source.path = options.teacher;
+    source.arch = options.teacher_arch;
+    auto teacher = models::load_model(source);
+    teacher.to(device);
+    distillation.emplace(std::move(teacher), options.distillation);
+    hooks.loss = distillation->hooks().loss;
+  }
   hooks.on_epoch = [&](const train::EpochMetrics& m, models::Checkpoint& checkpoint) {
     checkpoint.meta["data"] = options.data;
     checkpoint.meta["limit"] = options.limit;
+    if (distillation) {
+      checkpoint.meta["distillation"] = {{"teacher", options.teacher},
+                                         {"teacher_arch", options.teacher_arch},
+                                         {"temperature", options.distillation.temperature},
+                                         {"alpha", options.distillation.alpha}};
+    }
     if (adversarial) {
       auto saved_adv = adversarial->options().to_json();
       saved_adv["holdout"] = options.holdout;
@@ -210,6 +238,17 @@ void setup_train(CLI::App& app, GlobalOptions& global) {
   command->add_option("--limit", options->limit, "train on the first N training images only");
   command->add_option("--num-classes", options->num_classes,
                       "classes (default: the architecture's)");
+  command->add_option("--teacher", options->teacher,
+                      "distil from this model (checkpoint, .pth with --teacher-arch, TorchScript)");
+  command->add_option("--teacher-arch", options->teacher_arch, "architecture of a .pth teacher");
+  command
+      ->add_option("--temperature", options->distillation.temperature,
+                   "--teacher: softmax temperature T")
+      ->capture_default_str();
+  command
+      ->add_option("--alpha", options->distillation.alpha,
+                   "--teacher: weight of the soft term, alpha T^2 KL + (1 - alpha) CE")
+      ->capture_default_str();
   auto& adv = options->adversarial;
   command->add_option(
       "--adv", options->adv,

@@ -63,8 +63,8 @@ PruningMasks magnitude_prune(const models::Classifier& model,
     if (!allowed.count(name) && !allowed.count(name + ".weight")) {
       std::string known;
       for (const auto& p : prunable) known += (known.empty() ? "" : ", ") + p;
-      throw core::OptionError("--layers", "the model has no prunable weight '" + name +
-                                              "' (it has: " + known + ")");
+      throw core::OptionError(
+          "--layers", "the model has no prunable weight '" + name + "' (it has: " + known + ")");
     }
   }
   for (auto& name : names) {
@@ -80,19 +80,21 @@ PruningMasks magnitude_prune(const models::Classifier& model,
     std::vector<torch::Tensor> flat;
     for (const auto& w : weights) flat.push_back(importance(w, options.score).flatten());
     const auto scores = torch::cat(flat);
-    const auto mask = keep_all_but_smallest(scores, count_to_prune(options.sparsity, scores.numel()));
+    const auto mask =
+        keep_all_but_smallest(scores, count_to_prune(options.sparsity, scores.numel()));
     std::int64_t offset = 0;
     for (size_t i = 0; i < weights.size(); ++i) {
       const auto n = weights[i].numel();
-      masks.emplace_back(names[i], mask.slice(0, offset, offset + n).view(weights[i].sizes()).clone());
+      masks.emplace_back(names[i],
+                         mask.slice(0, offset, offset + n).view(weights[i].sizes()).clone());
       offset += n;
     }
   } else {
     for (size_t i = 0; i < weights.size(); ++i) {
       const auto scores = importance(weights[i], options.score).flatten();
-      masks.emplace_back(names[i],
-                         keep_all_but_smallest(scores, count_to_prune(options.sparsity, scores.numel()))
-                             .view(weights[i].sizes()));
+      masks.emplace_back(
+          names[i], keep_all_but_smallest(scores, count_to_prune(options.sparsity, scores.numel()))
+                        .view(weights[i].sizes()));
     }
   }
   return PruningMasks(std::move(masks));
@@ -107,9 +109,10 @@ std::vector<double> sparsity_schedule(double final_sparsity, int steps, const st
   std::vector<double> out;
   for (int t = 1; t <= steps; ++t) {
     const double progress = static_cast<double>(t) / steps;
-    out.push_back(kind == "equal" ? initial_sparsity + (final_sparsity - initial_sparsity) * progress
-                                  : final_sparsity + (initial_sparsity - final_sparsity) *
-                                                         std::pow(1.0 - progress, 3));
+    out.push_back(kind == "equal"
+                      ? initial_sparsity + (final_sparsity - initial_sparsity) * progress
+                      : final_sparsity +
+                            (initial_sparsity - final_sparsity) * std::pow(1.0 - progress, 3));
   }
   return out;
 }

@@ -154,4 +154,31 @@ TEST(Commands, PruneKeepsMasksThroughFineTuning) {
   EXPECT_FALSE(fs::exists(dir + "/bad.ckpt"));
 }
 
+TEST(Commands, TrainWithATeacherRecordsTheDistillation) {
+  const auto dir = scratch_dir("distill");
+  write_synthetic_idx(dir + "/data", 600, 100);
+  ASSERT_EQ(run_nnlab("train --arch lenet5 --data idx:" + dir + "/data --epochs 2 -o " + dir +
+                      "/teacher.ckpt -q")
+                .exit_code,
+            0);
+  const auto student = run_nnlab("train --arch lenet300 --data idx:" + dir + "/data --epochs 2 " +
+                                 "--teacher " + dir + "/teacher.ckpt --temperature 3 --alpha " +
+                                 "0.7 -o " + dir + "/student.ckpt --json -q");
+  ASSERT_EQ(student.exit_code, 0) << student.err;
+  EXPECT_GT(nlohmann::json::parse(student.out)["test_accuracy"].get<double>(), 0.5);
+  const auto meta = models::read_checkpoint(dir + "/student.ckpt").meta;
+  EXPECT_EQ(meta["distillation"]["teacher"], dir + "/teacher.ckpt");
+  EXPECT_DOUBLE_EQ(meta["distillation"]["temperature"].get<double>(), 3.0);
+  EXPECT_DOUBLE_EQ(meta["distillation"]["alpha"].get<double>(), 0.7);
+
+  const auto bad = run_nnlab("train --arch lenet300 --data idx:" + dir + "/data --teacher " + dir +
+                             "/teacher.ckpt --alpha 2 -o " + dir + "/bad.ckpt -q");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("--alpha"), std::string::npos) << bad.err;
+  const auto missing = run_nnlab("train --arch lenet300 --data idx:" + dir + "/data --teacher " +
+                                 dir + "/nowhere.ckpt -o " + dir + "/bad.ckpt -q");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("nowhere.ckpt"), std::string::npos) << missing.err;
+}
+
 }  // namespace nnlab::testing

@@ -63,8 +63,10 @@ TEST(MagnitudePruning, GlobalThresholdRemovesTheSmallestWeightsOverAllLayers) {
     pruned += tensor.numel() - mask.count_nonzero().item<std::int64_t>();
     const auto magnitude = tensor.detach().abs();
     if (mask.eq(0).any().item<bool>())
-      largest_pruned = std::max(largest_pruned, magnitude.masked_select(mask.eq(0)).max().item<double>());
-    smallest_kept = std::min(smallest_kept, magnitude.masked_select(mask.eq(1)).min().item<double>());
+      largest_pruned =
+          std::max(largest_pruned, magnitude.masked_select(mask.eq(0)).max().item<double>());
+    smallest_kept =
+        std::min(smallest_kept, magnitude.masked_select(mask.eq(1)).min().item<double>());
   }
   EXPECT_EQ(pruned, std::llround(0.9 * static_cast<double>(n)));
   EXPECT_LE(largest_pruned, smallest_kept);

@@ -20,9 +20,9 @@
 namespace nnlab::compress {
 
 struct MagnitudePruningOptions {
-  double sparsity = 0.5;         // fraction of the prunable weights set to zero, in (0, 1)
-  std::string scope = "global";  // global | layer
-  std::string score = "l1";      // l1 (|w|) | l2 (w^2)
+  double sparsity = 0.5;            // fraction of the prunable weights set to zero, in (0, 1)
+  std::string scope = "global";     // global | layer
+  std::string score = "l1";         // l1 (|w|) | l2 (w^2)
   std::vector<std::string> layers;  // parameter names to prune; empty: every prunable weight
 };
 
