@@ -9,6 +9,7 @@
 #include "commands/commands.h"
 #include "model_flags.h"
 #include "nnlab/core/error.h"
+#include "nnlab/models/latency.h"
 #include "nnlab/report/table.h"
 
 namespace nnlab::app {
@@ -18,6 +19,8 @@ namespace {
 struct SummaryCommandOptions {
   ModelFlags model;
   bool show_shape_ops = false;
+  bool depthwise = false;
+  bool latency = false;
 };
 
 // "3x224x224" -> {3, 224, 224}.
@@ -123,7 +126,50 @@ void run_summary(const SummaryCommandOptions& options, const GlobalOptions& glob
   const auto device = start(global);
   auto model = load_model_from_flags(options.model, device, /*allow_fresh=*/true);
   const auto summary = models::summarize(model, summary_options);
-  emit(global, json_summary(summary), human_summary(summary));
+  auto json = json_summary(summary);
+  auto human = human_summary(summary);
+  if (options.depthwise) {
+    // The lecture's arithmetic: K*K*I*O parameters against K*K*I + I*O.
+    report::Table table(
+        {"conv", "k", "in", "out", "k*k*in*out", "k*k*in + in*out", "ratio", "1/out + 1/k^2"});
+    json["depthwise_separable"] = nlohmann::json::array();
+    std::int64_t before = 0, after = 0;
+    for (const auto& s : models::depthwise_separable_savings(model)) {
+      table.add_row({s.name, std::to_string(s.kernel), std::to_string(s.in), std::to_string(s.out),
+                     report::grouped(s.params), report::grouped(s.separable_params),
+                     report::fixed(s.ratio, 4),
+                     report::fixed(1.0 / static_cast<double>(s.out) +
+                                       1.0 / static_cast<double>(s.kernel * s.kernel),
+                                   4)});
+      json["depthwise_separable"].push_back({{"name", s.name},
+                                             {"kernel", s.kernel},
+                                             {"in", s.in},
+                                             {"out", s.out},
+                                             {"params", s.params},
+                                             {"separable_params", s.separable_params},
+                                             {"ratio", s.ratio}});
+      before += s.params;
+      after += s.separable_params;
+    }
+    human += "\ndepthwise-separable form of each standard convolution (weights, no biases)\n" +
+             table.render() + "total: " + report::grouped(before) + " -> " +
+             report::grouped(after) + "\n";
+  }
+  if (options.latency) {
+    human += "\nlatency (forward, median of 20 after 3 warm-up runs)\n";
+    json["latency"] = nlohmann::json::array();
+    for (const std::int64_t batch : {1, 64}) {
+      models::LatencyOptions latency_options;
+      latency_options.batch_size = batch;
+      const auto l = models::measure_latency(model, latency_options);
+      json["latency"].push_back({{"batch_size", batch},
+                                 {"median_ms", l.median_ms},
+                                 {"images_per_second", l.images_per_second}});
+      human += "  batch " + std::to_string(batch) + ": " + report::fixed(l.median_ms, 3) + " ms (" +
+               report::fixed(l.images_per_second, 0) + " images/s)\n";
+    }
+  }
+  emit(global, json, human);
 }
 
 }  // namespace
@@ -135,6 +181,10 @@ void setup_summary(CLI::App& app, GlobalOptions& global) {
   add_model_flags(*command, options->model, /*allow_fresh=*/true);
   command->add_flag("--show-shape-ops", options->show_shape_ops,
                     "also list view, reshape, flatten and transpose ops");
+  command->add_flag("--depthwise", options->depthwise,
+                    "each k x k convolution's parameters against its depthwise-separable form");
+  command->add_flag("--latency", options->latency,
+                    "measure forward latency at batch 1 and 64 (median of 20 runs)");
   command->callback([options, &global] { run_summary(*options, global); });
 }
 

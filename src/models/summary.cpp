@@ -556,4 +556,27 @@ double depthwise_separable_ratio(std::int64_t kernel, std::int64_t in, std::int6
   return 1.0 / static_cast<double>(out) + 1.0 / static_cast<double>(kernel * kernel);
 }
 
+std::vector<SeparableSaving> depthwise_separable_savings(const Classifier& model) {
+  std::vector<SeparableSaving> out;
+  const auto module = model.module();
+  if (!module) return out;
+  for (const auto& item : module->named_modules()) {
+    const auto* conv = item.value()->as<torch::nn::Conv2d>();
+    if (!conv) continue;
+    const auto& o = conv->options;
+    const auto kernel = (*o.kernel_size())[0];
+    if (kernel != (*o.kernel_size())[1] || kernel < 2 || o.groups() != 1) continue;
+    SeparableSaving saving;
+    saving.name = item.key();
+    saving.kernel = kernel;
+    saving.in = o.in_channels();
+    saving.out = o.out_channels();
+    saving.params = conv_params(kernel, saving.in, saving.out);
+    saving.separable_params = depthwise_separable_params(kernel, saving.in, saving.out);
+    saving.ratio = depthwise_separable_ratio(kernel, saving.in, saving.out);
+    out.push_back(saving);
+  }
+  return out;
+}
+
 }  // namespace nnlab::models

@@ -54,3 +54,15 @@ set -e
 [ "$rc" -eq 1 ] || { echo "wrong input size: exit code $rc, expected 1"; cat "$tmp/err.txt"; exit 1; }
 [ "$(wc -l < "$tmp/err.txt")" -eq 1 ] || { echo "expected one line on stderr:"; cat "$tmp/err.txt"; exit 1; }
 echo "summary smoke test passed"
+
+# The depthwise-separable arithmetic of each convolution, and measured latency.
+"$NNLAB" --json summary --arch lenet5 --depthwise --latency > "$tmp/dw.json"
+python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+dw = {c["name"]: c for c in s["depthwise_separable"]}
+assert dw["conv1"]["params"] == 5 * 5 * 1 * 6 and dw["conv1"]["separable_params"] == 25 + 6, dw
+assert dw["conv2"]["params"] == 2400 and dw["conv2"]["separable_params"] == 150 + 96, dw
+assert abs(dw["conv2"]["ratio"] - (1 / 16 + 1 / 25)) < 1e-12, dw
+assert [l["batch_size"] for l in s["latency"]] == [1, 64] and all(l["median_ms"] > 0 for l in s["latency"])
+' < "$tmp/dw.json"

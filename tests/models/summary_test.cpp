@@ -425,4 +425,30 @@ TEST(Summary, DepthwiseSeparableArithmetic) {
   EXPECT_THROW(depthwise_separable_ratio(3, 2, 0), c10::Error);
 }
 
+// The lecture's example: a 3x3 convolution from 2 to 4 channels, then a 1x1 one.
+struct StandardConvImpl : torch::nn::Module {
+  StandardConvImpl()
+      : conv(register_module("conv",
+                             torch::nn::Conv2d(torch::nn::Conv2dOptions(2, 4, 3).bias(false)))),
+        mix(register_module("mix", torch::nn::Conv2d(torch::nn::Conv2dOptions(4, 4, 1)))) {}
+  torch::Tensor forward(torch::Tensor x) { return mix->forward(conv->forward(x)); }
+  torch::nn::Conv2d conv, mix;
+};
+TORCH_MODULE(StandardConv);
+
+TEST(Summary, DepthwiseSeparableSavingsOfEachConvolution) {
+  // 72 weights; in depthwise-separable form 3*3*2 + 2*4 = 26.
+  StandardConv net;
+  ModelInfo info;
+  info.arch = "toy";
+  info.in_channels = 2;
+  Classifier model(torch::nn::AnyModule(net), info);
+  const auto savings = depthwise_separable_savings(model);
+  ASSERT_EQ(savings.size(), 1u);  // the 1x1 convolution has nothing to gain
+  EXPECT_EQ(savings[0].name, "conv");
+  EXPECT_EQ(savings[0].params, 72);
+  EXPECT_EQ(savings[0].separable_params, 26);
+  EXPECT_NEAR(savings[0].ratio, 1.0 / 4 + 1.0 / 9, 1e-12);
+}
+
 }  // namespace nnlab::models
