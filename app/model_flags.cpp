@@ -110,4 +110,13 @@ models::Classifier load_model_from_flags(const ModelFlags& flags, const torch::D
   return models::Classifier::ensemble(std::move(models));
 }
 
+data::DataSpecOptions data_options_for(const models::ModelInfo& info) {
+  data::DataSpecOptions options;
+  options.image.channels = static_cast<int>(info.in_channels);
+  options.image.height = static_cast<int>(info.height);
+  options.image.width = static_cast<int>(info.width);
+  options.num_classes = info.num_classes;
+  return options;
+}
+
 }  // namespace nnlab::app

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "nnlab/data/data_spec.h"
 #include "nnlab/models/classifier.h"
 
 namespace nnlab::app {
@@ -33,5 +34,8 @@ models::Classifier load_model_from_flags(const ModelFlags& flags, const torch::D
 std::vector<models::Classifier> load_models_from_flags(const ModelFlags& flags,
                                                        const torch::Device& device,
                                                        bool allow_fresh = false);
+
+// --data options that load images the way the model takes them (channels, size, classes).
+data::DataSpecOptions data_options_for(const models::ModelInfo& info);
 
 }  // namespace nnlab::app

@@ -123,11 +123,7 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
     set.class_names = folder.class_names;
     set.source = options.input;
   } else {
-    data::DataSpecOptions data_options;
-    data_options.image.channels = static_cast<int>(mi.in_channels);
-    data_options.image.height = static_cast<int>(mi.height);
-    data_options.image.width = static_cast<int>(mi.width);
-    data_options.num_classes = mi.num_classes;
+    const auto data_options = data_options_for(mi);
     set = data::load_data(options.data, data_options).test;
     if (options.limit > 0) set = set.head(options.limit);
     // 8-bit data: the clean images are already on the grid.

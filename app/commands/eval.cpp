@@ -32,11 +32,7 @@ void run_eval(const EvalCommandOptions& options, const GlobalOptions& global) {
     }
     spec = "fashion-mnist";
   }
-  data::DataSpecOptions data_options;
-  data_options.image.channels = static_cast<int>(mi.in_channels);
-  data_options.image.height = static_cast<int>(mi.height);
-  data_options.image.width = static_cast<int>(mi.width);
-  data_options.num_classes = mi.num_classes;
+  const auto data_options = data_options_for(mi);
   auto test = data::load_data(spec, data_options).test;
   if (options.limit > 0) test = test.head(options.limit);
   if (test.size() == 0) throw core::OptionError("--data", spec + " has no test images");

@@ -78,11 +78,7 @@ void run_prune(PruneOptions options, const GlobalOptions& global) {
   }());
 
   if (options.data.empty()) options.data = checkpoint.meta.value("data", "fashion-mnist");
-  data::DataSpecOptions data_options;
-  data_options.image.channels = static_cast<int>(model.info().in_channels);
-  data_options.image.height = static_cast<int>(model.info().height);
-  data_options.image.width = static_cast<int>(model.info().width);
-  data_options.num_classes = model.info().num_classes;
+  const auto data_options = data_options_for(model.info());
   auto split = data::load_data(options.data, data_options);
   if (options.limit > 0) split.train = split.train.head(options.limit);
 

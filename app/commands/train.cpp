@@ -110,11 +110,7 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
   options.train.metrics_path = options.metrics;
   if (global.quiet) options.train.progress = false;
 
-  data::DataSpecOptions data_options;
-  data_options.image.channels = static_cast<int>(model.info().in_channels);
-  data_options.image.height = static_cast<int>(model.info().height);
-  data_options.image.width = static_cast<int>(model.info().width);
-  data_options.num_classes = model.info().num_classes;
+  const auto data_options = data_options_for(model.info());
   auto split = data::load_data(options.data, data_options);
   if (options.limit > 0) split.train = split.train.head(options.limit);
   if (model.info().class_names.empty()) model.info().class_names = split.train.class_names;
