@@ -8,22 +8,30 @@ python3-torch 1.13, the LibTorch that nnlab links).
   attack_peer.py attack (--model CKPT | --weights PTH --arch resnet50) (--data fashion-mnist | --input DIR)
                  [--output DIR] --method fgsm|pgd --epsilon E [--steps N] [--step-size S] ...
   attack_peer.py eval --model CKPT --data fashion-mnist        clean accuracy (cf. `nnlab eval`)
-  attack_peer.py make-resnet50 --out DIR [--images 16]         resnet50.pth + a task-layout folder
+  attack_peer.py make-imagenet --arch ARCH --images N --out DIR  ARCH.pth (random weights) + a
+                                                               task-layout folder DIR/images, DIR/labels.csv
+  attack_peer.py make-resnet50 --out DIR [--images 16]         = make-imagenet --arch resnet50, as
+                                                               DIR/resnet50.pth + DIR/resnet50-images
   attack_peer.py compare A B [--clean DIR]                     per-pixel difference of two PNG folders
+  attack_peer.py report RAW [--out FILE]                       markdown from run_attack_bench.sh's JSON lines
 
 What "seconds" of `attack` covers (cf. app/commands/attack.cpp: the clock starts after the model
 and the images are loaded and stops after scoring) -- the work an idiomatic torchattacks user does
 to get the same outputs as nnlab:
   1. clean forward of every image (batches of --batch-size, no_grad): clean accuracy, and the
-     misclassified images are left out of the attack, as nnlab's attack_set does;
+     misclassified images are left out of the attack (nnlab leaves them unchanged too);
   2. torchattacks on the correctly classified images, in batches of --batch-size;
   3. quantization to 8 bits (round(x*255)/255), as nnlab does before scoring and writing;
   4. with --output: every image written as an 8-bit PNG and read back (nnlab scores the files);
   5. adversarial forward of every image: adversarial accuracy, success rate, L-inf.
-nnlab does two more forwards per image than this: its scoring runs the clean forward again
-(score_attack), and its attacks run one forward on their result to report success (Fgsm /
-EarlyStop::finish). The JSON's seconds_clean / seconds_attack / seconds_score split the time so
-that the cost of those forwards can be read off.
+nnlab's "seconds" covers the same outputs with less model work (src/attack/attack_set.cpp, fgsm.cpp,
+metrics.cpp): FGSM takes the clean logits from its own forward+backward of every image (the
+misclassified ones are put back unchanged afterwards), so no separate clean forward; scoring
+reuses those logits; no attack runs a forward pass only to report success. FGSM: nnlab 1
+forward+backward + 1 forward per image, this peer 1 forward+backward + 2 forwards. PGD: both a
+clean forward, the steps, an adversarial forward (nnlab's default adds a forward of the rounded
+images still active after each step, and stops per image once the saved 8-bit image succeeds).
+The JSON's seconds_clean / seconds_attack / seconds_score split this side's time.
 """
 import argparse
 import gzip
@@ -246,21 +254,21 @@ def cmd_eval(args):
                       "accuracy": logits.argmax(1).eq(labels).double().mean().item()}))
 
 
-def cmd_make_resnet50(args):
-    """resnet50 with torch.manual_seed(0) initialisation (random weights: timing does not depend on
-    them) and --images smooth random 224x224 RGB PNGs labelled with the model's own predictions on
-    the 8-bit images, so that every image is correctly classified and attacked."""
+def make_imagenet(arch, images, weights, folder, seed=0, batch_size=16):
+    """torchvision.models.<arch>() with torch.manual_seed(seed) initialisation (random weights:
+    timing does not depend on them) saved as a state_dict at `weights`, and `images` smooth random
+    224x224 RGB PNGs in the task layout (folder/images/NNN.png, folder/labels.csv) labelled with
+    the model's own predictions on the 8-bit images, so that every image is correctly classified
+    and attacked."""
     import torchvision
-    torch.manual_seed(args.seed)
-    net = torchvision.models.resnet50()
-    os.makedirs(args.out, exist_ok=True)
-    weights = os.path.join(args.out, "resnet50.pth")
+    torch.manual_seed(seed)
+    net = getattr(torchvision.models, arch)()
+    os.makedirs(os.path.dirname(os.path.abspath(weights)), exist_ok=True)
     torch.save(net.state_dict(), weights)
-    folder = os.path.join(args.out, "resnet50-images")
     os.makedirs(os.path.join(folder, "images"), exist_ok=True)
-    g = torch.Generator().manual_seed(args.seed + 1)
+    g = torch.Generator().manual_seed(seed + 1)
     pictures = []
-    for i in range(args.images):
+    for i in range(images):
         side = [4, 7, 14, 28][i % 4]  # smooth: bilinear upsampling of coarse noise
         coarse = torch.rand(1, 3, side, side, generator=g)
         picture = F.interpolate(coarse, size=(224, 224), mode="bilinear", align_corners=False)[0]
@@ -268,12 +276,25 @@ def cmd_make_resnet50(args):
         save_png(path, picture)
         pictures.append(load_png(path, 3))
     model = Normalized(net, IMAGENET_MEAN, IMAGENET_STD).eval()
-    predictions = forward_all(model, torch.stack(pictures), 16).argmax(1).tolist()
+    predictions = forward_all(model, torch.stack(pictures), batch_size).argmax(1).tolist()
     with open(os.path.join(folder, "labels.csv"), "w") as f:
         f.write("ImgId,TrueLabel\n")
         for i, p in enumerate(predictions):
             f.write(f"{i:03d},{p}\n")
-    print(json.dumps({"weights": weights, "folder": folder, "labels": predictions}))
+    return {"arch": arch, "weights": weights, "folder": folder, "labels": predictions}
+
+
+def cmd_make_imagenet(args):
+    """--out DIR: DIR/images/NNN.png and DIR/labels.csv; the state_dict goes to --weights
+    [default: ARCH.pth beside DIR, i.e. DIR/../ARCH.pth]."""
+    weights = args.weights or os.path.join(os.path.dirname(os.path.abspath(args.out)), args.arch + ".pth")
+    print(json.dumps(make_imagenet(args.arch, args.images, weights, args.out, args.seed)))
+
+
+def cmd_make_resnet50(args):
+    """run_attack_bench.sh's inputs: DIR/resnet50.pth and DIR/resnet50-images."""
+    print(json.dumps(make_imagenet("resnet50", args.images, os.path.join(args.out, "resnet50.pth"),
+                                   os.path.join(args.out, "resnet50-images"), args.seed)))
 
 
 def cmd_compare(args):
@@ -310,6 +331,152 @@ def cmd_compare(args):
     print(json.dumps(out))
 
 
+def cmd_report(args):
+    """Markdown from the JSON lines run_attack_bench.sh collects: {"kind", "group", "label",
+    "result"}; a throughput cell is the median (min-max) over the repetitions, a ratio the ratio
+    of two medians."""
+    import platform
+    import statistics
+    from collections import OrderedDict
+    rows = OrderedDict()
+    with open(args.raw) as f:
+        for line in f:
+            if line.strip():
+                r = json.loads(line)
+                rows.setdefault(r["kind"], OrderedDict()).setdefault(r["group"], OrderedDict()) \
+                    .setdefault(r["label"], []).append(r["result"])
+    out = []
+
+    def ips(results):
+        values = [r["images"] / r["seconds"] for r in results]
+        return statistics.median(values), min(values), max(values)
+
+    def fmt(v):
+        return f"{v:.0f}" if v >= 100 else f"{v:.1f}" if v >= 10 else f"{v:.2f}"
+
+    out.append("## Throughput: images per second (wall clock of nnlab's \"seconds\" and the "
+               "peer's equivalent), median (min-max)\n")
+    out.append("| model, attack | runs | nnlab | nnlab --no-round | torchattacks | **nnlab / torchattacks** "
+               "| nnlab --no-round / torchattacks | adv. accuracy nnlab / --no-round / torchattacks |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---|")
+    phases = []
+    for group, labels in rows.get("throughput", {}).items():
+        m = {k: ips(v) for k, v in labels.items()}
+        cell = {k: f"{fmt(v[0])} ({fmt(v[1])}-{fmt(v[2])})" for k, v in m.items()}
+        ta = m["torchattacks"][0]
+        acc = " / ".join(f"{statistics.median(r['adversarial_accuracy'] for r in labels[k]):.4f}"
+                         for k in ("nnlab", "nnlab-noround", "torchattacks"))
+        runs = "+".join(str(len(labels[k])) for k in ("nnlab", "nnlab-noround", "torchattacks"))
+        out.append(f"| {group} | {runs} | {cell['nnlab']} | {cell['nnlab-noround']} | "
+                   f"{cell['torchattacks']} | **{m['nnlab'][0] / ta:.2f}x** | "
+                   f"{m['nnlab-noround'][0] / ta:.2f}x | {acc} |")
+        med = {k: statistics.median(r[k] for r in labels["torchattacks"])
+               for k in ("seconds_clean", "seconds_attack", "seconds_score", "seconds")}
+        nn_s = {k: statistics.median(r["seconds"] for r in labels[k]) for k in ("nnlab", "nnlab-noround")}
+        proc = {k: statistics.median(r["process_seconds"] for r in v) for k, v in labels.items()}
+        phases.append(f"| {group} | {labels['torchattacks'][0]['images']} "
+                      f"({labels['torchattacks'][0]['attacked']} attacked) | {nn_s['nnlab']:.2f} | "
+                      f"{nn_s['nnlab-noround']:.2f} | {med['seconds']:.2f} = {med['seconds_clean']:.2f} + "
+                      f"{med['seconds_attack']:.2f} + {med['seconds_score']:.2f} | "
+                      f"{proc['nnlab']:.1f} / {proc['nnlab-noround']:.1f} / {proc['torchattacks']:.1f} |")
+    out.append("")
+    out.append("Median seconds per run (torchattacks split into clean forward + attack incl. "
+               "8-bit rounding + scoring incl. PNG write/read-back), and whole-process wall time "
+               "(start-up, loading, timed work):\n")
+    out.append("| model, attack | images | nnlab s | nnlab --no-round s | torchattacks s = clean + attack + score "
+               "| process s nnlab / --no-round / torchattacks |")
+    out.append("|---|---:|---:|---:|---|---|")
+    out.extend(phases)
+
+    out.append("\n## nnlab's adversarial PNGs against torchattacks' output rounded to 8 bits\n")
+    out.append("| attack, images | nnlab variant | max difference (1/255) | pixels that differ | images that "
+               "differ | difference histogram (levels: pixels) | pixels the attack moved (nnlab) |")
+    out.append("|---|---|---:|---:|---:|---|---:|")
+    for group, labels in rows.get("pixels", {}).items():
+        for label, results in labels.items():
+            r = results[-1]
+            hist = ", ".join(f"{k}: {v}" for k, v in r["histogram"].items())
+            out.append(f"| {group} | {label} | {r['max_diff_levels']} | {r['differing_pixels']} of "
+                       f"{r['pixels']} ({100 * r['differing_share']:.2f}%) | {r['images_differing']} of "
+                       f"{r['images']} | {hist} | {100 * r.get('moved_share_a', 0):.1f}% |")
+
+    out.append("\n## PGD-20 robust accuracy, LeNet-5, the 10,000 Fashion-MNIST test images "
+               "(step 2.5·ε/20, random start; one run each, all with seed 0 but the seed-1 column: nnlab and "
+               "torchattacks draw the same random start from the same seed)\n")
+    out.append("| ε (0-255) | clean | nnlab --no-round | nnlab (default) | torchattacks | --no-round − "
+               "torchattacks | default − torchattacks | torchattacks, seed 1 | seconds nnlab / --no-round / torchattacks |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for group, labels in rows.get("accuracy", {}).items():
+        a = {k: v[-1] for k, v in labels.items()}
+        eps = a["torchattacks"]["epsilon"]
+        out.append(
+            f"| {eps:g} | {100 * a['torchattacks']['clean_accuracy']:.2f}% | "
+            f"{100 * a['nnlab-noround']['adversarial_accuracy']:.2f}% | "
+            f"{100 * a['nnlab']['adversarial_accuracy']:.2f}% | "
+            f"{100 * a['torchattacks']['adversarial_accuracy']:.2f}% | "
+            f"{100 * (a['nnlab-noround']['adversarial_accuracy'] - a['torchattacks']['adversarial_accuracy']):+.2f} pt | "
+            f"{100 * (a['nnlab']['adversarial_accuracy'] - a['torchattacks']['adversarial_accuracy']):+.2f} pt | "
+            + (f"{100 * a['torchattacks-seed1']['adversarial_accuracy']:.2f}% | " if 'torchattacks-seed1' in a else "- | ") +
+            f"{a['nnlab']['seconds']:.1f} / {a['nnlab-noround']['seconds']:.1f} / {a['torchattacks']['seconds']:.1f} |")
+    clean = rows.get("clean", {}).get("lenet5", {})
+    if clean:
+        out.append(f"\nClean accuracy of the LeNet-5 checkpoint on the 10,000 test images: `nnlab eval` "
+                   f"{100 * clean['nnlab'][-1]['accuracy']:.2f}%, the Python model "
+                   f"{100 * clean['torchattacks'][-1]['accuracy']:.2f}% (difference "
+                   f"{100 * (clean['nnlab'][-1]['accuracy'] - clean['torchattacks'][-1]['accuracy']):+.2f} pt).")
+    table = "\n".join(out)
+    print(table)
+    if args.out:
+        load = open("/proc/loadavg").read().split()[:3]
+        header = f"""# nnlab attacks against torchattacks: measured results
+
+Produced by `bench/run_attack_bench.sh` (what it runs is in its header and in
+[README.md](README.md)); regenerate with
+
+```sh
+{args.cmdline}
+```
+
+Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {args.minutes} minutes; load average at the end
+{' '.join(load)} on {os.cpu_count()} cores ({platform.processor() or platform.machine()}). Both sides run Debian's
+LibTorch {torch.__version__} (the same shared libraries: oneDNN, OpenBLAS, libgomp), 2 intra-op
+threads, OMP_WAIT_POLICY=PASSIVE, fresh processes, alternating (odd repetitions nnlab, nnlab
+--no-round, torchattacks; even ones the reverse). torchattacks {_torchattacks_version()} from PyPI.
+resnet50: `torch.manual_seed(0); torchvision.models.resnet50()` -- randomly initialised weights
+(timing does not depend on the weights); its images are smooth random 224x224 RGB PNGs
+labelled with the model's own predictions, so that all are attacked.
+
+**What is timed.** nnlab: its `"seconds"` (app/commands/attack.cpp), from after loading the model
+and images to after scoring. FGSM: one forward+backward of every image in batches of 64, whose
+logits serve as the clean logits (attack_set puts the misclassified images back unchanged),
+rounding to 8 bits, for folders writing the PNGs and reading them back, and scoring
+(score_attack: one adversarial forward, per-image statistics; the clean logits are reused).
+PGD: a clean forward of every image to leave the misclassified ones out (attack_set), then the
+attack in batches of 64 (--no-round: 10 forward+backward steps; default: after each step also a
+forward of the 8-bit-rounded images still active, stopping per image once it succeeds), rounding,
+PNGs for folders, and scoring (one adversarial forward). No attack runs a forward pass only to
+report success. torchattacks side (attack_peer.py): the same outputs the idiomatic way -- one
+clean forward (accuracy and the misclassified images), torchattacks on the others in batches of
+64, rounding to 8 bits, for folders the PNGs written and read back, one adversarial forward,
+L-inf. So for FGSM nnlab does one forward per image less than the peer (2 forwards + 1 backward
+against 3 + 1); for PGD both do the same model work (--no-round), and nnlab's default less (it
+stops early). The seconds table splits the peer's time so that each part can be read off.
+Images per second = all images of the set (including the misclassified ones, left clean by
+both) / seconds.
+
+"""
+        with open(args.out, "w") as f:
+            f.write(header + table + "\n")
+
+
+def _torchattacks_version():
+    try:
+        import torchattacks
+        return torchattacks.__version__
+    except ImportError:
+        return "?"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -334,6 +501,13 @@ def main():
     a.add_argument("--step-size", type=float, default=0, help="0-255 units (default 2.5*eps/steps)")
     e = sub.add_parser("eval")
     model_and_data(e)
+    mi = sub.add_parser("make-imagenet")
+    mi.add_argument("--arch", required=True, help="a torchvision.models constructor: vgg16, densenet121, ...")
+    mi.add_argument("--images", type=int, default=200)
+    mi.add_argument("--out", required=True, help="the task-layout folder to write (images/, labels.csv)")
+    mi.add_argument("--weights", help="where to save the state_dict [beside --out: DIR/../ARCH.pth]")
+    mi.add_argument("--seed", type=int, default=0)
+    mi.add_argument("--threads", type=int, default=2)
     m = sub.add_parser("make-resnet50")
     m.add_argument("--out", required=True)
     m.add_argument("--images", type=int, default=16)
@@ -344,10 +518,16 @@ def main():
     c.add_argument("b")
     c.add_argument("--clean", help="the input folder (task layout) both attacked")
     c.add_argument("--threads", type=int, default=2)
+    r = sub.add_parser("report")
+    r.add_argument("raw", help="the JSON lines of run_attack_bench.sh")
+    r.add_argument("--out", help="also write this markdown file, with a header")
+    r.add_argument("--cmdline", default="bash bench/run_attack_bench.sh")
+    r.add_argument("--minutes", default="?")
+    r.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
-    if getattr(args, "seed", None) is not None and args.command != "make-resnet50":
+    if getattr(args, "seed", None) is not None and args.command not in ("make-resnet50", "make-imagenet"):
         torch.manual_seed(args.seed)
     if args.command in ("attack", "eval"):
         if bool(args.model) == bool(args.weights):
@@ -355,7 +535,8 @@ def main():
         if bool(args.data) == bool(args.input):
             sys.exit("attack_peer.py: give --data fashion-mnist or --input DIR")
     {"attack": cmd_attack, "eval": cmd_eval, "make-resnet50": cmd_make_resnet50,
-     "compare": cmd_compare}[args.command](args)
+     "make-imagenet": cmd_make_imagenet,
+     "compare": cmd_compare, "report": cmd_report}[args.command](args)
 
 
 if __name__ == "__main__":
