@@ -52,25 +52,8 @@ IMAGENET_STD = [0.229, 0.224, 0.225]
 
 # ---------------------------------------------------------------------------------------------
 # Models: the same layers and parameter names as nnlab's (src/models/lenet.cpp, torchvision).
-
-class LeNet5(nn.Module):
-    """nnlab's LeNet-5 (src/models/lenet.cpp): padded 5x5 conv, 2x2 max-pools, 400-120-84-K."""
-
-    def __init__(self, num_classes=10, in_channels=1):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, 6, 5, padding=2)
-        self.conv2 = nn.Conv2d(6, 16, 5)
-        self.fc1 = nn.Linear(16 * 5 * 5, 120)
-        self.fc2 = nn.Linear(120, 84)
-        self.fc3 = nn.Linear(84, num_classes)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        x = F.relu(self.fc1(x.flatten(1)))
-        x = F.relu(self.fc2(x))
-        return self.fc3(x)
-
+# LeNet-5 is the training benchmark's (bench/train_throughput.py, beside this script).
+from train_throughput import LeNet5  # noqa: E402
 
 class Normalized(nn.Module):
     """(x - mean) / std inside the model, as nnlab's Classifier::forward: attacks see [0,1] pixels."""
