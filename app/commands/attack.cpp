@@ -164,6 +164,12 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
   report_data.method = options.method;
   report_data.arch = mi.arch;
   report_data.source = set.source;
+  // Clean accuracy behind each defense: the same for every budget.
+  std::vector<double> defended_clean;
+  for (const auto& defense : defenses) {
+    defended_clean.push_back(attack::defended_accuracy(model, defense, set.images, set.labels,
+                                                       options.attack.batch_size));
+  }
   torch::Tensor clean_logits;
   for (const double eps255 : epsilons) {
     attack_options.epsilon = eps255 / 255.0;
@@ -206,9 +212,9 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
     // Passive defenses in front of the same model, against these (undefended-model) examples.
     run["defenses"] = nlohmann::json::array();
     attack::AttackReportRun report_run{eps255, seconds, scores, {}};
-    for (const auto& defense : defenses) {
-      const auto clean = attack::defended_accuracy(model, defense, set.images, set.labels,
-                                                   options.attack.batch_size);
+    for (size_t d = 0; d < defenses.size(); ++d) {
+      const auto& defense = defenses[d];
+      const auto clean = defended_clean[d];
       const auto adv = attack::defended_accuracy(model, defense, adversarial, set.labels,
                                                  options.attack.batch_size);
       run["defenses"].push_back(

@@ -11,7 +11,6 @@
 #include "commands/commands.h"
 #include "model_flags.h"
 #include "nnlab/attack/input_defense.h"
-#include "nnlab/attack/objective.h"
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
 #include "nnlab/data/image_folder.h"
@@ -49,20 +48,6 @@ std::string row_name(const std::string& folder) {
   if (j.contains("method")) name << " " << j["method"].get<std::string>();
   if (j.contains("epsilon")) name << " eps " << j["epsilon"].get<double>();
   return name.str();
-}
-
-double accuracy(models::Classifier& model, const torch::Tensor& images, const torch::Tensor& labels,
-                std::int64_t batch_size) {
-  std::int64_t correct = 0;
-  for (std::int64_t start = 0; start < images.size(0); start += batch_size) {
-    const auto end = std::min(images.size(0), start + batch_size);
-    correct += attack::logits_of(model, images.slice(0, start, end).to(model.device()))
-                   .argmax(1)
-                   .eq(labels.slice(0, start, end).to(model.device()))
-                   .sum()
-                   .item<std::int64_t>();
-  }
-  return static_cast<double>(correct) / static_cast<double>(images.size(0));
 }
 
 void run_attack_eval(const AttackEvalOptions& options, const GlobalOptions& global) {
@@ -118,11 +103,16 @@ void run_attack_eval(const AttackEvalOptions& options, const GlobalOptions& glob
   }
   std::vector<std::vector<double>> matrix(row_paths.size());
   for (size_t r = 0; r < row_paths.size(); ++r) {
+    // Read once per row, again only for a victim that takes another input size.
+    torch::Tensor images;
     for (auto& victim : victims) {
       const auto& vi = victim.info();
-      const auto images = data::load_images_of_size(row_paths[r], static_cast<int>(vi.in_channels),
-                                                    vi.height, vi.width);
-      matrix[r].push_back(accuracy(victim, images, labels, options.batch_size));
+      if (!images.defined() || images.size(1) != vi.in_channels || images.size(2) != vi.height ||
+          images.size(3) != vi.width) {
+        images = data::load_images_of_size(row_paths[r], static_cast<int>(vi.in_channels),
+                                           vi.height, vi.width);
+      }
+      matrix[r].push_back(attack::accuracy_through(victim, images, labels, options.batch_size));
       for (const auto& defense : defenses) {
         matrix[r].push_back(
             attack::defended_accuracy(victim, defense, images, labels, options.batch_size));

@@ -101,19 +101,26 @@ std::vector<InputDefense> parse_defenses(const std::string& list) {
   return out;
 }
 
-double defended_accuracy(models::Classifier& model, const InputDefense& defense,
-                         const torch::Tensor& images, const torch::Tensor& labels,
-                         std::int64_t batch_size) {
+double accuracy_through(models::Classifier& model, const torch::Tensor& images,
+                        const torch::Tensor& labels, std::int64_t batch_size,
+                        const InputTransform& transform) {
   const auto n = images.size(0);
   if (n == 0) return 0;
   std::int64_t correct = 0;
   for (std::int64_t start = 0; start < n; start += batch_size) {
     const auto end = std::min(n, start + batch_size);
-    const auto x = defense.apply(images.slice(0, start, end).to(model.device()));
+    auto x = images.slice(0, start, end).to(model.device());
+    if (transform) x = transform(x);
     const auto y = labels.slice(0, start, end).to(model.device());
     correct += logits_of(model, x).argmax(1).eq(y).sum().item<std::int64_t>();
   }
   return static_cast<double>(correct) / static_cast<double>(n);
+}
+
+double defended_accuracy(models::Classifier& model, const InputDefense& defense,
+                         const torch::Tensor& images, const torch::Tensor& labels,
+                         std::int64_t batch_size) {
+  return accuracy_through(model, images, labels, batch_size, defense.apply);
 }
 
 }  // namespace nnlab::attack

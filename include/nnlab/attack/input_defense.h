@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "nnlab/attack/objective.h"
 #include "nnlab/models/classifier.h"
 
 namespace nnlab::attack {
@@ -35,7 +36,13 @@ torch::Tensor median_filter(const torch::Tensor& images, int kernel);
 torch::Tensor reduce_bit_depth(const torch::Tensor& images, int bits);
 torch::Tensor jpeg_compress(const torch::Tensor& images, int quality);
 
-// Accuracy of model(defense(images)); images (N,C,H,W) in [0,1] on any device.
+// Accuracy of model(transform(images)) in batches (no transform: the images as they are); images
+// (N,C,H,W) in [0,1] on any device.
+double accuracy_through(models::Classifier& model, const torch::Tensor& images,
+                        const torch::Tensor& labels, std::int64_t batch_size = 64,
+                        const InputTransform& transform = nullptr);
+
+// Accuracy of model(defense(images)).
 double defended_accuracy(models::Classifier& model, const InputDefense& defense,
                          const torch::Tensor& images, const torch::Tensor& labels,
                          std::int64_t batch_size = 64);
