@@ -57,6 +57,8 @@ int main(int argc, char** argv) {
   nnlab::app::setup_attack(app, global);
   nnlab::app::setup_attack_eval(app, global);
   nnlab::app::setup_prune(app, global);
+  nnlab::app::setup_factorize(app, global);
+  nnlab::app::setup_convert(app, global);
 
   try {
     app.parse(argc, argv);

@@ -1,13 +1,18 @@
-// nnlab prune: iterative magnitude (unstructured) pruning with fine-tuning between steps; one
-// row per step (sparsity, parameters left, MACs of the remaining weights, accuracy, measured
-// latency); the masks are saved with the checkpoint, so later fine-tuning keeps them.
+// nnlab prune: iterative pruning with fine-tuning between steps, one row per step (sparsity or
+// parameters, MACs, accuracy, measured latency).
+//   default       magnitude (unstructured) pruning; the masks are saved with the checkpoint, so
+//                 later fine-tuning keeps them; MACs are those of the remaining weights.
+//   --structured  whole filters and neurons removed (compress/channel_pruning), each step to a
+//                 MAC target; the result is a smaller dense model.
 #include <torch/torch.h>
 
 #include <map>
 #include <sstream>
 
 #include "commands/commands.h"
+#include "compression_flags.h"
 #include "model_flags.h"
+#include "nnlab/compress/channel_pruning.h"
 #include "nnlab/compress/magnitude_pruning.h"
 #include "nnlab/core/error.h"
 #include "nnlab/data/data_spec.h"
@@ -24,16 +29,14 @@ namespace nnlab::app {
 namespace {
 
 struct PruneOptions {
-  std::string model;
-  std::string data;
-  std::string output;
+  CompressionFlags flags;
   compress::MagnitudePruningOptions pruning;
+  bool structured = false;
+  compress::ChannelPruningOptions channels;
+  double target_macs = 0;  // --structured: fraction of the model's MACs to keep
   std::string layers;
   int steps = 1;
   std::string schedule = "agp";
-  train::TrainOptions finetune;
-  std::int64_t limit = 0;
-  std::int64_t latency_batch = 64;
 };
 
 // MACs of the weights that are left: each layer's MACs times the density of its masked weights.
@@ -50,99 +53,143 @@ double remaining_macs(const models::ModelSummary& summary, const compress::Pruni
   return total;
 }
 
+// The MAC target after each step of --structured: from --target-macs, or else what --ratio gives.
+std::vector<std::int64_t> structured_targets(models::Classifier& model,
+                                             const PruneOptions& options) {
+  const auto base = models::summarize(model).total_macs;
+  if (options.target_macs != 0 && !(options.target_macs > 0 && options.target_macs < 1)) {
+    throw core::OptionError("--target-macs",
+                            "must be in (0, 1), got " + std::to_string(options.target_macs));
+  }
+  const double final_macs =
+      options.target_macs > 0
+          ? options.target_macs * static_cast<double>(base)
+          : static_cast<double>(compress::macs_after_channel_pruning(model, options.channels));
+  const auto reductions = compress::sparsity_schedule(1 - final_macs / static_cast<double>(base),
+                                                      options.steps, options.schedule);
+  std::vector<std::int64_t> targets;
+  for (const double r : reductions) {
+    targets.push_back(static_cast<std::int64_t>((1 - r) * static_cast<double>(base)));
+  }
+  return targets;
+}
+
 void run_prune(PruneOptions options, const GlobalOptions& global) {
   const torch::Device device = start(global);
-  if (options.model.empty()) throw core::OptionError("--model", "required (an nnlab checkpoint)");
-  if (options.output.empty()) throw core::OptionError("--output", "required");
-  if (!(options.pruning.sparsity > 0 && options.pruning.sparsity < 1)) {
+  auto& flags = options.flags;
+  if (!options.structured && !(options.pruning.sparsity > 0 && options.pruning.sparsity < 1)) {
     throw core::OptionError("--sparsity",
                             "must be in (0, 1), got " + std::to_string(options.pruning.sparsity));
   }
-  if (options.finetune.epochs < 0) throw core::OptionError("--finetune-epochs", "must be >= 0");
   std::stringstream layer_list(options.layers);
   for (std::string layer; std::getline(layer_list, layer, ',');) {
-    if (!layer.empty()) options.pruning.layers.push_back(layer);
+    if (layer.empty()) continue;
+    (options.structured ? options.channels.layers : options.pruning.layers).push_back(layer);
   }
-  const auto targets =
-      compress::sparsity_schedule(options.pruning.sparsity, options.steps, options.schedule);
 
-  const auto checkpoint = models::read_checkpoint(options.model);
-  auto model = models::classifier_from_checkpoint(checkpoint, options.model);
-  model.to(device);
-  auto masks = compress::PruningMasks::from_checkpoint(checkpoint);
+  auto input = load_for_compression(flags, global, device);
+  auto& model = input.model;
+  auto masks = compress::PruningMasks::from_checkpoint(input.checkpoint);
   if (!masks.empty()) masks.apply(model);
-  compress::magnitude_prune(model, [&] {  // checks the layers and options before any work
+  std::vector<double> sparsities;
+  std::vector<std::int64_t> mac_targets;
+  if (options.structured) {  // checks the layers and options before any work
+    if (!masks.empty()) {
+      throw core::OptionError("--structured", flags.model +
+                                                  " holds weight-pruning masks; prune filters of "
+                                                  "the dense model first");
+    }
+    mac_targets = structured_targets(model, options);
+  } else {
+    sparsities =
+        compress::sparsity_schedule(options.pruning.sparsity, options.steps, options.schedule);
     auto probe = options.pruning;
-    probe.sparsity = targets.front();
-    return probe;
-  }());
+    probe.sparsity = sparsities.front();
+    compress::magnitude_prune(model, probe);
+  }
 
-  if (options.data.empty()) options.data = checkpoint.meta.value("data", "fashion-mnist");
-  const auto data_options = data_options_for(model.info());
-  auto split = data::load_data(options.data, data_options);
-  if (options.limit > 0) split.train = split.train.head(options.limit);
-
-  const auto summary = models::summarize(model);
-  report::Table table({"step", "sparsity", "params left", "MACs left", "test acc",
-                       "latency b" + std::to_string(options.latency_batch) + " ms"});
+  const auto dense_summary = models::summarize(model);
+  const std::string latency_column = "latency b" + std::to_string(flags.latency_batch) + " ms";
+  report::Table table = options.structured
+                            ? report::Table({"step", "params", "MACs", "test acc", latency_column})
+                            : report::Table({"step", "sparsity", "params left", "MACs left",
+                                             "test acc", latency_column});
   nlohmann::json rows = nlohmann::json::array();
   models::LatencyOptions latency_options;
-  latency_options.batch_size = options.latency_batch;
-  auto add_row = [&](int step, const compress::PruningMasks& current) {
-    const auto stats = current.stats(model);
-    const auto accuracy =
-        train::evaluate(model, split.test, {options.finetune.eval_batch_size, false, "test"})
-            .accuracy;
+  latency_options.batch_size = flags.latency_batch;
+  auto add_row = [&](int step) {
+    const auto accuracy = test_accuracy(model, input, flags);
     const auto latency = models::measure_latency(model, latency_options);
-    const double macs = remaining_macs(summary, current);
-    rows.push_back({{"step", step},
-                    {"sparsity", stats.sparsity()},
-                    {"parameters", stats.remaining_parameters()},
-                    {"macs", macs},
-                    {"test_accuracy", accuracy},
-                    {"latency_ms", latency.median_ms}});
-    table.add_row({std::to_string(step), report::percent(stats.sparsity()),
-                   report::grouped(stats.remaining_parameters()),
-                   report::grouped(static_cast<long long>(macs)), report::percent(accuracy),
-                   report::fixed(latency.median_ms, 2)});
-  };
-  add_row(0, masks);
-
-  options.finetune.progress = !global.quiet;
-  options.finetune.seed = global.runtime.seed;
-  for (int step = 1; step <= options.steps; ++step) {
-    auto pruning = options.pruning;
-    pruning.sparsity = targets[static_cast<size_t>(step - 1)];
-    masks = compress::magnitude_prune(model, pruning);
-    masks.apply(model);
-    if (options.finetune.epochs > 0) {
-      auto finetune = options.finetune;
-      finetune.seed = options.finetune.seed + step;
-      train::Trainer(model, finetune, masks.hooks()).fit({split.train, {}});
+    nlohmann::json row = {
+        {"step", step}, {"test_accuracy", accuracy}, {"latency_ms", latency.median_ms}};
+    if (options.structured) {
+      const auto summary = models::summarize(model);
+      row["parameters"] = summary.total_params;
+      row["macs"] = summary.total_macs;
+      table.add_row({std::to_string(step), report::grouped(summary.total_params),
+                     report::grouped(summary.total_macs), report::percent(accuracy),
+                     report::fixed(latency.median_ms, 2)});
+    } else {
+      const auto stats = masks.stats(model);
+      const double macs = remaining_macs(dense_summary, masks);
+      row["sparsity"] = stats.sparsity();
+      row["parameters"] = stats.remaining_parameters();
+      row["macs"] = macs;
+      table.add_row({std::to_string(step), report::percent(stats.sparsity()),
+                     report::grouped(stats.remaining_parameters()),
+                     report::grouped(static_cast<long long>(macs)), report::percent(accuracy),
+                     report::fixed(latency.median_ms, 2)});
     }
-    add_row(step, masks);
-    info(global, "step " + std::to_string(step) + "/" + std::to_string(options.steps) +
-                     ": sparsity " + report::percent(pruning.sparsity) + ", test accuracy " +
+    rows.push_back(std::move(row));
+  };
+  add_row(0);
+
+  for (int step = 1; step <= options.steps; ++step) {
+    const auto index = static_cast<std::size_t>(step - 1);
+    std::string what;
+    train::TrainHooks hooks;
+    if (options.structured) {
+      auto channels = options.channels;
+      channels.ratio = compress::ratio_for_macs(model, mac_targets[index], channels);
+      if (channels.ratio > 0) compress::prune_channels(model, channels);
+      what = "MACs <= " + report::grouped(mac_targets[index]);
+    } else {
+      auto pruning = options.pruning;
+      pruning.sparsity = sparsities[index];
+      masks = compress::magnitude_prune(model, pruning);
+      masks.apply(model);
+      hooks = masks.hooks();
+      what = "sparsity " + report::percent(pruning.sparsity);
+    }
+    finetune(model, input, flags, step, hooks);
+    add_row(step);
+    info(global, "step " + std::to_string(step) + "/" + std::to_string(options.steps) + ": " +
+                     what + ", test accuracy " +
                      report::percent(rows.back()["test_accuracy"].get<double>()));
   }
 
-  auto out = models::make_checkpoint(model);
-  out.meta = checkpoint.meta;
-  out.meta.erase("train");  // the training state of the dense model does not resume this one
-  out.meta.erase("epoch");
-  out.blobs.clear();
-  out.meta["pruning"] = {{"method", "magnitude"},
-                         {"scope", options.pruning.scope},
-                         {"score", options.pruning.score},
-                         {"schedule", options.schedule},
-                         {"steps", rows}};
-  masks.to_checkpoint(out);
-  models::save_checkpoint(options.output, out);
+  const nlohmann::json section = options.structured
+                                     ? nlohmann::json{{"method", "channel"},
+                                                      {"importance", options.channels.importance},
+                                                      {"schedule", options.schedule},
+                                                      {"steps", rows}}
+                                     : nlohmann::json{{"method", "magnitude"},
+                                                      {"scope", options.pruning.scope},
+                                                      {"score", options.pruning.score},
+                                                      {"schedule", options.schedule},
+                                                      {"steps", rows}};
+  auto out = compressed_checkpoint(model, input, "pruning", section);
+  if (!options.structured) masks.to_checkpoint(out);
+  models::save_checkpoint(flags.output, out);
 
-  nlohmann::json json = {{"checkpoint", options.output}, {"steps", rows}};
-  emit(global, json,
-       "magnitude pruning of " + model.info().arch + " (" + options.pruning.scope + ", " +
-           options.schedule + " schedule)\n" + table.render() + "checkpoint: " + options.output);
+  nlohmann::json json = {{"checkpoint", flags.output}, {"steps", rows}};
+  const std::string title =
+      options.structured
+          ? "filter/neuron pruning of " + model.info().arch + " (" + options.channels.importance +
+                " importance, " + options.schedule + " schedule)"
+          : "magnitude pruning of " + model.info().arch + " (" + options.pruning.scope + ", " +
+                options.schedule + " schedule)";
+  emit(global, json, title + "\n" + table.render() + "checkpoint: " + flags.output);
 }
 
 }  // namespace
@@ -150,32 +197,32 @@ void run_prune(PruneOptions options, const GlobalOptions& global) {
 void setup_prune(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<PruneOptions>();
   auto* command = app.add_subcommand(
-      "prune", "magnitude pruning, iterative with fine-tuning; masks kept in the checkpoint");
+      "prune",
+      "weight (magnitude) or filter/neuron (--structured) pruning, iterative with fine-tuning");
   auto& p = options->pruning;
-  auto& f = options->finetune;
-  f.epochs = 1;
-  command->add_option("-m,--model", options->model, "nnlab checkpoint to prune");
-  command->add_option("--data", options->data,
-                      "fine-tuning and test data (default: the checkpoint's)");
-  command->add_option("-o,--output", options->output, "the pruned checkpoint");
+  add_compression_flags(*command, options->flags, /*epochs=*/1);
   command->add_option("--sparsity", p.sparsity, "final fraction of prunable weights set to zero")
       ->capture_default_str();
   command->add_option("--scope", p.scope, "global (one threshold) | layer (same ratio each)")
       ->capture_default_str();
   command->add_option("--score", p.score, "weight importance: l1 (|w|) | l2 (w^2)")
       ->capture_default_str();
+  command->add_flag("--structured", options->structured,
+                    "remove whole filters and neurons: a smaller dense model");
+  command
+      ->add_option("--ratio", options->channels.ratio,
+                   "--structured: fraction of each layer's channels removed")
+      ->capture_default_str();
+  command->add_option("--target-macs", options->target_macs,
+                      "--structured: fraction of the model's MACs to keep (instead of --ratio)");
+  command
+      ->add_option("--importance", options->channels.importance,
+                   "--structured: l1 | l2 (filter norm) | bn (BatchNorm |gamma|)")
+      ->capture_default_str();
   command->add_option("--layers", options->layers,
-                      "comma-separated weights to prune (default: every Linear/Conv weight)");
+                      "comma-separated weights (or, --structured, layers) to prune (default: all)");
   command->add_option("--steps", options->steps, "prune / fine-tune rounds")->capture_default_str();
   command->add_option("--schedule", options->schedule, "equal | agp (cubic, Zhu & Gupta 2017)")
-      ->capture_default_str();
-  command->add_option("--finetune-epochs", f.epochs, "fine-tuning epochs after each step")
-      ->capture_default_str();
-  command->add_option("--lr", f.lr, "fine-tuning learning rate")->capture_default_str();
-  command->add_option("--optimizer", f.optimizer, "sgd | adam | adamw")->capture_default_str();
-  command->add_option("--batch-size", f.batch_size)->capture_default_str();
-  command->add_option("--limit", options->limit, "fine-tune on the first N training images");
-  command->add_option("--latency-batch", options->latency_batch, "batch of the latency column")
       ->capture_default_str();
   command->callback([options, &global] { run_prune(*options, global); });
 }

@@ -5,6 +5,7 @@
 
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
+#include "nnlab/models/layer_surgery.h"
 #include "nnlab/models/registry.h"
 #include "nnlab/models/state_dict.h"
 
@@ -32,7 +33,16 @@ std::string tensor_to_bytes(const torch::Tensor& t) {
 }  // namespace
 
 nlohmann::json info_to_json(const ModelInfo& info) {
+  nlohmann::json edits = nlohmann::json::array();
+  for (const auto& edit : info.edits) {
+    nlohmann::json e = {{"op", edit.op}, {"layer", edit.layer}};
+    if (edit.op == "factorize") e["rank"] = edit.rank;
+    if (edit.op == "separate") e["batch_norm"] = edit.batch_norm;
+    edits.push_back(std::move(e));
+  }
   return {{"arch", info.arch},
+          {"edits", edits},
+          {"widths_from_weights", info.widths_from_weights},
           {"num_classes", info.num_classes},
           {"in_channels", info.in_channels},
           {"height", info.height},
@@ -53,6 +63,11 @@ ModelInfo info_from_json(const nlohmann::json& j, const std::string& source) {
     info.mean = j.at("mean").get<std::vector<double>>();
     info.std = j.at("std").get<std::vector<double>>();
     info.class_names = j.value("class_names", std::vector<std::string>{});
+    for (const auto& e : j.value("edits", nlohmann::json::array())) {
+      info.edits.push_back({e.at("op").get<std::string>(), e.at("layer").get<std::string>(),
+                            e.value("rank", std::int64_t{0}), e.value("batch_norm", false)});
+    }
+    info.widths_from_weights = j.value("widths_from_weights", false);
     return info;
   } catch (const nlohmann::json::exception& e) {
     throw core::FileError(source, std::string("bad model metadata: ") + e.what());
@@ -144,6 +159,22 @@ Classifier classifier_from_checkpoint(const Checkpoint& checkpoint, const std::s
     }
   }();
   model.info() = info;
+  if (!info.edits.empty() || info.widths_from_weights) {
+    const auto module = model.module();
+    if (!module) throw core::FileError(source, "layer edits on a model that is not native");
+    try {
+      apply_edits(*module, info.edits);
+      if (info.widths_from_weights) {
+        std::vector<std::pair<std::string, std::vector<std::int64_t>>> shapes;
+        for (const auto& [name, tensor] : checkpoint.state)
+          shapes.emplace_back(name, tensor.sizes().vec());
+        resize_to_shapes(*module, shapes);
+      }
+    } catch (const std::invalid_argument& e) {
+      throw core::FileError(source,
+                            std::string("cannot rebuild the model's structure: ") + e.what());
+    }
+  }
   load_state_dict(model, checkpoint.state, source);
   return model;
 }

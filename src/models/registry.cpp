@@ -9,6 +9,7 @@
 #include "nnlab/models/densenet.h"
 #include "nnlab/models/fmnist_cnn.h"
 #include "nnlab/models/lenet.h"
+#include "nnlab/models/mobilenet.h"
 #include "nnlab/models/resnet.h"
 #include "nnlab/models/vgg.h"
 
@@ -65,6 +66,16 @@ std::vector<ModelEntry> build_zoo() {
                       fashion_mnist("lenet5"), &make_net<LeNet5>));
   zoo.push_back(entry("cnn", "4-conv BatchNorm CNN for Fashion-MNIST (about 92-93%)",
                       fashion_mnist("cnn"), &make_net<FmnistCnn>));
+  for (const auto& [suffix, width] :
+       {std::pair<std::string, double>{"", 1.0}, {"-0.75", 0.75}, {"-0.5", 0.5}, {"-0.25", 0.25}}) {
+    const double alpha = width;
+    zoo.push_back(
+        {"mobilenet" + suffix,
+         "MobileNet-style, depthwise-separable, width " + std::to_string(alpha).substr(0, 4),
+         fashion_mnist("mobilenet" + suffix), [alpha](const ModelInfo& info) {
+           return torch::nn::AnyModule(MobileNet(alpha, info.num_classes, info.in_channels));
+         }});
+  }
   add_imagenet("vgg11", "VGG-11 (torchvision layout)", &vgg11);
   add_imagenet("vgg11_bn", "VGG-11 with BatchNorm (torchvision layout)", &vgg11_bn);
   add_imagenet("vgg13", "VGG-13 (torchvision layout)", &vgg13);

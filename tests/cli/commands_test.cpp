@@ -154,6 +154,71 @@ TEST(Commands, PruneKeepsMasksThroughFineTuning) {
   EXPECT_FALSE(fs::exists(dir + "/bad.ckpt"));
 }
 
+TEST(Commands, StructuredPruneFactorizeAndConvertWriteReloadableSmallerModels) {
+  const auto dir = scratch_dir("structure");
+  write_synthetic_idx(dir + "/data", 400, 100);
+  const std::string data = " --data idx:" + dir + "/data";
+  ASSERT_EQ(
+      run_nnlab("train --arch cnn" + data + " --epochs 1 -o " + dir + "/cnn.ckpt -q").exit_code, 0);
+  ASSERT_EQ(run_nnlab("train --arch lenet300" + data + " --epochs 1 -o " + dir + "/l300.ckpt -q")
+                .exit_code,
+            0);
+
+  // Filter pruning to half the MACs in two steps: a smaller dense model that evaluates.
+  const auto prune =
+      run_nnlab("prune --structured --target-macs 0.5 --steps 2 --schedule equal --model " + dir +
+                "/cnn.ckpt --finetune-epochs 1 -o " + dir + "/thin.ckpt --json -q");
+  ASSERT_EQ(prune.exit_code, 0) << prune.err;
+  const auto p = nlohmann::json::parse(prune.out)["steps"];
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_LE(p[2]["macs"].get<double>(), 0.5 * p[0]["macs"].get<double>());
+  EXPECT_GT(p[2]["macs"].get<double>(), 0.4 * p[0]["macs"].get<double>());
+  EXPECT_LT(p[2]["parameters"].get<double>(), p[0]["parameters"].get<double>());
+  const auto thin_eval = run_nnlab("eval --model " + dir + "/thin.ckpt" + data + " --json -q");
+  ASSERT_EQ(thin_eval.exit_code, 0) << thin_eval.err;
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(thin_eval.out)["accuracy"].get<double>(),
+                   p[2]["test_accuracy"].get<double>());
+
+  // Factorization of lenet300's fc1 to rank 32.
+  const auto factorize =
+      run_nnlab("factorize --model " + dir + "/l300.ckpt --layers fc1 " +
+                "--rank 32 --finetune-epochs 1 -o " + dir + "/lr.ckpt --json -q");
+  ASSERT_EQ(factorize.exit_code, 0) << factorize.err;
+  const auto f = nlohmann::json::parse(factorize.out);
+  EXPECT_EQ(f["layers"][0]["params_after"].get<int>(), 32 * (784 + 300) + 300);
+  const auto lr_eval = run_nnlab("eval --model " + dir + "/lr.ckpt" + data + " --json -q");
+  ASSERT_EQ(lr_eval.exit_code, 0) << lr_eval.err;
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(lr_eval.out)["accuracy"].get<double>(),
+                   f["accuracy_finetuned"].get<double>());
+
+  // Depthwise conversion, trained by distillation from the original.
+  const auto convert = run_nnlab("convert --depthwise --model " + dir +
+                                 "/cnn.ckpt --finetune-epochs 1 -o " + dir + "/dw.ckpt --json -q");
+  ASSERT_EQ(convert.exit_code, 0) << convert.err;
+  const auto c = nlohmann::json::parse(convert.out);
+  EXPECT_EQ(c["layers"].size(), 4u);
+  EXPECT_LT(c["converted"]["parameters"].get<int>(), c["original"]["parameters"].get<int>());
+  const auto summary = run_nnlab("summary --model " + dir + "/dw.ckpt --json -q");
+  ASSERT_EQ(summary.exit_code, 0) << summary.err;
+
+  // Bad input: one line each, nothing written.
+  const std::vector<std::string> bad = {
+      "prune --structured --ratio 1.5 --model " + dir + "/cnn.ckpt",
+      "prune --structured --target-macs 0 --ratio 0 --model " + dir + "/cnn.ckpt",
+      "prune --structured --layers features.42 --model " + dir + "/cnn.ckpt",
+      "factorize --layers fc1 --rank 301 --model " + dir + "/l300.ckpt",
+      "factorize --layers fc9 --rank 8 --model " + dir + "/l300.ckpt",
+      "factorize --layers fc1 --rank 8 --model " + dir + "/data/t10k-labels-idx1-ubyte",
+      "convert --depthwise --layers features.1 --model " + dir + "/cnn.ckpt",
+  };
+  for (const auto& command : bad) {
+    const auto r = run_nnlab(command + " -o " + dir + "/bad.ckpt -q");
+    EXPECT_EQ(r.exit_code, 1) << command;
+    EXPECT_EQ(line_count(r.err), 1) << command << ": " << r.err;
+  }
+  EXPECT_FALSE(fs::exists(dir + "/bad.ckpt"));
+}
+
 TEST(Commands, TrainWithATeacherRecordsTheDistillation) {
   const auto dir = scratch_dir("distill");
   write_synthetic_idx(dir + "/data", 600, 100);

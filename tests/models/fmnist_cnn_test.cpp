@@ -34,7 +34,7 @@ TEST(FmnistCnn, CostsAboutTwentyMillionMultiplyAddsPerImage) {
   auto x = torch::rand({1, 1, 28, 28});
   std::int64_t macs = 0;
   for (auto sequential : {net->features, net->classifier}) {
-    for (auto& layer : *sequential) {
+    for (auto [name, layer] : sequential->layers()) {
       x = layer.forward(x);
       if (const auto* conv = layer.ptr()->as<torch::nn::Conv2d>()) {
         macs += x.numel() * conv->weight[0].numel();
@@ -64,7 +64,8 @@ TEST(FmnistCnn, BackwardReachesTheFirstConvolution) {
   const auto logits = net->forward(torch::rand({2, 2, 28, 28}));
   EXPECT_EQ(logits.sizes(), (torch::IntArrayRef{2, 3}));
   torch::nn::functional::cross_entropy(logits, torch::tensor({0, 2})).backward();
-  const auto& grad = net->features[0]->as<torch::nn::Conv2d>()->weight.grad();
+  const auto& grad =
+      net->features->layers()[0].second.ptr()->as<torch::nn::Conv2d>()->weight.grad();
   ASSERT_TRUE(grad.defined());
   EXPECT_GT(grad.abs().sum().item<double>(), 0);
 }

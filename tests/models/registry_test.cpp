@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cctype>
+
 #include "nnlab/core/error.h"
 
 namespace nnlab::models {
@@ -22,6 +24,11 @@ const std::vector<ZooCase> kZoo = {
     {"lenet300", 266'610, 6},
     {"lenet5", 61'706, 10},
     {"cnn", 870'826, 28},
+    // MobileNet-style: 3x3 stem, five depthwise-separable blocks, linear (mobilenet.h).
+    {"mobilenet", 136'202, 68},
+    {"mobilenet-0.75", 78'730, 68},
+    {"mobilenet-0.5", 36'874, 68},
+    {"mobilenet-0.25", 10'634, 68},
     {"vgg11", 132'863'336, 22},
     {"vgg11_bn", 132'868'840, 62},
     {"vgg13", 133'047'848, 26},
@@ -73,8 +80,14 @@ TEST_P(Zoo, BuildsRunsAndMatchesTorchvisionSize) {
   EXPECT_TRUE(torch::isfinite(logits).all().item<bool>());
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, Zoo, ::testing::ValuesIn(kZoo),
-                         [](const auto& info) { return info.param.arch; });
+// Test names allow letters, digits and '_': "mobilenet-0.5" becomes "mobilenet_0_5".
+INSTANTIATE_TEST_SUITE_P(Registry, Zoo, ::testing::ValuesIn(kZoo), [](const auto& info) {
+  std::string name = info.param.arch;
+  for (auto& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name;
+});
 
 TEST(Registry, ListsEveryArchitectureOnceInAStableOrder) {
   std::vector<std::string> names;
@@ -148,7 +161,7 @@ TEST(Registry, UnknownArchitectureNamesTheOptionAndTheChoices) {
   } catch (const core::OptionError& e) {
     const std::string message = e.what();
     EXPECT_EQ(message.rfind("--arch: unknown architecture 'alexnet'; known: lenet300, lenet5, cnn, "
-                            "vgg11, ",
+                            "mobilenet, ",
                             0),
               0u)
         << message;

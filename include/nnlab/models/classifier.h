@@ -19,6 +19,15 @@ struct Module;
 
 namespace nnlab::models {
 
+// A structural change a compression pass made to a zoo model (models/layer_surgery.h), kept in
+// the model's info so that a checkpoint rebuilds the same structure before its weights load.
+struct LayerEdit {
+  std::string op;           // "factorize" (a Linear into two) or "separate" (a conv into dw + pw)
+  std::string layer;        // the module path, e.g. "fc1", "features.3"
+  std::int64_t rank = 0;    // factorize: inner dimension
+  bool batch_norm = false;  // separate: BatchNorm and ReLU between depthwise and pointwise
+};
+
 struct ModelInfo {
   std::string arch;  // registry name, or "torchscript"
   std::int64_t num_classes = 10;
@@ -28,6 +37,10 @@ struct ModelInfo {
   std::vector<double> mean;  // per-channel normalization; empty: identity
   std::vector<double> std;
   std::vector<std::string> class_names;  // index -> name, when known (checkpoints carry them)
+  std::vector<LayerEdit> edits;          // applied in order after the registry builds the model
+  // Structured pruning: layer widths differ from the registry's; they are taken from the
+  // weights when a checkpoint loads.
+  bool widths_from_weights = false;
 };
 
 class Classifier {

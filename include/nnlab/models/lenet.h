@@ -3,32 +3,24 @@
 // "Learning both Weights and Connections", 2015: 266,610 and 61,706 parameters).
 #pragma once
 
-#include <torch/nn/module.h>
-#include <torch/nn/modules/conv.h>
-#include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
 #include <cstdint>
 
+#include "nnlab/models/layers.h"
+
 namespace nnlab::models {
 
-// Flatten -> fc1 (300) -> ReLU -> fc2 (100) -> ReLU -> fc3.
-struct LeNet300Impl : torch::nn::Module {
+// Layers: flatten, fc1 (300), relu1, fc2 (100), relu2, fc3.
+struct LeNet300Impl : LayersImpl {
   explicit LeNet300Impl(std::int64_t num_classes = 10, std::int64_t in_channels = 1);
-  torch::Tensor forward(torch::Tensor x);
-
-  torch::nn::Linear fc1{nullptr}, fc2{nullptr}, fc3{nullptr};
 };
 TORCH_MODULE(LeNet300);
 
-// conv1 (6@5x5, pad 2) -> ReLU -> max-pool 2 -> conv2 (16@5x5) -> ReLU -> max-pool 2 ->
-// fc1 (120) -> ReLU -> fc2 (84) -> ReLU -> fc3.
-struct LeNet5Impl : torch::nn::Module {
+// Layers: conv1 (6@5x5, pad 2), relu1, pool1 (max 2), conv2 (16@5x5), relu2, pool2, flatten,
+// fc1 (120), relu3, fc2 (84), relu4, fc3.
+struct LeNet5Impl : LayersImpl {
   explicit LeNet5Impl(std::int64_t num_classes = 10, std::int64_t in_channels = 1);
-  torch::Tensor forward(torch::Tensor x);
-
-  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
-  torch::nn::Linear fc1{nullptr}, fc2{nullptr}, fc3{nullptr};
 };
 TORCH_MODULE(LeNet5);
 

@@ -1,0 +1,70 @@
+#include "compression_flags.h"
+
+#include "model_flags.h"
+#include "nnlab/core/error.h"
+#include "nnlab/data/data_spec.h"
+#include "nnlab/train/evaluate.h"
+
+namespace nnlab::app {
+
+void add_compression_flags(CLI::App& command, CompressionFlags& flags, int epochs) {
+  auto& f = flags.finetune;
+  f.epochs = epochs;
+  command.add_option("-m,--model", flags.model, "nnlab checkpoint to compress");
+  command.add_option("--data", flags.data, "fine-tuning and test data (default: the checkpoint's)");
+  command.add_option("-o,--output", flags.output, "the compressed checkpoint");
+  command.add_option("--finetune-epochs", f.epochs, "fine-tuning epochs (after each step)")
+      ->capture_default_str();
+  command.add_option("--lr", f.lr, "fine-tuning learning rate")->capture_default_str();
+  command.add_option("--optimizer", f.optimizer, "sgd | adam | adamw")->capture_default_str();
+  command.add_option("--schedule-lr", f.schedule, "fine-tuning lr schedule: none | cosine")
+      ->capture_default_str();
+  command.add_option("--batch-size", f.batch_size)->capture_default_str();
+  command.add_option("--limit", flags.limit, "fine-tune on the first N training images");
+  command.add_option("--latency-batch", flags.latency_batch, "batch of the latency column")
+      ->capture_default_str();
+}
+
+CompressionInput load_for_compression(CompressionFlags& flags, const GlobalOptions& global,
+                                      const torch::Device& device) {
+  if (flags.model.empty()) throw core::OptionError("--model", "required (an nnlab checkpoint)");
+  if (flags.output.empty()) throw core::OptionError("--output", "required");
+  if (flags.finetune.epochs < 0) throw core::OptionError("--finetune-epochs", "must be >= 0");
+  auto checkpoint = models::read_checkpoint(flags.model);
+  auto model = models::classifier_from_checkpoint(checkpoint, flags.model);
+  model.to(device);
+  if (flags.data.empty()) flags.data = checkpoint.meta.value("data", "fashion-mnist");
+  auto split = data::load_data(flags.data, data_options_for(model.info()));
+  if (flags.limit > 0) split.train = split.train.head(flags.limit);
+  flags.finetune.progress = !global.quiet;
+  flags.finetune.seed = global.runtime.seed;
+  return {std::move(checkpoint), std::move(model), std::move(split)};
+}
+
+double test_accuracy(models::Classifier& model, const CompressionInput& input,
+                     const CompressionFlags& flags) {
+  return train::evaluate(model, input.split.test, {flags.finetune.eval_batch_size, false, "test"})
+      .accuracy;
+}
+
+void finetune(models::Classifier& model, const CompressionInput& input,
+              const CompressionFlags& flags, int round, train::TrainHooks hooks) {
+  if (flags.finetune.epochs == 0) return;
+  auto options = flags.finetune;
+  options.seed = flags.finetune.seed + round;
+  train::Trainer(model, options, std::move(hooks)).fit({input.split.train, {}});
+}
+
+models::Checkpoint compressed_checkpoint(const models::Classifier& model,
+                                         const CompressionInput& input, const std::string& key,
+                                         nlohmann::json section) {
+  auto out = models::make_checkpoint(model);
+  out.meta = input.checkpoint.meta;
+  out.meta.erase("train");  // the training state of the original does not resume this one
+  out.meta.erase("epoch");
+  out.blobs.clear();
+  out.meta[key] = std::move(section);
+  return out;
+}
+
+}  // namespace nnlab::app

@@ -1,0 +1,75 @@
+#include "nnlab/compress/depthwise_conversion.h"
+
+#include <torch/torch.h>
+
+#include <stdexcept>
+
+#include "nnlab/core/error.h"
+#include "nnlab/models/layer_surgery.h"
+#include "nnlab/models/layers.h"
+
+namespace nnlab::compress {
+
+namespace {
+
+std::int64_t parameter_count(const torch::nn::Module& module) {
+  std::int64_t count = 0;
+  for (const auto& p : module.parameters()) count += p.numel();
+  return count;
+}
+
+std::string parent_of(const std::string& path) {
+  const auto dot = path.rfind('.');
+  return dot == std::string::npos ? "" : path.substr(0, dot);
+}
+
+}  // namespace
+
+std::vector<std::string> separable_candidates(const models::Classifier& model) {
+  const auto module = model.module();
+  if (!module) return {};
+  const auto modules = module->named_modules();
+  std::vector<std::string> out;
+  for (const auto& item : modules) {
+    const auto* conv = item.value()->as<torch::nn::Conv2d>();
+    if (conv == nullptr || conv->options.groups() != 1) continue;
+    const auto kernel = conv->options.kernel_size();
+    if (kernel->at(0) == 1 && kernel->at(1) == 1) continue;
+    if (conv->options.in_channels() == 1 && conv->options.out_channels() == 1) continue;
+    const auto parent = parent_of(item.key());
+    const auto* holder = parent.empty() ? module.get() : modules[parent].get();
+    if (dynamic_cast<const models::LayersImpl*>(holder) != nullptr) out.push_back(item.key());
+  }
+  return out;
+}
+
+std::vector<ConvertedLayer> convert_to_depthwise(models::Classifier& model,
+                                                 const DepthwiseConversionOptions& options) {
+  const auto module = model.module();
+  if (!module) throw core::OptionError("--model", "depthwise conversion needs a native model");
+  const auto layers = options.layers.empty() ? separable_candidates(model) : options.layers;
+  if (layers.empty()) {
+    throw core::OptionError("--model", model.info().arch +
+                                           " has no standard k x k convolution that nnlab can "
+                                           "replace (its layers are called by name)");
+  }
+  const auto device = model.device();
+  std::vector<ConvertedLayer> report;
+  for (const auto& path : layers) {
+    const auto before = module->named_modules();
+    if (!before.contains(path)) throw core::OptionError("--layers", "no layer '" + path + "'");
+    const auto params_before = parameter_count(*before[path]);
+    const models::LayerEdit edit{"separate", path, 0, options.batch_norm};
+    try {
+      models::apply_edit(*module, edit);
+    } catch (const std::invalid_argument& e) {
+      throw core::OptionError("--layers", e.what());
+    }
+    model.info().edits.push_back(edit);
+    report.push_back({path, params_before, parameter_count(*module->named_modules()[path])});
+  }
+  module->to(device);
+  return report;
+}
+
+}  // namespace nnlab::compress

@@ -1,0 +1,51 @@
+#include "nnlab/models/layers.h"
+
+#include <torch/torch.h>
+
+#include <stdexcept>
+
+namespace nnlab::models {
+
+void LayersImpl::push_back(const std::string& name, torch::nn::AnyModule layer) {
+  register_module(name, layer.ptr());
+  layers_.emplace_back(name, std::move(layer));
+}
+
+torch::Tensor LayersImpl::forward(torch::Tensor x) {
+  for (auto& [name, layer] : layers_) x = layer.forward(std::move(x));
+  return x;
+}
+
+void LayersImpl::replace(const std::string& name, torch::nn::AnyModule layer) {
+  for (auto& [held_name, held] : layers_) {
+    if (held_name != name) continue;
+    layer.ptr()->train(held.ptr()->is_training());  // the new layer joins in the model's mode
+    replace_module(name, layer.ptr());
+    held = std::move(layer);
+    return;
+  }
+  throw std::invalid_argument("no layer named '" + name + "' in this layer list");
+}
+
+void replace_layer(torch::nn::Module& root, const std::string& path, torch::nn::AnyModule layer) {
+  const auto dot = path.rfind('.');
+  const std::string parent_path = dot == std::string::npos ? "" : path.substr(0, dot);
+  const std::string name = dot == std::string::npos ? path : path.substr(dot + 1);
+  torch::nn::Module* parent = &root;
+  if (!parent_path.empty()) {
+    const auto modules = root.named_modules();
+    if (!modules.contains(parent_path))
+      throw std::invalid_argument("the model has no layer '" + path + "'");
+    parent = modules[parent_path].get();
+  }
+  if (!parent->named_children().contains(name))
+    throw std::invalid_argument("the model has no layer '" + path + "'");
+  auto* layers = dynamic_cast<LayersImpl*>(parent);
+  if (layers == nullptr) {
+    throw std::invalid_argument("layer '" + path +
+                                "' cannot be replaced: the model's code calls it by name");
+  }
+  layers->replace(name, std::move(layer));
+}
+
+}  // namespace nnlab::models
