@@ -64,12 +64,18 @@ def main():
 
     ours_state = state_of(pruned_path)
     ours = Cnn().eval()
-    for name, module in ours.named_modules():  # resize to the pruned shapes, then load
+    for name, module in ours.named_modules():  # take the pruned widths, then load
         for pname, p in list(module.named_parameters(recurse=False)) + \
                 list(module.named_buffers(recurse=False)):
             key = f"{name}.{pname}"
             if key in ours_state and p.shape != ours_state[key].shape:
                 p.data = torch.empty_like(ours_state[key])
+        if isinstance(module, nn.Conv2d):
+            module.out_channels, module.in_channels = module.weight.shape[:2]
+        elif isinstance(module, nn.Linear):
+            module.out_features, module.in_features = module.weight.shape
+        elif isinstance(module, nn.BatchNorm2d):
+            module.num_features = module.weight.shape[0]
     ours.load_state_dict(ours_state)
     our_macs, our_params = tp.utils.count_ops_and_params(ours, example)
 

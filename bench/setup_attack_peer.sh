@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The Python side of bench/run_attack_bench.sh: a virtual environment bench/.venv (git-ignored)
-# on top of the interpreter that imports Debian's python3-torch (LibTorch 1.13, the one nnlab
-# links), with torchattacks from PyPI. Idempotent: does nothing when the pinned versions import.
+# The Python side of bench/run_attack_bench.sh and bench/run_compression.sh: a virtual environment
+# bench/.venv (git-ignored) on top of the interpreter that imports Debian's python3-torch
+# (LibTorch 1.13, the one nnlab links), with the peers from PyPI: torchattacks and Torch-Pruning.
+# Idempotent: does nothing when the pinned versions import.
 #
 #   bash bench/setup_attack_peer.sh        # prints the venv's python on stdout
 #
@@ -10,20 +11,24 @@
 # `import torchattacks` and the system lacks: scipy (tifgsm.py, jsma.py, onepixel.py import it).
 # scipy 1.10.1 is the version Debian bookworm ships, built for numpy 1.24 like the system's numpy;
 # it is a binary wheel (the one dependency that is not pure Python). requests and tqdm, which
-# torchattacks declares, are not imported by it.
+# torchattacks declares, are not imported by it. torch-pruning (pure Python) needs only torch and
+# numpy, both the system's.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/torch_python.sh"
 TORCHATTACKS_VERSION=3.5.1
 SCIPY_VERSION=1.10.1
+TORCH_PRUNING_VERSION=1.3.7
 venv="$here/.venv"
 py="$venv/bin/python"
 
 check() {
-  "$py" - "$TORCHATTACKS_VERSION" "$SCIPY_VERSION" 2>/dev/null <<'EOF'
+  "$py" - "$TORCHATTACKS_VERSION" "$SCIPY_VERSION" "$TORCH_PRUNING_VERSION" 2>/dev/null <<'EOF'
 import sys
-import scipy, torch, torchattacks
+from importlib.metadata import version
+import scipy, torch, torchattacks, torch_pruning
 ok = torchattacks.__version__ == sys.argv[1] and scipy.__version__ == sys.argv[2]
+ok = ok and version("torch-pruning") == sys.argv[3]
 ok = ok and torch.__file__.startswith("/usr/")  # the system's torch, not a PyPI one
 sys.exit(0 if ok else 1)
 EOF
@@ -35,7 +40,9 @@ if [[ -x $py ]] && check; then
 fi
 [[ -x $py ]] || "$TORCH_PYTHON" -m venv --system-site-packages "$venv" >&2
 "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps \
-  "torchattacks==$TORCHATTACKS_VERSION" "scipy==$SCIPY_VERSION" >&2
+  "torchattacks==$TORCHATTACKS_VERSION" "scipy==$SCIPY_VERSION" \
+  "torch-pruning==$TORCH_PRUNING_VERSION" >&2
 check || { echo "setup_attack_peer.sh: $py does not import torchattacks $TORCHATTACKS_VERSION" \
+  "and torch-pruning $TORCH_PRUNING_VERSION" \
   "on the system's torch" >&2; exit 1; }
 echo "$py"

@@ -61,11 +61,10 @@ void run_convert(ConvertOptions options, const GlobalOptions& global) {
   report::Table layer_table({"layer", "params", "depthwise-separable"});
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& l : layers) {
-    layer_table.add_row({l.layer, report::grouped(l.params_before),
-                         report::grouped(l.params_after)});
-    rows.push_back({{"layer", l.layer},
-                    {"params_before", l.params_before},
-                    {"params_after", l.params_after}});
+    layer_table.add_row(
+        {l.layer, report::grouped(l.params_before), report::grouped(l.params_after)});
+    rows.push_back(
+        {{"layer", l.layer}, {"params_before", l.params_before}, {"params_after", l.params_after}});
   }
   report::Table model_table({"model", "params", "MACs", "test acc",
                              "latency b" + std::to_string(flags.latency_batch) + " ms"});
@@ -99,7 +98,8 @@ void run_convert(ConvertOptions options, const GlobalOptions& global) {
 void setup_convert(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<ConvertOptions>();
   auto* command = app.add_subcommand(
-      "convert", "--depthwise: standard convolutions -> depthwise-separable, trained by distillation");
+      "convert",
+      "--depthwise: standard convolutions -> depthwise-separable, trained by distillation");
   add_compression_flags(*command, options->flags, /*epochs=*/3);
   command->add_flag("--depthwise", options->depthwise,
                     "each standard k x k conv -> depthwise k x k + pointwise 1 x 1");
@@ -107,11 +107,12 @@ void setup_convert(CLI::App& app, GlobalOptions& global) {
                       "comma-separated convolutions (default: every standard k x k one)");
   command->add_flag("--no-bn", options->no_batch_norm,
                     "no BatchNorm + ReLU between depthwise and pointwise");
-  command->add_option("--temperature", options->distillation.temperature,
-                      "distillation temperature T")
+  command
+      ->add_option("--temperature", options->distillation.temperature, "distillation temperature T")
       ->capture_default_str();
-  command->add_option("--alpha", options->distillation.alpha,
-                      "weight of the soft term, alpha T^2 KL + (1 - alpha) CE")
+  command
+      ->add_option("--alpha", options->distillation.alpha,
+                   "weight of the soft term, alpha T^2 KL + (1 - alpha) CE")
       ->capture_default_str();
   command->callback([options, &global] { run_convert(*options, global); });
 }

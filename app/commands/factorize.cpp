@@ -71,9 +71,8 @@ void run_factorize(FactorizeOptions options, const GlobalOptions& global) {
            "model parameters " + report::grouped(params_before) + " -> " +
            report::grouped(params_after) + "\ntest accuracy " + report::percent(accuracy_before) +
            " -> " + report::percent(accuracy_factorized) + " factorized -> " +
-           report::percent(accuracy_finetuned) + " after " +
-           std::to_string(flags.finetune.epochs) + " fine-tuning epoch(s)\ncheckpoint: " +
-           flags.output);
+           report::percent(accuracy_finetuned) + " after " + std::to_string(flags.finetune.epochs) +
+           " fine-tuning epoch(s)\ncheckpoint: " + flags.output);
 }
 
 }  // namespace

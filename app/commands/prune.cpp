@@ -14,12 +14,14 @@
 #include "model_flags.h"
 #include "nnlab/compress/channel_pruning.h"
 #include "nnlab/compress/magnitude_pruning.h"
+#include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
 #include "nnlab/data/data_spec.h"
 #include "nnlab/models/checkpoint.h"
 #include "nnlab/models/latency.h"
 #include "nnlab/models/model_loader.h"
 #include "nnlab/models/summary.h"
+#include "nnlab/report/html.h"
 #include "nnlab/report/table.h"
 #include "nnlab/train/evaluate.h"
 #include "nnlab/train/trainer.h"
@@ -37,6 +39,7 @@ struct PruneOptions {
   std::string layers;
   int steps = 1;
   std::string schedule = "agp";
+  std::string plot;  // SVG: test accuracy against the MACs left
 };
 
 // MACs of the weights that are left: each layer's MACs times the density of its masked weights.
@@ -181,6 +184,18 @@ void run_prune(PruneOptions options, const GlobalOptions& global) {
   auto out = compressed_checkpoint(model, input, "pruning", section);
   if (!options.structured) masks.to_checkpoint(out);
   models::save_checkpoint(flags.output, out);
+  if (!options.plot.empty()) {
+    report::Series accuracy{"test accuracy", {}, {}};
+    const double dense_macs = rows.front()["macs"].get<double>();
+    for (const auto& row : rows) {
+      accuracy.x.push_back(row["macs"].get<double>() / dense_macs);
+      accuracy.y.push_back(row["test_accuracy"].get<double>());
+    }
+    report::ChartOptions chart;
+    chart.x_label = "MACs left (fraction of the dense model's)";
+    chart.y_label = "test accuracy";
+    core::write_text_atomically(options.plot, report::svg_line_chart({accuracy}, chart));
+  }
 
   nlohmann::json json = {{"checkpoint", flags.output}, {"steps", rows}};
   const std::string title =
@@ -222,6 +237,7 @@ void setup_prune(CLI::App& app, GlobalOptions& global) {
   command->add_option("--layers", options->layers,
                       "comma-separated weights (or, --structured, layers) to prune (default: all)");
   command->add_option("--steps", options->steps, "prune / fine-tune rounds")->capture_default_str();
+  command->add_option("--plot", options->plot, "SVG file: test accuracy against the MACs left");
   command->add_option("--schedule", options->schedule, "equal | agp (cubic, Zhu & Gupta 2017)")
       ->capture_default_str();
   command->callback([options, &global] { run_prune(*options, global); });

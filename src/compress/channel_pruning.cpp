@@ -74,8 +74,8 @@ std::vector<ChannelGroup> chain_groups(models::Classifier& model, const ModuleMa
                                              row.type + ") is not supported");
     }
     if (conv && conv->options.groups() != 1) {
-      throw core::OptionError("--model", "structured pruning: grouped convolution '" + row.name +
-                                             "' is not supported");
+      throw core::OptionError(
+          "--model", "structured pruning: grouped convolution '" + row.name + "' is not supported");
     }
     if (current) {
       const std::int64_t in = conv ? conv->weight.size(1) : linear->weight.size(1);
@@ -96,9 +96,10 @@ std::vector<ChannelGroup> chain_groups(models::Classifier& model, const ModuleMa
 std::vector<ChannelGroup> resnet_groups(const models::ResNetImpl& net, const ModuleMap& modules) {
   std::vector<ChannelGroup> groups;
   ChannelGroup stream{"conv1", net.conv1->weight.size(0), {"conv1"}, {"bn1"}, {}};
-  const std::pair<const char*, const torch::nn::Sequential*> stages[] = {
-      {"layer1", &net.layer1}, {"layer2", &net.layer2}, {"layer3", &net.layer3},
-      {"layer4", &net.layer4}};
+  const std::pair<const char*, const torch::nn::Sequential*> stages[] = {{"layer1", &net.layer1},
+                                                                         {"layer2", &net.layer2},
+                                                                         {"layer3", &net.layer3},
+                                                                         {"layer4", &net.layer4}};
   for (const auto& [stage, layer] : stages) {
     for (std::size_t i = 0; i < (*layer)->size(); ++i) {
       const std::string block = std::string(stage) + "." + std::to_string(i);
@@ -272,8 +273,7 @@ std::vector<ChannelGroup> channel_groups(models::Classifier& model) {
 }
 
 std::int64_t channels_kept(std::int64_t channels, double ratio) {
-  return std::max<std::int64_t>(
-      1, std::llround(static_cast<double>(channels) * (1.0 - ratio)));
+  return std::max<std::int64_t>(1, std::llround(static_cast<double>(channels) * (1.0 - ratio)));
 }
 
 torch::Tensor channel_importance(models::Classifier& model, const ChannelGroup& group,
@@ -293,8 +293,8 @@ torch::Tensor channel_importance(models::Classifier& model, const ChannelGroup& 
       found = true;
     }
     if (!found) {
-      throw core::OptionError("--importance", "bn: layer '" + group.name +
-                                                  "' has no BatchNorm after it; use l1 or l2");
+      throw core::OptionError(
+          "--importance", "bn: layer '" + group.name + "' has no BatchNorm after it; use l1 or l2");
     }
     return score;
   }

@@ -65,19 +65,19 @@ std::vector<FactorizedLayer> factorize_linear(models::Classifier& model,
     const auto weight = linear->weight.detach();
     const auto bias = linear->bias.defined() ? linear->bias.detach().clone() : torch::Tensor();
     const auto out = weight.size(0), in = weight.size(1);
-    auto [u, s, vh] = torch::linalg::svd(weight.to(torch::kDouble), /*full_matrices=*/false, c10::nullopt);
+    auto [u, s, vh] =
+        torch::linalg::svd(weight.to(torch::kDouble), /*full_matrices=*/false, c10::nullopt);
     const auto rank = chosen_rank(options, s, out, in);
     if (rank > std::min(out, in)) {
-      throw core::OptionError("--rank", "rank " + std::to_string(rank) + " for layer '" + path +
-                                            "' (" + std::to_string(out) + " x " +
-                                            std::to_string(in) + ") is above min(M, N) = " +
-                                            std::to_string(std::min(out, in)));
+      throw core::OptionError("--rank",
+                              "rank " + std::to_string(rank) + " for layer '" + path + "' (" +
+                                  std::to_string(out) + " x " + std::to_string(in) +
+                                  ") is above min(M, N) = " + std::to_string(std::min(out, in)));
     }
     const auto root = s.slice(0, 0, rank).sqrt();
     const auto first = (root.unsqueeze(1) * vh.slice(0, 0, rank)).to(weight.dtype());
     const auto second = (u.slice(1, 0, rank) * root.unsqueeze(0)).to(weight.dtype());
-    const double energy_kept =
-        (s.slice(0, 0, rank).pow(2).sum() / s.pow(2).sum()).item<double>();
+    const double energy_kept = (s.slice(0, 0, rank).pow(2).sum() / s.pow(2).sum()).item<double>();
 
     const models::LayerEdit edit{"factorize", path, rank, false};
     models::apply_edit(*module, edit);
@@ -92,8 +92,8 @@ std::vector<FactorizedLayer> factorize_linear(models::Classifier& model,
       if (bias.defined()) w->bias.set_data(bias);
     }
     const std::int64_t bias_count = bias.defined() ? out : 0;
-    report.push_back({path, out, in, rank, out * in + bias_count, rank * (out + in) + bias_count,
-                      energy_kept});
+    report.push_back(
+        {path, out, in, rank, out * in + bias_count, rank * (out + in) + bias_count, energy_kept});
   }
   return report;
 }

@@ -59,8 +59,10 @@ void separate(torch::nn::Module& root, const LayerEdit& edit) {
     layers->push_back("bn", torch::nn::BatchNorm2d(in));
     layers->push_back("relu", torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)));
   }
-  layers->push_back("pointwise", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, o.out_channels(), 1)
-                                                       .bias(conv->bias.defined())));
+  layers->push_back(
+      "pointwise",
+      torch::nn::Conv2d(
+          torch::nn::Conv2dOptions(in, o.out_channels(), 1).bias(conv->bias.defined())));
   replace_layer(root, edit.layer, torch::nn::AnyModule(layers));
 }
 

@@ -29,7 +29,9 @@ std::int64_t scaled_channels(std::int64_t channels, double width_multiplier) {
 MobileNetImpl::MobileNetImpl(double width_multiplier, std::int64_t num_classes,
                              std::int64_t in_channels) {
   if (!(width_multiplier > 0)) throw std::invalid_argument("width multiplier must be positive");
-  const auto w = [width_multiplier](std::int64_t c) { return scaled_channels(c, width_multiplier); };
+  const auto w = [width_multiplier](std::int64_t c) {
+    return scaled_channels(c, width_multiplier);
+  };
   Layers f;
   std::int64_t channels = w(32);
   push_conv_bn_relu(f, torch::nn::Conv2dOptions(in_channels, channels, 3).padding(1));
@@ -37,7 +39,8 @@ MobileNetImpl::MobileNetImpl(double width_multiplier, std::int64_t num_classes,
       {64, 1}, {128, 2}, {128, 1}, {256, 2}, {256, 1}};
   for (const auto& [out, stride] : blocks) {
     push_conv_bn_relu(
-        f, torch::nn::Conv2dOptions(channels, channels, 3).stride(stride).padding(1).groups(channels));
+        f,
+        torch::nn::Conv2dOptions(channels, channels, 3).stride(stride).padding(1).groups(channels));
     push_conv_bn_relu(f, torch::nn::Conv2dOptions(channels, w(out), 1));
     channels = w(out);
   }

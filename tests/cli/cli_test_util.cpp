@@ -15,14 +15,12 @@ namespace nnlab::testing {
 
 namespace fs = std::filesystem;
 
-namespace {
-std::string slurp(const std::string& path) {
+std::string read_text(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
 }
-}  // namespace
 
 std::string scratch_dir(const std::string& name) {
   // The process id keeps tests that ctest runs in parallel out of each other's folders.
@@ -42,8 +40,8 @@ CommandResult run_nnlab(const std::string& args) {
                               " > " + out + " 2> " + err + " < /dev/null";
   const int status = std::system(command.c_str());
   CommandResult result;
-  result.out = slurp(out);
-  result.err = slurp(err);
+  result.out = read_text(out);
+  result.err = read_text(err);
   fs::remove(out);
   fs::remove(err);
   if (WIFEXITED(status)) {

@@ -26,4 +26,7 @@ void write_synthetic_idx(const std::string& dir, int train_count, int test_count
 // Number of lines in text (a trailing newline does not start a new line).
 int line_count(const std::string& text);
 
+// A file's contents ("" when it cannot be read).
+std::string read_text(const std::string& path);
+
 }  // namespace nnlab::testing

@@ -167,13 +167,15 @@ TEST(Commands, StructuredPruneFactorizeAndConvertWriteReloadableSmallerModels) {
   // Filter pruning to half the MACs in two steps: a smaller dense model that evaluates.
   const auto prune =
       run_nnlab("prune --structured --target-macs 0.5 --steps 2 --schedule equal --model " + dir +
-                "/cnn.ckpt --finetune-epochs 1 -o " + dir + "/thin.ckpt --json -q");
+                "/cnn.ckpt --finetune-epochs 1 -o " + dir + "/thin.ckpt --plot " + dir +
+                "/thin.svg --json -q");
   ASSERT_EQ(prune.exit_code, 0) << prune.err;
   const auto p = nlohmann::json::parse(prune.out)["steps"];
   ASSERT_EQ(p.size(), 3u);
   EXPECT_LE(p[2]["macs"].get<double>(), 0.5 * p[0]["macs"].get<double>());
   EXPECT_GT(p[2]["macs"].get<double>(), 0.4 * p[0]["macs"].get<double>());
   EXPECT_LT(p[2]["parameters"].get<double>(), p[0]["parameters"].get<double>());
+  EXPECT_NE(read_text(dir + "/thin.svg").find("<svg"), std::string::npos);
   const auto thin_eval = run_nnlab("eval --model " + dir + "/thin.ckpt" + data + " --json -q");
   ASSERT_EQ(thin_eval.exit_code, 0) << thin_eval.err;
   EXPECT_DOUBLE_EQ(nlohmann::json::parse(thin_eval.out)["accuracy"].get<double>(),

@@ -46,7 +46,8 @@ TEST(LowRank, AFullRankFactorizationIsExactAndATruncatedOneIsTheBestApproximatio
   EXPECT_EQ(report[0].rank, 100);
   EXPECT_NEAR(report[0].energy_kept, 1.0, 1e-9);
   EXPECT_TRUE(torch::allclose(model(x), before, 1e-4, 1e-5));
-  const auto product = torch::matmul(weight_of(model, "fc2.1.weight"), weight_of(model, "fc2.0.weight"));
+  const auto product =
+      torch::matmul(weight_of(model, "fc2.1.weight"), weight_of(model, "fc2.0.weight"));
   EXPECT_TRUE(torch::allclose(product, w, 1e-4, 1e-5));
 
   // Truncated: the error is the energy of the dropped singular values (Eckart-Young).
@@ -55,8 +56,8 @@ TEST(LowRank, AFullRankFactorizationIsExactAndATruncatedOneIsTheBestApproximatio
   options.rank = 10;
   factorize_linear(truncated, options);
   const auto s = torch::linalg::svdvals(w.to(torch::kDouble), c10::nullopt);
-  const auto low = torch::matmul(weight_of(truncated, "fc2.1.weight"),
-                                 weight_of(truncated, "fc2.0.weight"));
+  const auto low =
+      torch::matmul(weight_of(truncated, "fc2.1.weight"), weight_of(truncated, "fc2.0.weight"));
   const double error = (low - w).to(torch::kDouble).pow(2).sum().item<double>();
   EXPECT_NEAR(error, s.slice(0, 10).pow(2).sum().item<double>(), 1e-3);
 }

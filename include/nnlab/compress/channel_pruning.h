@@ -43,8 +43,8 @@ struct ChannelGroup {
 std::vector<ChannelGroup> channel_groups(models::Classifier& model);
 
 struct ChannelPruningOptions {
-  double ratio = 0.3;               // fraction of each group's channels removed, in (0, 1)
-  std::string importance = "l1";    // l1 | l2 (norm of each filter / neuron) | bn (|gamma|)
+  double ratio = 0.3;             // fraction of each group's channels removed, in (0, 1)
+  std::string importance = "l1";  // l1 | l2 (norm of each filter / neuron) | bn (|gamma|)
   // Groups (by name) to prune; empty: every group (with bn importance: every group that has a
   // BatchNorm, as network slimming does).
   std::vector<std::string> layers;
