@@ -55,6 +55,7 @@ void run_convert(ConvertOptions options, const GlobalOptions& global) {
   auto& model = input.model;
   const auto layers = compress::convert_to_depthwise(model, conversion);
   compress::Distillation distillation(teacher, options.distillation);
+  distillation.cache_teacher_logits(input.split.train.images, flags.finetune.eval_batch_size);
   finetune(model, input, flags, /*round=*/1, distillation.hooks());
   const auto converted = model_row(model, input, flags);
 

@@ -140,7 +140,14 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
     auto teacher = models::load_model(source);
     teacher.to(device);
     distillation.emplace(std::move(teacher), options.distillation);
-    hooks.loss = distillation->hooks().loss;
+    // The training images are the same every epoch unless augmented or attacked: the teacher's
+    // logits are computed once.
+    if (!options.train.augment && !adversarial) {
+      distillation->cache_teacher_logits(split.train.images, options.train.eval_batch_size);
+    }
+    const auto distill = distillation->hooks();
+    hooks.loss = distill.loss;
+    hooks.before_batch = distill.before_batch;
   }
   hooks.on_epoch = [&](const train::EpochMetrics& m, models::Checkpoint& checkpoint) {
     checkpoint.meta["data"] = options.data;

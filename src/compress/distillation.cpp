@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "nnlab/core/error.h"
+#include "nnlab/train/evaluate.h"
 
 namespace nnlab::compress {
 
@@ -32,12 +33,25 @@ Distillation::Distillation(models::Classifier teacher, DistillationOptions optio
   teacher_.eval();
 }
 
+void Distillation::cache_teacher_logits(const torch::Tensor& train_images,
+                                        std::int64_t batch_size) {
+  cached_logits_ = train::predict_logits(teacher_, train_images, batch_size);
+}
+
 train::TrainHooks Distillation::hooks() {
   train::TrainHooks hooks;
+  if (cached_logits_.defined()) {
+    hooks.before_batch = [this](const torch::Tensor& index) { batch_index_ = index; };
+  }
   hooks.loss = [this](const torch::Tensor& logits, const torch::Tensor& labels,
                       const torch::Tensor& images) {
     torch::Tensor teacher_logits;
-    {
+    if (cached_logits_.defined()) {
+      TORCH_CHECK(batch_index_.defined() && batch_index_.numel() == logits.size(0),
+                  "distillation: cached teacher logits need the batch's rows (before_batch)");
+      teacher_logits =
+          cached_logits_.index_select(0, batch_index_.to(torch::kCPU)).to(logits.device());
+    } else {
       torch::NoGradGuard no_grad;
       teacher_logits = teacher_.forward(images.to(teacher_.device())).to(logits.device());
     }

@@ -204,6 +204,7 @@ EpochMetrics Trainer::run_epoch(const data::TrainTestSplit& data, int epoch) {
     const auto end = std::min(n, begin + options_.batch_size);
     if (end - begin < 2 && n > 1) break;  // a lone sample breaks BatchNorm statistics
     const auto index = order.slice(0, begin, end);
+    if (hooks_.before_batch) hooks_.before_batch(index);
     auto images = train.images.index_select(0, index);
     auto labels = train.labels.index_select(0, index);
     if (options_.augment) images = augment_batch(images);

@@ -45,6 +45,29 @@ TEST(Distillation, GradientsReachTheStudentOnly) {
   EXPECT_FALSE(teacher.is_training());
 }
 
+TEST(Distillation, CachedTeacherLogitsGiveTheSameLossAsRunningTheTeacher) {
+  torch::manual_seed(1);
+  auto teacher = models::create_model("cnn");
+  auto student = models::create_model("lenet300");
+  const auto train_images = torch::rand({40, 1, 28, 28});
+  const auto labels = torch::randint(0, 10, {40}, torch::kLong);
+  const auto index = torch::tensor({3, 17, 0, 39, 8}, torch::kLong);
+  const auto images = train_images.index_select(0, index);
+  student.eval();
+  const auto logits = student.forward(images);
+
+  Distillation live(teacher, {});
+  const auto expected = live.hooks().loss(logits, labels.index_select(0, index), images);
+  Distillation cached(teacher, {});
+  cached.cache_teacher_logits(train_images, /*batch_size=*/16);
+  auto hooks = cached.hooks();
+  ASSERT_TRUE(hooks.before_batch);
+  hooks.before_batch(index);
+  // The images passed are ignored with a cache: zeros would give another loss if they were used.
+  const auto got = hooks.loss(logits, labels.index_select(0, index), torch::zeros_like(images));
+  EXPECT_NEAR(got.item<double>(), expected.item<double>(), 1e-5);
+}
+
 TEST(Distillation, RejectsBadOptions) {
   auto teacher = models::create_model("lenet5");
   EXPECT_THROW(Distillation(teacher, {0.0, 0.5}), core::OptionError);

@@ -27,12 +27,18 @@ class Distillation {
  public:
   // Throws core::OptionError for T <= 0 or alpha outside [0, 1].
   Distillation(models::Classifier teacher, DistillationOptions options);
-  // The trainer's loss hook.
+  // Runs the teacher once over the training images and keeps its logits, so that later epochs
+  // look them up by row instead of running the teacher again. Only for training data the
+  // trainer does not change (no augmentation, no adversarial batches).
+  void cache_teacher_logits(const torch::Tensor& train_images, std::int64_t batch_size = 256);
+  // The trainer's loss hook (and, with a cache, before_batch to learn each batch's rows).
   train::TrainHooks hooks();
 
  private:
   models::Classifier teacher_;
   DistillationOptions options_;
+  torch::Tensor cached_logits_;  // (N, classes) on the CPU, or undefined
+  torch::Tensor batch_index_;
 };
 
 }  // namespace nnlab::compress

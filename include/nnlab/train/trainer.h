@@ -59,6 +59,8 @@ struct EpochMetrics {
 // Extension points for algorithms built on the trainer (adversarial training, distillation,
 // pruning masks, data parallelism). Each is optional.
 struct TrainHooks {
+  // Called first for each batch with its rows in the training set (e.g. per-sample caches).
+  std::function<void(const torch::Tensor& index)> before_batch;
   // Replaces the batch before the forward pass (e.g. adversarial examples).
   std::function<torch::Tensor(models::Classifier&, const torch::Tensor& images,
                               const torch::Tensor& labels)>
