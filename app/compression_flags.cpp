@@ -67,4 +67,13 @@ models::Checkpoint compressed_checkpoint(const models::Classifier& model,
   return out;
 }
 
+nlohmann::json save_compressed(const models::Classifier& model, const CompressionInput& input,
+                               const CompressionFlags& flags, const std::string& key,
+                               const nlohmann::json& section) {
+  models::save_checkpoint(flags.output, compressed_checkpoint(model, input, key, section));
+  auto json = section;
+  json["checkpoint"] = flags.output;
+  return json;
+}
+
 }  // namespace nnlab::app

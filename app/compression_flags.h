@@ -51,4 +51,10 @@ models::Checkpoint compressed_checkpoint(const models::Classifier& model,
                                          const CompressionInput& input, const std::string& key,
                                          nlohmann::json section);
 
+// Saves that checkpoint to flags.output; returns the section with "checkpoint" added (the
+// command's --json result).
+nlohmann::json save_compressed(const models::Classifier& model, const CompressionInput& input,
+                               const CompressionFlags& flags, const std::string& key,
+                               const nlohmann::json& section);
+
 }  // namespace nnlab::app

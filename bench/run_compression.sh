@@ -35,7 +35,8 @@ want filters && run filters filters.json \
   --finetune-epochs 2 --lr 5e-4 --model cnn.ckpt -o cnn_thin.ckpt --json -q
 # Low-rank factorization of lenet300's first layer to rank 32.
 want factorize && run factorize factorize.json \
-  "$nnlab" factorize --model lenet300.ckpt --layers fc1 --rank 32 --finetune-epochs 2 --lr 5e-4 \
+  "$nnlab" factorize --model lenet300.ckpt --layers fc1 --rank 32 --finetune-epochs 6 --lr 1e-3 \
+  --schedule-lr cosine \
   -o lenet300_rank32.ckpt --json -q
 # Distillation: lenet5 (61,706 parameters, 7% of the cnn) alone and from the cnn, same seed and
 # epochs.

@@ -82,10 +82,7 @@ void run_convert(ConvertOptions options, const GlobalOptions& global) {
                                  {"epochs", flags.finetune.epochs},
                                  {"temperature", options.distillation.temperature},
                                  {"alpha", options.distillation.alpha}};
-  models::save_checkpoint(flags.output,
-                          compressed_checkpoint(model, input, "depthwise_conversion", result));
-  auto json = result;
-  json["checkpoint"] = flags.output;
+  const auto json = save_compressed(model, input, flags, "depthwise_conversion", result);
   emit(global, json,
        "depthwise-separable conversion of " + model.info().arch + " (distilled, T " +
            report::fixed(options.distillation.temperature, 1) + ", alpha " +

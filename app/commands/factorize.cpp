@@ -62,10 +62,7 @@ void run_factorize(FactorizeOptions options, const GlobalOptions& global) {
                                  {"accuracy_factorized", accuracy_factorized},
                                  {"accuracy_finetuned", accuracy_finetuned},
                                  {"finetune_epochs", flags.finetune.epochs}};
-  models::save_checkpoint(flags.output,
-                          compressed_checkpoint(model, input, "factorization", result));
-  auto json = result;
-  json["checkpoint"] = flags.output;
+  const auto json = save_compressed(model, input, flags, "factorization", result);
   emit(global, json,
        "low-rank factorization of " + model.info().arch + "\n" + table.render() +
            "model parameters " + report::grouped(params_before) + " -> " +
