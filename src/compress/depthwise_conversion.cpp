@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <stdexcept>
+#include <utility>
 
 #include "nnlab/core/error.h"
 #include "nnlab/models/layer_surgery.h"
@@ -30,12 +31,18 @@ std::vector<std::string> separable_candidates(const models::Classifier& model) {
   if (!module) return {};
   const auto modules = module->named_modules();
   std::vector<std::string> out;
+  bool first = true;
   for (const auto& item : modules) {
     const auto* conv = item.value()->as<torch::nn::Conv2d>();
     if (conv == nullptr || conv->options.groups() != 1) continue;
     const auto kernel = conv->options.kernel_size();
     if (kernel->at(0) == 1 && kernel->at(1) == 1) continue;
     if (conv->options.in_channels() == 1 && conv->options.out_channels() == 1) continue;
+    // The first convolution reads the image: with 1 or 3 input channels its separable form is
+    // a rank-1 (or rank-3) filter bank. MobileNet keeps it standard, and so do we.
+    if (std::exchange(first, false) && conv->options.in_channels() == model.info().in_channels) {
+      continue;
+    }
     const auto parent = parent_of(item.key());
     const auto* holder = parent.empty() ? module.get() : modules[parent].get();
     if (dynamic_cast<const models::LayersImpl*>(holder) != nullptr) out.push_back(item.key());

@@ -12,23 +12,27 @@
 
 namespace nnlab::compress {
 
-TEST(DepthwiseConversion, ConvertsEveryStandardConvolutionOfTheCnn) {
+TEST(DepthwiseConversion, ConvertsEveryStandardConvolutionOfTheCnnButTheFirst) {
   torch::manual_seed(0);
   auto model = models::create_model("cnn");
+  // features.0 reads the 1-channel image: kept standard.
   EXPECT_EQ(separable_candidates(model),
-            (std::vector<std::string>{"features.0", "features.3", "features.7", "features.10"}));
+            (std::vector<std::string>{"features.3", "features.7", "features.10"}));
   const auto params_before = models::summarize(model).total_params;
   DepthwiseConversionOptions options;
   options.batch_norm = false;
   const auto report = convert_to_depthwise(model, options);
-  ASSERT_EQ(report.size(), 4u);
+  ASSERT_EQ(report.size(), 3u);
   // 3x3, 32 -> 64: 3*3*32*64 = 18,432 against 3*3*32 + 32*64 = 2,336 (ratio 1/64 + 1/9).
-  EXPECT_EQ(report[2].params_before, 18432);
-  EXPECT_EQ(report[2].params_after, 2336);
+  EXPECT_EQ(report[1].params_before, 18432);
+  EXPECT_EQ(report[1].params_after, 2336);
   std::int64_t saved = 0;
   for (const auto& layer : report) saved += layer.params_before - layer.params_after;
   EXPECT_EQ(models::summarize(model).total_params, params_before - saved);
   EXPECT_TRUE(separable_candidates(model).empty());
+  DepthwiseConversionOptions first;
+  first.layers = {"features.0"};  // named explicitly, the first convolution converts too
+  EXPECT_EQ(convert_to_depthwise(model, first).size(), 1u);
   model.eval();
   const auto x = torch::rand({2, 1, 28, 28});
   EXPECT_EQ(model(x).sizes(), (torch::IntArrayRef{2, 10}));

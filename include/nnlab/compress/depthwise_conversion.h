@@ -15,7 +15,7 @@
 namespace nnlab::compress {
 
 struct DepthwiseConversionOptions {
-  std::vector<std::string> layers;  // convolutions by module path; empty: every standard k x k one
+  std::vector<std::string> layers;  // convolutions by module path; empty: separable_candidates
   bool batch_norm = true;           // BatchNorm + ReLU between depthwise and pointwise
 };
 
@@ -25,7 +25,8 @@ struct ConvertedLayer {
 };
 
 // The standard k x k convolutions of a native model that can be converted (their parent is a
-// Layers list), in module order.
+// Layers list), in module order, except the first convolution when it reads the image (a
+// separable filter bank over 1 or 3 channels is rank 1 or 3; MobileNet keeps it standard).
 std::vector<std::string> separable_candidates(const models::Classifier& model);
 
 // Converts in place and records the edits in model.info(). Throws core::OptionError when a named
