@@ -39,11 +39,11 @@ want factorize && run factorize factorize.json \
   --schedule-lr cosine \
   -o lenet300_rank32.ckpt --json -q
 # Distillation: lenet5 (61,706 parameters, 7% of the cnn) alone and from the cnn, same seed and
-# epochs.
+# epochs (20: at 10 the two are level, docs/BENCHMARKS.md).
 want student && run student student.json \
-  "$nnlab" train --arch lenet5 --epochs 10 --lr 3e-3 --schedule cosine -o lenet5_alone.ckpt --json -q
+  "$nnlab" train --arch lenet5 --epochs 20 --lr 3e-3 --schedule cosine -o lenet5_alone.ckpt --json -q
 want distil && run distil distil.json \
-  "$nnlab" train --arch lenet5 --epochs 10 --lr 3e-3 --schedule cosine --teacher cnn.ckpt \
+  "$nnlab" train --arch lenet5 --epochs 20 --lr 3e-3 --schedule cosine --teacher cnn.ckpt \
   --temperature 4 --alpha 0.9 -o lenet5_kd.ckpt --json -q
 # Depthwise-separable conversion of the cnn's 3x3 convolutions (all but the first), distilled
 # from it; then its 3136 x 256 Linear (92% of the parameters) factorized to rank 32: a
