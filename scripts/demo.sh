@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The tour: train LeNet-5 on Fashion-MNIST, evaluate it, predict a few test images, attack it
-# (with an HTML report), defend it with adversarial training, and measure transfer.
+# (with an HTML report), defend it with adversarial training, measure transfer, and compress it.
 set -euo pipefail
 NNLAB=${1:-build/nnlab}
 OUT=${DEMO_OUT:-out/demo}
@@ -44,5 +44,11 @@ step "7. defend: fast adversarial training (FGSM with random start), held-out PG
 step "8. transfer: the PNGs of step 6 (made against LeNet-5) on both models"
 "$NNLAB" attack-eval --input "$OUT/adversarial" --labels "$OUT/images" \
   --model "$OUT/lenet5.ckpt,$OUT/lenet5_adv.ckpt" --csv "$OUT/transfer.csv"
+
+step "9. compress: LeNet-5's filters and neurons pruned to half its MACs, then its fc1 at rank 16"
+"$NNLAB" prune --structured --target-macs 0.5 --steps 1 --finetune-epochs 1 \
+  --model "$OUT/lenet5.ckpt" --output "$OUT/lenet5_thin.ckpt" --plot "$OUT/lenet5_thin.svg"
+"$NNLAB" factorize --layers fc1 --rank 16 --finetune-epochs 1 \
+  --model "$OUT/lenet5.ckpt" --output "$OUT/lenet5_rank16.ckpt"
 
 printf '\nthe tour is done; outputs in %s\n' "$OUT"
