@@ -1,0 +1,102 @@
+// Uniform quantization and k-means weight sharing: the formulas, the error bounds, the masks, and
+// centroid fine-tuning keeping clusters shared.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "nnlab/compress/quantization.h"
+#include "nnlab/compress/weight_clustering.h"
+#include "nnlab/models/registry.h"
+
+namespace nnlab::compress {
+
+TEST(UniformQuantization, SymmetricByHand) {
+  const auto w = torch::tensor({-1.0f, -0.26f, 0.0f, 0.5f, 0.9f});
+  const auto q = quantize_uniform(w, {/*bits=*/3, false, true});  // levels -3..3, s = 1/3
+  EXPECT_NEAR(q.scale.item<float>(), 1.0f / 3, 1e-6);
+  EXPECT_TRUE(torch::equal(q.codes, torch::tensor({-3, -1, 0, 2, 3}, torch::kInt)));
+  EXPECT_TRUE(torch::allclose(dequantize(q), torch::tensor({-1.0f, -1.0f / 3, 0.0f, 2.0f / 3, 1.0f})));
+}
+
+TEST(UniformQuantization, AffineKeepsZeroAndErrorIsAtMostHalfAStep) {
+  torch::manual_seed(0);
+  const auto w = torch::rand({64, 32}) * 3 - 0.5;  // [-0.5, 2.5)
+  for (const int bits : {2, 4, 8}) {
+    const auto q = quantize_uniform(w, {bits, false, false});
+    EXPECT_GE(q.codes.min().item<int>(), 0);
+    EXPECT_LE(q.codes.max().item<int>(), (1 << bits) - 1);
+    const auto error = (dequantize(q) - w).abs().max().item<float>();
+    EXPECT_LE(error, q.scale.item<float>() / 2 + 1e-6) << bits;
+  }
+  const auto q = quantize_uniform(torch::tensor({0.0f, 1.0f, 2.0f}), {2, false, false});
+  EXPECT_FLOAT_EQ(dequantize(q)[0].item<float>(), 0.0f);
+}
+
+TEST(UniformQuantization, PerChannelScalesFollowEachRow) {
+  auto w = torch::stack({torch::linspace(-1, 1, 16), torch::linspace(-0.01, 0.01, 16)});
+  const auto tensor = quantize_uniform(w, {4, false, true});
+  const auto channel = quantize_uniform(w, {4, true, true});
+  EXPECT_EQ(channel.scale.numel(), 2);
+  const auto row_error = [&](const QuantizedTensor& q) {
+    return (dequantize(q)[1] - w[1]).abs().max().item<float>();
+  };
+  EXPECT_LT(row_error(channel), row_error(tensor) / 10);  // the small row gets its own scale
+  EXPECT_THROW(quantize_uniform(w, {1, false, true}), std::invalid_argument);
+  EXPECT_THROW(quantize_uniform(w, {17, false, true}), std::invalid_argument);
+}
+
+TEST(KMeans, FindsWellSeparatedClustersAndUsesAtMostKValues) {
+  torch::manual_seed(1);
+  const auto w = torch::cat({torch::randn({200}) * 0.01 - 1, torch::randn({200}) * 0.01,
+                             torch::randn({200}) * 0.01 + 2});
+  const auto c = kmeans_cluster(w, {}, {/*bits=*/2, 50});
+  const auto shared = clustered_weights(c);
+  EXPECT_LE(std::get<0>(torch::_unique(shared)).numel(), 4);
+  EXPECT_LT((shared - w).abs().max().item<float>(), 0.1);
+  // Linear initialization over [min, max] and Lloyd steps: the three modes are centroids.
+  for (const float mode : {-1.0f, 0.0f, 2.0f}) {
+    EXPECT_LT((c.centroids - mode).abs().min().item<float>(), 0.01) << mode;
+  }
+}
+
+TEST(KMeans, PrunedWeightsStayZeroAndOutOfTheClusters) {
+  torch::manual_seed(2);
+  const auto w = torch::randn({50, 20});
+  const auto mask = (torch::rand({50, 20}) > 0.7).to(torch::kUInt8);
+  const auto c = kmeans_cluster(w * mask, mask, {4, 50});
+  EXPECT_TRUE(torch::equal(c.indices.lt(0), mask.eq(0)));
+  const auto shared = clustered_weights(c);
+  EXPECT_EQ(shared.masked_select(mask.eq(0)).abs().sum().item<float>(), 0.0f);
+  // The kept weights are within half the widest gap between neighbouring centroids.
+  EXPECT_LT((shared - w).masked_select(mask.ne(0)).abs().max().item<float>(), 0.5);
+  EXPECT_THROW(kmeans_cluster(w, {}, {0, 10}), std::invalid_argument);
+}
+
+TEST(KMeans, CentroidFineTuningKeepsClustersShared) {
+  torch::manual_seed(3);
+  auto model = models::create_model("lenet300");
+  std::vector<std::pair<std::string, ClusteredTensor>> clusters;
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& [name, p] : model.named_parameters()) {
+      if (p.dim() != 2) continue;
+      auto c = kmeans_cluster(p, {}, {3, 30});
+      p.copy_(clustered_weights(c));
+      clusters.emplace_back(name, std::move(c));
+    }
+  }
+  auto hooks = cluster_gradient_hooks(clusters);
+  torch::optim::Adam adam(model.parameters(), torch::optim::AdamOptions(1e-2));
+  for (int step = 0; step < 3; ++step) {
+    adam.zero_grad();
+    const auto logits = model(torch::rand({16, 1, 28, 28}));
+    torch::nn::functional::cross_entropy(logits, torch::randint(0, 10, {16})).backward();
+    hooks.after_backward(model);
+    adam.step();
+  }
+  for (const auto& [name, p] : model.named_parameters()) {
+    if (p.dim() != 2) continue;
+    EXPECT_LE(std::get<0>(torch::_unique(p.detach())).numel(), 8) << name;  // still 2^3 values
+  }
+}
+
+}  // namespace nnlab::compress
