@@ -189,7 +189,8 @@ std::vector<std::uint32_t> huffman_decode(const std::vector<std::uint8_t>& lengt
   }
   std::vector<std::uint32_t> out;
   if (count == 0) return out;
-  if (lengths.size() > (std::size_t{1} << 24)) throw std::runtime_error("Huffman: alphabet too large");
+  if (lengths.size() > (std::size_t{1} << 24))
+    throw std::runtime_error("Huffman: alphabet too large");
   int width = 0;  // table index width: the longest code
   for (const auto l : lengths) width = std::max<int>(width, l);
   if (width == 0) throw std::runtime_error("Huffman: symbols to decode but no code");
@@ -204,7 +205,8 @@ std::vector<std::uint32_t> huffman_decode(const std::vector<std::uint8_t>& lengt
     if (l == 0) continue;
     const std::uint32_t first = codes[s] << (width - l);
     const std::uint32_t span = std::uint32_t{1} << (width - l);
-    for (std::uint32_t i = 0; i < span; ++i) table[first + i] = (s << 8) | static_cast<std::uint32_t>(l);
+    for (std::uint32_t i = 0; i < span; ++i)
+      table[first + i] = (s << 8) | static_cast<std::uint32_t>(l);
   }
   out.reserve(static_cast<std::size_t>(count));
   const std::uint64_t total_bits = static_cast<std::uint64_t>(size) * 8;

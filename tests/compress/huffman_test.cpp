@@ -88,7 +88,8 @@ TEST(Huffman, SingleSymbolAndEmptyStreams) {
 TEST(Huffman, LengthLimitKeepsAValidCode) {
   // Fibonacci counts make the deepest possible tree: 30 symbols would need 29-bit codes.
   std::vector<std::uint64_t> counts = {1, 1};
-  while (counts.size() < 30) counts.push_back(counts[counts.size() - 1] + counts[counts.size() - 2]);
+  while (counts.size() < 30)
+    counts.push_back(counts[counts.size() - 1] + counts[counts.size() - 2]);
   for (const int limit : {15, 8, 5}) {
     const auto lengths = huffman_code_lengths(counts, limit);
     for (const auto l : lengths) {
@@ -111,9 +112,9 @@ TEST(Huffman, MalformedStreamsAreErrorsNotCrashes) {
   for (std::size_t i = 0; i < symbols.size(); ++i) symbols[i] = static_cast<std::uint32_t>(i % 7);
   const auto stream = huffman_encode(symbols, 7);
   // Too few bytes for the count.
-  EXPECT_THROW(huffman_decode(stream.lengths, stream.bytes.data(), stream.bytes.size() / 2,
-                              stream.count),
-               std::runtime_error);
+  EXPECT_THROW(
+      huffman_decode(stream.lengths, stream.bytes.data(), stream.bytes.size() / 2, stream.count),
+      std::runtime_error);
   // Lengths that over-subscribe the code space.
   EXPECT_THROW(huffman_decode({1, 1, 1}, stream.bytes.data(), stream.bytes.size(), 10),
                std::runtime_error);
