@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "nnlab/compress/nnz_format.h"
 #include "nnlab/core/error.h"
 #include "nnlab/models/model_loader.h"
 #include "nnlab/models/registry.h"
@@ -69,7 +70,11 @@ models::Classifier load_one(const ModelFlags& flags, const std::string& path,
     source.height = h;
     source.width = w;
   }
-  auto model = models::load_model(source);
+  // A compressed model (.nnz) decodes to a dense one; everything else is a model file.
+  auto model = compress::is_nnz_file(path)
+                   ? models::classifier_from_checkpoint(
+                         compress::nnz_to_checkpoint(compress::read_nnz(path)), path)
+                   : models::load_model(source);
   model.to(device);
   model.eval();
   return model;

@@ -1,6 +1,7 @@
 // The flags that name a model, shared by every command that loads one:
-//   --model FILE (checkpoint, .pth state_dict with --arch, TorchScript) | --weights FILE.pth --arch
-//   A | --arch A alone (a fresh model). Each may be a comma-separated list naming several models
+//   --model FILE (checkpoint, .nnz compressed model, .pth state_dict with --arch, TorchScript) |
+//   --weights FILE.pth --arch A | --arch A alone (a fresh model). Each may be a comma-separated
+//   list naming several models
 //   (--arch vgg16,resnet50 --weights vgg16.pth,resnet50.pth): an ensemble, or the victims of
 //   attack-eval.
 #pragma once

@@ -16,5 +16,6 @@ void setup_attack_eval(CLI::App& app, GlobalOptions& global);
 void setup_prune(CLI::App& app, GlobalOptions& global);
 void setup_factorize(CLI::App& app, GlobalOptions& global);
 void setup_convert(CLI::App& app, GlobalOptions& global);
+void setup_quantize(CLI::App& app, GlobalOptions& global);
 
 }  // namespace nnlab::app

@@ -15,7 +15,9 @@ torch::Tensor grouped(const torch::Tensor& w, bool per_channel) {
 }
 
 // Broadcasts a per-group value over the grouped view.
-torch::Tensor column(const torch::Tensor& v) { return v.unsqueeze(1); }
+torch::Tensor column(const torch::Tensor& v) {
+  return v.unsqueeze(1);
+}
 
 }  // namespace
 
@@ -42,7 +44,8 @@ QuantizedTensor quantize_uniform(const torch::Tensor& weights,
     const auto high = std::get<0>(w.max(1)).clamp_min(0);
     q.scale = ((high - low) / top).clamp_min(kTiny);
     q.zero_point = torch::round(-low / q.scale).clamp(0, top).to(torch::kInt);
-    q.codes = (torch::round(w / column(q.scale)) + column(q.zero_point)).clamp(0, top).to(torch::kInt);
+    q.codes =
+        (torch::round(w / column(q.scale)) + column(q.zero_point)).clamp(0, top).to(torch::kInt);
   }
   q.codes = q.codes.reshape(weights.sizes());
   return q;

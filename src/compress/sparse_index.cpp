@@ -15,9 +15,10 @@ SparseEntries encode_positions(const std::vector<std::int64_t>& kept, int bits) 
   std::int64_t previous = -1;
   for (const auto position : kept) {
     if (position <= previous) {
-      throw std::invalid_argument("relative index: positions must be strictly increasing and "
-                                  "non-negative, got " + std::to_string(position) + " after " +
-                                  std::to_string(previous));
+      throw std::invalid_argument(
+          "relative index: positions must be strictly increasing and "
+          "non-negative, got " +
+          std::to_string(position) + " after " + std::to_string(previous));
     }
     while (position - previous > max_gap) {
       previous += max_gap;

@@ -1,9 +1,10 @@
 // Uniform quantization and k-means weight sharing: the formulas, the error bounds, the masks, and
 // centroid fine-tuning keeping clusters shared.
+#include "nnlab/compress/quantization.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "nnlab/compress/quantization.h"
 #include "nnlab/compress/weight_clustering.h"
 #include "nnlab/models/registry.h"
 
@@ -14,7 +15,8 @@ TEST(UniformQuantization, SymmetricByHand) {
   const auto q = quantize_uniform(w, {/*bits=*/3, false, true});  // levels -3..3, s = 1/3
   EXPECT_NEAR(q.scale.item<float>(), 1.0f / 3, 1e-6);
   EXPECT_TRUE(torch::equal(q.codes, torch::tensor({-3, -1, 0, 2, 3}, torch::kInt)));
-  EXPECT_TRUE(torch::allclose(dequantize(q), torch::tensor({-1.0f, -1.0f / 3, 0.0f, 2.0f / 3, 1.0f})));
+  EXPECT_TRUE(
+      torch::allclose(dequantize(q), torch::tensor({-1.0f, -1.0f / 3, 0.0f, 2.0f / 3, 1.0f})));
 }
 
 TEST(UniformQuantization, AffineKeepsZeroAndErrorIsAtMostHalfAStep) {
@@ -46,8 +48,8 @@ TEST(UniformQuantization, PerChannelScalesFollowEachRow) {
 
 TEST(KMeans, FindsWellSeparatedClustersAndUsesAtMostKValues) {
   torch::manual_seed(1);
-  const auto w = torch::cat({torch::randn({200}) * 0.01 - 1, torch::randn({200}) * 0.01,
-                             torch::randn({200}) * 0.01 + 2});
+  const auto w = torch::cat(
+      {torch::randn({200}) * 0.01 - 1, torch::randn({200}) * 0.01, torch::randn({200}) * 0.01 + 2});
   const auto c = kmeans_cluster(w, {}, {/*bits=*/2, 50});
   const auto shared = clustered_weights(c);
   EXPECT_LE(std::get<0>(torch::_unique(shared)).numel(), 4);

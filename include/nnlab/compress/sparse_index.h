@@ -14,9 +14,9 @@
 namespace nnlab::compress {
 
 struct SparseEntries {
-  std::vector<std::uint32_t> gaps;       // gap - 1 per entry, each below 2^bits
-  std::vector<std::int64_t> positions;   // the entry's position in the flattened tensor
-  std::vector<bool> filler;              // true for entries that hold no kept weight
+  std::vector<std::uint32_t> gaps;      // gap - 1 per entry, each below 2^bits
+  std::vector<std::int64_t> positions;  // the entry's position in the flattened tensor
+  std::vector<bool> filler;             // true for entries that hold no kept weight
 };
 
 // kept: the positions of the kept weights, strictly increasing. Throws std::invalid_argument for

@@ -1,0 +1,135 @@
+// nnlab quantize: weights shared by k-means (with centroid fine-tuning) or uniformly quantized
+// to b bits, every Linear and Conv weight; a pruned model's masks are kept (pruned weights stay
+// zero and out of the clusters). Writes the .nnz compressed file when --output ends in .nnz,
+// else a checkpoint; reports accuracy before, after quantizing and after fine-tuning, and the
+// size of the float32 weights against the file.
+#include <filesystem>
+
+#include "commands/commands.h"
+#include "compression_flags.h"
+#include "nnlab/compress/nnz_format.h"
+#include "nnlab/compress/pruning_masks.h"
+#include "nnlab/compress/quantization.h"
+#include "nnlab/compress/weight_clustering.h"
+#include "nnlab/core/error.h"
+#include "nnlab/report/table.h"
+
+namespace nnlab::app {
+
+namespace {
+
+struct QuantizeOptions {
+  CompressionFlags flags;
+  std::string method = "kmeans";  // kmeans | uniform
+  int bits = 4;
+  int gap_bits = 5;
+};
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Uniform b-bit codes as a codebook: the 2^b levels s (q - z), indices q.
+compress::ClusteredTensor uniform_as_codebook(const torch::Tensor& weights, const torch::Tensor& mask,
+                                    int bits) {
+  const auto q = compress::quantize_uniform(weights, {bits, false, false});
+  const auto levels = torch::arange(0, 1 << bits, torch::kFloat);
+  compress::ClusteredTensor c;
+  c.centroids = (levels - q.zero_point.to(torch::kFloat)) * q.scale;
+  c.indices = q.codes.to(torch::kLong);
+  if (mask.defined()) c.indices = torch::where(mask.ne(0), c.indices, torch::full({}, -1L));
+  return c;
+}
+
+void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
+  if (options.method != "kmeans" && options.method != "uniform") {
+    throw core::OptionError("--method", "kmeans or uniform, got '" + options.method + "'");
+  }
+  if (options.bits < 1 || options.bits > 16 || (options.method == "uniform" && options.bits < 2)) {
+    throw core::OptionError("--bits", "must be in 1..16 (uniform: 2..16), got " +
+                                          std::to_string(options.bits));
+  }
+  const torch::Device device = start(global);
+  auto& flags = options.flags;
+  auto input = load_for_compression(flags, global, device);
+  auto& model = input.model;
+  const auto masks = compress::PruningMasks::from_checkpoint(input.checkpoint);
+  const double accuracy_before = test_accuracy(model, input, flags);
+
+  std::vector<std::pair<std::string, compress::ClusteredTensor>> clusters;
+  std::int64_t float_bytes = 0;
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& [name, p] : model.named_parameters()) {
+      float_bytes += p.numel() * 4;
+      if (p.dim() < 2) continue;
+      const auto mask = masks.mask_of(name);
+      auto c = options.method == "kmeans"
+                   ? compress::kmeans_cluster(p, mask, {options.bits, 50})
+                   : uniform_as_codebook(p.cpu(), mask, options.bits);
+      p.copy_(compress::clustered_weights(c).to(p.device()));
+      clusters.emplace_back(name, std::move(c));
+    }
+  }
+  const double accuracy_quantized = test_accuracy(model, input, flags);
+  double accuracy_finetuned = accuracy_quantized;
+  if (options.method == "kmeans" && flags.finetune.epochs > 0) {
+    finetune(model, input, flags, /*round=*/1, compress::cluster_gradient_hooks(clusters));
+    torch::NoGradGuard no_grad;  // the centroids as trained: one weight of each cluster
+    for (auto& [name, c] : clusters) {
+      for (const auto& [key, p] : model.named_parameters()) {
+        if (key != name) continue;
+        const auto flat = p.detach().cpu().flatten();
+        const auto index = c.indices.flatten();
+        const auto kept = index.ge(0);
+        c.centroids = c.centroids.clone().index_put_({index.masked_select(kept)},
+                                                     flat.masked_select(kept));
+      }
+    }
+    accuracy_finetuned = test_accuracy(model, input, flags);
+  }
+
+  nlohmann::json result = {{"method", options.method},
+                           {"bits", options.bits},
+                           {"accuracy_before", accuracy_before},
+                           {"accuracy_quantized", accuracy_quantized},
+                           {"accuracy_finetuned", accuracy_finetuned},
+                           {"float32_bytes", float_bytes}};
+  std::int64_t file_bytes = 0;
+  if (ends_with(flags.output, ".nnz")) {
+    auto nnz = compress::nnz_from_model(model, clusters, options.gap_bits);
+    nnz.meta = {{"quantization", result}};
+    compress::save_nnz(flags.output, nnz);
+  } else {
+    save_compressed(model, input, flags, "quantization", result);
+  }
+  file_bytes = static_cast<std::int64_t>(std::filesystem::file_size(flags.output));
+  result["file_bytes"] = file_bytes;
+  result["checkpoint"] = flags.output;
+  emit(global, result,
+       options.method + " quantization of " + model.info().arch + " to " +
+           std::to_string(options.bits) + " bits\ntest accuracy " +
+           report::percent(accuracy_before) + " -> " + report::percent(accuracy_quantized) +
+           " quantized -> " + report::percent(accuracy_finetuned) + " after fine-tuning\n" +
+           "float32 parameters " + report::grouped(float_bytes) + " bytes, " + flags.output + " " +
+           report::grouped(file_bytes) + " bytes (" +
+           report::fixed(static_cast<double>(float_bytes) / static_cast<double>(file_bytes), 1) +
+           "x)");
+}
+
+}  // namespace
+
+void setup_quantize(CLI::App& app, GlobalOptions& global) {
+  auto options = std::make_shared<QuantizeOptions>();
+  auto* command = app.add_subcommand(
+      "quantize", "k-means weight sharing (centroid fine-tuning) or uniform b-bit weights; .nnz out");
+  add_compression_flags(*command, options->flags, /*epochs=*/1);
+  command->add_option("--method", options->method, "kmeans | uniform")->capture_default_str();
+  command->add_option("--bits", options->bits, "bits per weight index")->capture_default_str();
+  command->add_option("--gap-bits", options->gap_bits,
+                      ".nnz: bits of the gaps between kept weights of a pruned layer")
+      ->capture_default_str();
+  command->callback([options, &global] { run_quantize(*options, global); });
+}
+
+}  // namespace nnlab::app

@@ -1,0 +1,67 @@
+// The .nnz compressed-model file (docs/FORMAT.md): the model's metadata, and per tensor either its
+// raw float32 values or a codebook of shared values with Huffman-coded indices -- over every
+// element, or, for a pruned tensor, over the kept entries only, whose positions are
+// Huffman-coded gaps (compress/sparse_index). Sections are framed by a tag and a length and
+// closed by a CRC-32 (zlib's), so that a truncated or corrupted file is an error naming the
+// file and what is wrong, never a crash: the reader checks every length against what is left
+// before it reads.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "nnlab/compress/weight_clustering.h"
+#include "nnlab/models/checkpoint.h"
+
+namespace nnlab::compress {
+
+struct NnzTensor {
+  enum class Kind : std::uint8_t { kRaw = 0, kClustered = 1, kSparse = 2 };
+  std::string name;
+  std::vector<std::int64_t> shape;
+  Kind kind = Kind::kRaw;
+  std::vector<float> raw;               // kRaw: every element
+  std::vector<float> codebook;          // kClustered / kSparse: the shared values
+  std::vector<std::uint32_t> indices;   // into codebook; kSparse: codebook.size() marks a filler
+  int gap_bits = 0;                     // kSparse: width of the stored gaps
+  std::vector<std::uint32_t> gaps;      // kSparse: gap - 1 per entry (compress/sparse_index)
+};
+
+struct NnzModel {
+  models::ModelInfo info;
+  nlohmann::json meta = nlohmann::json::object();  // free-form (the compression report)
+  std::vector<NnzTensor> tensors;
+};
+
+inline constexpr char kNnzMagic[8] = {'N', 'N', 'L', 'A', 'B', 'N', 'N', 'Z'};
+inline constexpr std::uint32_t kNnzVersion = 1;
+
+// True when the bytes (or the file) start with the magic.
+bool has_nnz_magic(const std::uint8_t* data, std::size_t size);
+bool is_nnz_file(const std::string& path);
+
+std::string encode_nnz(const NnzModel& model);
+// Atomic write.
+void save_nnz(const std::string& path, const NnzModel& model);
+
+// Throws core::FileError(source, ...) for anything malformed.
+NnzModel decode_nnz(const std::uint8_t* data, std::size_t size, const std::string& source);
+NnzModel read_nnz(const std::string& path);
+
+// The dense values of a tensor, in its shape.
+torch::Tensor nnz_dense(const NnzTensor& tensor);
+
+// The .nnz form of a model: each tensor named in `clusters` as its codebook and indices -- sparse
+// (positions as gaps of gap_bits) when its clustering leaves weights out (index -1), dense
+// otherwise; every other parameter and buffer raw.
+NnzModel nnz_from_model(const models::Classifier& model,
+                        const std::vector<std::pair<std::string, ClusteredTensor>>& clusters,
+                        int gap_bits = 5);
+
+// The model as a checkpoint (info and dense state), for classifier_from_checkpoint.
+models::Checkpoint nnz_to_checkpoint(const NnzModel& model);
+
+}  // namespace nnlab::compress

@@ -1,0 +1,345 @@
+#include "nnlab/compress/nnz_format.h"
+
+#include <torch/torch.h>
+#include <zlib.h>
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <map>
+
+#include "nnlab/compress/huffman.h"
+#include "nnlab/compress/sparse_index.h"
+#include "nnlab/core/atomic_file.h"
+#include "nnlab/core/error.h"
+#include "nnlab/models/state_dict.h"
+
+namespace nnlab::compress {
+
+namespace {
+
+constexpr std::size_t kMaxHuffmanAlphabet = std::size_t{1} << 17;
+constexpr std::uint64_t kMaxElements = std::uint64_t{1} << 34;
+
+class Writer {
+ public:
+  template <typename T>
+  void put(T value) {  // little-endian on every platform nnlab builds on
+    const auto* p = reinterpret_cast<const char*>(&value);
+    out_.append(p, sizeof(T));
+  }
+  void bytes(const void* data, std::size_t n) { out_.append(static_cast<const char*>(data), n); }
+  std::string& str() { return out_; }
+
+ private:
+  std::string out_;
+};
+
+class Reader {
+ public:
+  Reader(const std::uint8_t* data, std::size_t size, std::string source, std::string where)
+      : data_(data), size_(size), source_(std::move(source)), where_(std::move(where)) {}
+  template <typename T>
+  T get() {
+    T value;
+    std::memcpy(&value, take(sizeof(T)), sizeof(T));
+    return value;
+  }
+  const std::uint8_t* take(std::uint64_t n) {
+    if (n > size_ - pos_) fail("needs " + std::to_string(n) + " more bytes, " +
+                               std::to_string(size_ - pos_) + " left");
+    const auto* p = data_ + pos_;
+    pos_ += static_cast<std::size_t>(n);
+    return p;
+  }
+  std::size_t left() const { return size_ - pos_; }
+  [[noreturn]] void fail(const std::string& what) const {
+    throw core::FileError(source_, "damaged .nnz file: " + where_ + ": " + what);
+  }
+
+ private:
+  const std::uint8_t* data_;
+  std::size_t size_;
+  std::size_t pos_ = 0;
+  std::string source_;
+  std::string where_;
+};
+
+std::uint32_t crc_of(const void* data, std::size_t n) {
+  return static_cast<std::uint32_t>(
+      crc32(crc32(0L, Z_NULL, 0), static_cast<const Bytef*>(data), static_cast<uInt>(n)));
+}
+
+void put_section(Writer& file, const char (&tag)[5], const std::string& payload) {
+  file.bytes(tag, 4);
+  file.put<std::uint64_t>(payload.size());
+  file.bytes(payload.data(), payload.size());
+  file.put<std::uint32_t>(crc_of(payload.data(), payload.size()));
+}
+
+void put_huffman(Writer& w, const std::vector<std::uint32_t>& symbols, std::uint32_t alphabet) {
+  const auto stream = huffman_encode(symbols, alphabet);
+  w.put<std::uint32_t>(alphabet);
+  w.bytes(stream.lengths.data(), stream.lengths.size());
+  w.put<std::uint64_t>(stream.count);
+  w.put<std::uint64_t>(stream.bytes.size());
+  w.bytes(stream.bytes.data(), stream.bytes.size());
+}
+
+std::vector<std::uint32_t> get_huffman(Reader& r, std::uint32_t expected_alphabet) {
+  const auto alphabet = r.get<std::uint32_t>();
+  if (alphabet != expected_alphabet) {
+    r.fail("alphabet " + std::to_string(alphabet) + ", expected " +
+           std::to_string(expected_alphabet));
+  }
+  const auto* lengths_data = r.take(alphabet);
+  std::vector<std::uint8_t> lengths(lengths_data, lengths_data + alphabet);
+  const auto count = r.get<std::uint64_t>();
+  const auto nbytes = r.get<std::uint64_t>();
+  const auto* bytes = r.take(nbytes);
+  try {
+    return huffman_decode(lengths, bytes, static_cast<std::size_t>(nbytes), count);
+  } catch (const std::runtime_error& e) {
+    r.fail(e.what());
+  }
+}
+
+std::string tensor_payload(const NnzTensor& t) {
+  Writer w;
+  w.put<std::uint16_t>(static_cast<std::uint16_t>(t.name.size()));
+  w.bytes(t.name.data(), t.name.size());
+  w.put<std::uint8_t>(static_cast<std::uint8_t>(t.kind));
+  w.put<std::uint8_t>(static_cast<std::uint8_t>(t.shape.size()));
+  for (const auto d : t.shape) w.put<std::int64_t>(d);
+  if (t.kind == NnzTensor::Kind::kRaw) {
+    w.bytes(t.raw.data(), t.raw.size() * sizeof(float));
+    return w.str();
+  }
+  w.put<std::uint32_t>(static_cast<std::uint32_t>(t.codebook.size()));
+  w.bytes(t.codebook.data(), t.codebook.size() * sizeof(float));
+  const bool sparse = t.kind == NnzTensor::Kind::kSparse;
+  put_huffman(w, t.indices, static_cast<std::uint32_t>(t.codebook.size() + (sparse ? 1 : 0)));
+  if (sparse) {
+    w.put<std::uint8_t>(static_cast<std::uint8_t>(t.gap_bits));
+    put_huffman(w, t.gaps, std::uint32_t{1} << t.gap_bits);
+  }
+  return w.str();
+}
+
+NnzTensor parse_tensor(Reader& r) {
+  NnzTensor t;
+  const auto name_size = r.get<std::uint16_t>();
+  const auto* name = r.take(name_size);
+  t.name.assign(reinterpret_cast<const char*>(name), name_size);
+  const auto kind = r.get<std::uint8_t>();
+  if (kind > 2) r.fail("tensor '" + t.name + "': unknown kind " + std::to_string(kind));
+  t.kind = static_cast<NnzTensor::Kind>(kind);
+  const auto ndim = r.get<std::uint8_t>();
+  std::uint64_t numel = 1;
+  for (int i = 0; i < ndim; ++i) {
+    const auto d = r.get<std::int64_t>();
+    if (d < 0 || (d > 0 && numel > kMaxElements / static_cast<std::uint64_t>(d))) {
+      r.fail("tensor '" + t.name + "': bad dimension " + std::to_string(d));
+    }
+    numel *= static_cast<std::uint64_t>(d);
+    t.shape.push_back(d);
+  }
+  if (t.kind == NnzTensor::Kind::kRaw) {
+    if (numel > r.left() / sizeof(float)) r.fail("tensor '" + t.name + "': values cut short");
+    const auto* values = r.take(numel * sizeof(float));
+    t.raw.resize(static_cast<std::size_t>(numel));
+    std::memcpy(t.raw.data(), values, t.raw.size() * sizeof(float));
+    return t;
+  }
+  const auto k = r.get<std::uint32_t>();
+  if (k == 0 || k >= kMaxHuffmanAlphabet) r.fail("tensor '" + t.name + "': codebook of " + std::to_string(k));
+  const auto* codebook = r.take(static_cast<std::uint64_t>(k) * sizeof(float));
+  t.codebook.resize(k);
+  std::memcpy(t.codebook.data(), codebook, k * sizeof(float));
+  const bool sparse = t.kind == NnzTensor::Kind::kSparse;
+  t.indices = get_huffman(r, k + (sparse ? 1 : 0));
+  if (!sparse) {
+    if (t.indices.size() != numel) r.fail("tensor '" + t.name + "': index count differs from its size");
+    return t;
+  }
+  t.gap_bits = r.get<std::uint8_t>();
+  if (t.gap_bits < 1 || t.gap_bits > 16) r.fail("tensor '" + t.name + "': gap width " + std::to_string(t.gap_bits));
+  t.gaps = get_huffman(r, std::uint32_t{1} << t.gap_bits);
+  if (t.gaps.size() != t.indices.size()) r.fail("tensor '" + t.name + "': gaps and values differ in number");
+  const auto positions = decode_positions(t.gaps);
+  if (!positions.empty() && static_cast<std::uint64_t>(positions.back()) >= numel) {
+    r.fail("tensor '" + t.name + "': a position beyond its " + std::to_string(numel) + " elements");
+  }
+  return t;
+}
+
+}  // namespace
+
+bool has_nnz_magic(const std::uint8_t* data, std::size_t size) {
+  return size >= sizeof(kNnzMagic) && std::memcmp(data, kNnzMagic, sizeof(kNnzMagic)) == 0;
+}
+
+bool is_nnz_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[sizeof(kNnzMagic)] = {};
+  in.read(head, sizeof(head));
+  return in.gcount() == sizeof(head) &&
+         has_nnz_magic(reinterpret_cast<const std::uint8_t*>(head), sizeof(head));
+}
+
+std::string encode_nnz(const NnzModel& model) {
+  Writer file;
+  file.bytes(kNnzMagic, sizeof(kNnzMagic));
+  file.put<std::uint32_t>(kNnzVersion);
+  const nlohmann::json meta = {{"model", models::info_to_json(model.info)},
+                               {"meta", model.meta},
+                               {"tensors", model.tensors.size()}};
+  put_section(file, "META", meta.dump());
+  for (const auto& t : model.tensors) put_section(file, "TENS", tensor_payload(t));
+  put_section(file, "END.", "");
+  return std::move(file.str());
+}
+
+void save_nnz(const std::string& path, const NnzModel& model) {
+  core::write_text_atomically(path, encode_nnz(model));
+}
+
+NnzModel decode_nnz(const std::uint8_t* data, std::size_t size, const std::string& source) {
+  if (!has_nnz_magic(data, size)) throw core::FileError(source, "not an .nnz file (no magic)");
+  Reader file(data, size, source, "header");
+  file.take(sizeof(kNnzMagic));
+  const auto version = file.get<std::uint32_t>();
+  if (version != kNnzVersion) {
+    file.fail("version " + std::to_string(version) + ", this nnlab reads " +
+              std::to_string(kNnzVersion));
+  }
+  NnzModel model;
+  std::uint64_t expected_tensors = 0;
+  bool have_meta = false;
+  for (int index = 0;; ++index) {
+    Reader header(file.take(0), file.left(), source, "section " + std::to_string(index));
+    const auto* tag = file.take(4);
+    const std::string name(reinterpret_cast<const char*>(tag), 4);
+    const auto length = file.get<std::uint64_t>();
+    if (length > file.left() || file.left() - length < 4) {
+      header.fail("'" + name + "' claims " + std::to_string(length) + " bytes, " +
+                  std::to_string(file.left()) + " left");
+    }
+    const auto* payload = file.take(length);
+    const auto crc = file.get<std::uint32_t>();
+    if (crc != crc_of(payload, static_cast<std::size_t>(length))) header.fail("'" + name + "' fails its CRC-32");
+    Reader body(payload, static_cast<std::size_t>(length), source, "section '" + name + "'");
+    if (name == "META" && index == 0) {
+      try {
+        const auto j = nlohmann::json::parse(payload, payload + length);
+        model.info = models::info_from_json(j.at("model"), source);
+        model.meta = j.value("meta", nlohmann::json::object());
+        expected_tensors = j.at("tensors").get<std::uint64_t>();
+      } catch (const nlohmann::json::exception& e) {
+        body.fail(e.what());
+      }
+      have_meta = true;
+    } else if (name == "TENS" && have_meta) {
+      model.tensors.push_back(parse_tensor(body));
+      if (body.left() != 0) body.fail(std::to_string(body.left()) + " bytes left over");
+    } else if (name == "END." && have_meta) {
+      if (length != 0) body.fail("not empty");
+      if (model.tensors.size() != expected_tensors) {
+        body.fail(std::to_string(model.tensors.size()) + " tensors, the metadata says " +
+                  std::to_string(expected_tensors));
+      }
+      if (file.left() != 0) header.fail(std::to_string(file.left()) + " bytes after the end");
+      return model;
+    } else {
+      header.fail("unexpected section '" + name + "'");
+    }
+  }
+}
+
+NnzModel read_nnz(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw core::FileError(path, "cannot open");
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return decode_nnz(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), path);
+}
+
+torch::Tensor nnz_dense(const NnzTensor& t) {
+  std::int64_t numel = 1;
+  for (const auto d : t.shape) numel *= d;
+  if (t.kind == NnzTensor::Kind::kRaw) {
+    return torch::from_blob(const_cast<float*>(t.raw.data()), {numel}, torch::kFloat)
+        .clone()
+        .reshape(t.shape);
+  }
+  auto codebook = torch::from_blob(const_cast<float*>(t.codebook.data()),
+                                   {static_cast<std::int64_t>(t.codebook.size())}, torch::kFloat)
+                      .clone();
+  std::vector<std::int64_t> idx(t.indices.begin(), t.indices.end());
+  auto index = torch::tensor(idx, torch::kLong);
+  if (t.kind == NnzTensor::Kind::kClustered) return codebook.index({index}).reshape(t.shape);
+  codebook = torch::cat({codebook, torch::zeros({1})});  // the filler's zero
+  auto dense = torch::zeros({numel});
+  const auto positions = decode_positions(t.gaps);
+  if (!positions.empty()) {
+    dense.index_put_({torch::tensor(positions, torch::kLong)}, codebook.index({index}));
+  }
+  return dense.reshape(t.shape);
+}
+
+NnzModel nnz_from_model(const models::Classifier& model,
+                        const std::vector<std::pair<std::string, ClusteredTensor>>& clusters,
+                        int gap_bits) {
+  NnzModel out;
+  out.info = model.info();
+  std::map<std::string, const ClusteredTensor*> by_name;
+  for (const auto& [name, c] : clusters) by_name[name] = &c;
+  for (const auto& [name, tensor] : models::state_dict(model)) {
+    NnzTensor t;
+    t.name = name;
+    t.shape = tensor.sizes().vec();
+    const auto it = by_name.find(name);
+    if (it == by_name.end()) {
+      const auto values = tensor.detach().to(torch::kCPU, torch::kFloat).contiguous();
+      t.raw.assign(values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
+      out.tensors.push_back(std::move(t));
+      continue;
+    }
+    const auto& c = *it->second;
+    const auto centroids = c.centroids.to(torch::kCPU, torch::kFloat).contiguous();
+    t.codebook.assign(centroids.data_ptr<float>(), centroids.data_ptr<float>() + centroids.numel());
+    const auto index = c.indices.to(torch::kCPU, torch::kLong).flatten().contiguous();
+    const auto* ix = index.data_ptr<std::int64_t>();
+    const bool sparse = index.lt(0).any().item<bool>();
+    if (!sparse) {
+      t.kind = NnzTensor::Kind::kClustered;
+      t.indices.assign(ix, ix + index.numel());
+    } else {
+      t.kind = NnzTensor::Kind::kSparse;
+      t.gap_bits = gap_bits;
+      std::vector<std::int64_t> kept;
+      for (std::int64_t i = 0; i < index.numel(); ++i) {
+        if (ix[i] >= 0) kept.push_back(i);
+      }
+      const auto entries = encode_positions(kept, gap_bits);
+      t.gaps = entries.gaps;
+      const auto filler = static_cast<std::uint32_t>(t.codebook.size());
+      for (std::size_t e = 0; e < entries.positions.size(); ++e) {
+        t.indices.push_back(entries.filler[e] ? filler
+                                              : static_cast<std::uint32_t>(ix[entries.positions[e]]));
+      }
+    }
+    out.tensors.push_back(std::move(t));
+  }
+  return out;
+}
+
+models::Checkpoint nnz_to_checkpoint(const NnzModel& model) {
+  models::Checkpoint checkpoint;
+  checkpoint.info = model.info;
+  checkpoint.meta = model.meta;
+  for (const auto& t : model.tensors) checkpoint.state.emplace_back(t.name, nnz_dense(t));
+  return checkpoint;
+}
+
+}  // namespace nnlab::compress

@@ -1,0 +1,94 @@
+// The .nnz file: round trips of raw, clustered and sparse tensors, a whole model, and every
+// single-byte change and every truncation of a small file detected as an error.
+#include "nnlab/compress/nnz_format.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "nnlab/compress/magnitude_pruning.h"
+#include "nnlab/core/error.h"
+#include "nnlab/models/registry.h"
+
+namespace nnlab::compress {
+
+namespace {
+
+// lenet300 with fc1 pruned to 10% and clustered at 4 bits, fc2 clustered densely at 3 bits.
+std::pair<models::Classifier, NnzModel> compressed_lenet(int seed) {
+  torch::manual_seed(seed);
+  auto model = models::create_model("lenet300");
+  MagnitudePruningOptions pruning;
+  pruning.sparsity = 0.9;
+  pruning.layers = {"fc1.weight"};
+  auto masks = magnitude_prune(model, pruning);
+  masks.apply(model);
+  std::vector<std::pair<std::string, ClusteredTensor>> clusters;
+  torch::NoGradGuard no_grad;
+  for (auto& [name, p] : model.named_parameters()) {
+    if (name == "fc1.weight") {
+      clusters.emplace_back(name, kmeans_cluster(p, masks.mask_of(name), {4, 30}));
+    } else if (name == "fc2.weight") {
+      clusters.emplace_back(name, kmeans_cluster(p, {}, {3, 30}));
+    } else {
+      continue;
+    }
+    p.copy_(clustered_weights(clusters.back().second));
+  }
+  return {model, nnz_from_model(model, clusters, /*gap_bits=*/5)};
+}
+
+}  // namespace
+
+TEST(NnzFormat, AModelRoundTripsAndIsSmall) {
+  auto [model, nnz] = compressed_lenet(0);
+  const auto bytes = encode_nnz(nnz);
+  const auto decoded =
+      decode_nnz(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), "m.nnz");
+  ASSERT_EQ(decoded.tensors.size(), nnz.tensors.size());
+  EXPECT_EQ(decoded.tensors[0].kind, NnzTensor::Kind::kSparse);
+  EXPECT_EQ(decoded.tensors[2].kind, NnzTensor::Kind::kClustered);
+  auto reloaded = models::classifier_from_checkpoint(nnz_to_checkpoint(decoded), "m.nnz");
+  model.eval();
+  reloaded.eval();
+  const auto x = torch::rand({4, 1, 28, 28});
+  EXPECT_TRUE(torch::equal(reloaded(x), model(x)));
+  // 266,610 float32 parameters are 1,066,440 bytes; fc1 at 10% with 4-bit indices and gaps and
+  // fc2 at 3 bits leave mostly the 10 x 100 raw fc3 and the biases.
+  EXPECT_LT(bytes.size() * 10, 266610u * 4);
+}
+
+TEST(NnzFormat, EveryChangedByteAndEveryTruncationIsAnError) {
+  torch::manual_seed(1);
+  NnzModel small;
+  small.info = models::create_model("lenet300").info();
+  NnzTensor raw{"a", {3}, NnzTensor::Kind::kRaw, {1.0f, -2.0f, 0.5f}, {}, {}, 0, {}};
+  NnzTensor clustered{"b", {2, 3}, NnzTensor::Kind::kClustered, {}, {0.25f, -1.0f}, {0, 1, 1, 0, 0, 1}, 0, {}};
+  NnzTensor sparse{"c", {40}, NnzTensor::Kind::kSparse, {}, {0.5f, 2.0f}, {}, 3, {}};
+  sparse.indices = {0, 2, 1};  // a kept value, a filler, a kept value
+  sparse.gaps = {1, 7, 5};     // positions 1, 9, 15
+  small.tensors = {raw, clustered, sparse};
+  const auto bytes = encode_nnz(small);
+  const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
+  const auto decoded = decode_nnz(data, bytes.size(), "s.nnz");
+  EXPECT_TRUE(torch::equal(nnz_dense(decoded.tensors[2]).index({torch::tensor({1, 9, 15})}),
+                           torch::tensor({0.5f, 0.0f, 2.0f})));
+  std::string copy = bytes;
+  int undetected = 0;
+  for (std::size_t i = 0; i < copy.size(); ++i) {
+    const char original = copy[i];
+    copy[i] = static_cast<char>(original ^ 0x5a);
+    try {
+      decode_nnz(reinterpret_cast<const std::uint8_t*>(copy.data()), copy.size(), "s.nnz");
+      ++undetected;
+    } catch (const core::FileError& e) {
+      EXPECT_NE(std::string(e.what()).find("s.nnz"), std::string::npos);
+    }
+    copy[i] = original;
+  }
+  EXPECT_EQ(undetected, 0) << "of " << copy.size() << " bytes";
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_THROW(decode_nnz(data, n, "s.nnz"), core::FileError) << n;
+  }
+}
+
+}  // namespace nnlab::compress
