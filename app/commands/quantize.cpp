@@ -26,12 +26,13 @@ struct QuantizeOptions {
 };
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Uniform b-bit codes as a codebook: the 2^b levels s (q - z), indices q.
-compress::ClusteredTensor uniform_as_codebook(const torch::Tensor& weights, const torch::Tensor& mask,
-                                    int bits) {
+compress::ClusteredTensor uniform_as_codebook(const torch::Tensor& weights,
+                                              const torch::Tensor& mask, int bits) {
   const auto q = compress::quantize_uniform(weights, {bits, false, false});
   const auto levels = torch::arange(0, 1 << bits, torch::kFloat);
   compress::ClusteredTensor c;
@@ -46,8 +47,8 @@ void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
     throw core::OptionError("--method", "kmeans or uniform, got '" + options.method + "'");
   }
   if (options.bits < 1 || options.bits > 16 || (options.method == "uniform" && options.bits < 2)) {
-    throw core::OptionError("--bits", "must be in 1..16 (uniform: 2..16), got " +
-                                          std::to_string(options.bits));
+    throw core::OptionError(
+        "--bits", "must be in 1..16 (uniform: 2..16), got " + std::to_string(options.bits));
   }
   const torch::Device device = start(global);
   auto& flags = options.flags;
@@ -64,9 +65,8 @@ void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
       float_bytes += p.numel() * 4;
       if (p.dim() < 2) continue;
       const auto mask = masks.mask_of(name);
-      auto c = options.method == "kmeans"
-                   ? compress::kmeans_cluster(p, mask, {options.bits, 50})
-                   : uniform_as_codebook(p.cpu(), mask, options.bits);
+      auto c = options.method == "kmeans" ? compress::kmeans_cluster(p, mask, {options.bits, 50})
+                                          : uniform_as_codebook(p.cpu(), mask, options.bits);
       p.copy_(compress::clustered_weights(c).to(p.device()));
       clusters.emplace_back(name, std::move(c));
     }
@@ -82,8 +82,8 @@ void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
         const auto flat = p.detach().cpu().flatten();
         const auto index = c.indices.flatten();
         const auto kept = index.ge(0);
-        c.centroids = c.centroids.clone().index_put_({index.masked_select(kept)},
-                                                     flat.masked_select(kept));
+        c.centroids =
+            c.centroids.clone().index_put_({index.masked_select(kept)}, flat.masked_select(kept));
       }
     }
     accuracy_finetuned = test_accuracy(model, input, flags);
@@ -122,12 +122,14 @@ void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
 void setup_quantize(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<QuantizeOptions>();
   auto* command = app.add_subcommand(
-      "quantize", "k-means weight sharing (centroid fine-tuning) or uniform b-bit weights; .nnz out");
+      "quantize",
+      "k-means weight sharing (centroid fine-tuning) or uniform b-bit weights; .nnz out");
   add_compression_flags(*command, options->flags, /*epochs=*/1);
   command->add_option("--method", options->method, "kmeans | uniform")->capture_default_str();
   command->add_option("--bits", options->bits, "bits per weight index")->capture_default_str();
-  command->add_option("--gap-bits", options->gap_bits,
-                      ".nnz: bits of the gaps between kept weights of a pruned layer")
+  command
+      ->add_option("--gap-bits", options->gap_bits,
+                   ".nnz: bits of the gaps between kept weights of a pruned layer")
       ->capture_default_str();
   command->callback([options, &global] { run_quantize(*options, global); });
 }

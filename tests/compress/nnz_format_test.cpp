@@ -57,12 +57,25 @@ TEST(NnzFormat, AModelRoundTripsAndIsSmall) {
   EXPECT_LT(bytes.size() * 10, 266610u * 4);
 }
 
+TEST(NnzFormat, EmptyTensorsRoundTrip) {
+  // Found by the fuzzer: a tensor with no elements (memcpy from an empty vector's null data).
+  NnzModel model;
+  model.info = models::create_model("lenet300").info();
+  model.tensors = {{"empty", {0, 5}, NnzTensor::Kind::kRaw, {}, {}, {}, 0, {}}};
+  const auto bytes = encode_nnz(model);
+  const auto decoded =
+      decode_nnz(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), "e.nnz");
+  ASSERT_EQ(decoded.tensors.size(), 1u);
+  EXPECT_EQ(nnz_dense(decoded.tensors[0]).sizes(), (torch::IntArrayRef{0, 5}));
+}
+
 TEST(NnzFormat, EveryChangedByteAndEveryTruncationIsAnError) {
   torch::manual_seed(1);
   NnzModel small;
   small.info = models::create_model("lenet300").info();
   NnzTensor raw{"a", {3}, NnzTensor::Kind::kRaw, {1.0f, -2.0f, 0.5f}, {}, {}, 0, {}};
-  NnzTensor clustered{"b", {2, 3}, NnzTensor::Kind::kClustered, {}, {0.25f, -1.0f}, {0, 1, 1, 0, 0, 1}, 0, {}};
+  NnzTensor clustered{
+      "b", {2, 3}, NnzTensor::Kind::kClustered, {}, {0.25f, -1.0f}, {0, 1, 1, 0, 0, 1}, 0, {}};
   NnzTensor sparse{"c", {40}, NnzTensor::Kind::kSparse, {}, {0.5f, 2.0f}, {}, 3, {}};
   sparse.indices = {0, 2, 1};  // a kept value, a filler, a kept value
   sparse.gaps = {1, 7, 5};     // positions 1, 9, 15

@@ -23,11 +23,11 @@ struct NnzTensor {
   std::string name;
   std::vector<std::int64_t> shape;
   Kind kind = Kind::kRaw;
-  std::vector<float> raw;               // kRaw: every element
-  std::vector<float> codebook;          // kClustered / kSparse: the shared values
-  std::vector<std::uint32_t> indices;   // into codebook; kSparse: codebook.size() marks a filler
-  int gap_bits = 0;                     // kSparse: width of the stored gaps
-  std::vector<std::uint32_t> gaps;      // kSparse: gap - 1 per entry (compress/sparse_index)
+  std::vector<float> raw;              // kRaw: every element
+  std::vector<float> codebook;         // kClustered / kSparse: the shared values
+  std::vector<std::uint32_t> indices;  // into codebook; kSparse: codebook.size() marks a filler
+  int gap_bits = 0;                    // kSparse: width of the stored gaps
+  std::vector<std::uint32_t> gaps;     // kSparse: gap - 1 per entry (compress/sparse_index)
 };
 
 struct NnzModel {
