@@ -14,7 +14,7 @@ nnlab="$(cd "$build" && pwd)/nnlab"
 mkdir -p "$out"
 cd "$out"
 export OMP_WAIT_POLICY=PASSIVE
-steps=${STEPS:-teacher lenet300 filters factorize student distil convert convert_small mobilenet sparse latency peer}
+steps=${STEPS:-teacher lenet300 filters factorize student distil convert convert_small mobilenet sparse nnz latency peer}
 want() { [[ " $steps " == *" $1 "* ]]; }
 run() {  # run NAME OUTPUT COMMAND...: skip when OUTPUT exists
   local name=$1 output=$2
@@ -60,6 +60,11 @@ want mobilenet && run mobilenet mobilenet.json \
 want sparse && run sparse sparse.json \
   "$nnlab" prune --model lenet300.ckpt --sparsity 0.92 --steps 4 --schedule agp --finetune-epochs 3 \
   --lr 5e-4 -o lenet300_sparse.ckpt --json -q
+# The pruned lenet300 shared by 4-bit k-means and written as .nnz; its accuracy read back.
+want nnz && run nnz nnz.json \
+  "$nnlab" quantize --model lenet300_sparse.ckpt --bits 4 --gap-bits 5 --finetune-epochs 1 --lr 1e-4 \
+  -o lenet300.nnz --json -q
+want nnz && run "nnz eval" nnz_eval.json "$nnlab" eval --model lenet300.nnz --json -q
 # Parameters, MACs and latency (batch 1 and 64, median of 20 runs) of the dense and compressed
 # models.
 if want latency; then
