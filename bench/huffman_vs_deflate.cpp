@@ -37,8 +37,8 @@ void row(const std::string& name, const std::vector<std::uint32_t>& symbols, std
   if (symbols.empty()) return;
   const double mb = static_cast<double>(symbols.size()) / 1e6;  // one byte per symbol
   nnlab::compress::HuffmanStream stream;
-  const double encode = median_seconds(
-      repeats, [&] { stream = nnlab::compress::huffman_encode(symbols, alphabet); });
+  const double encode =
+      median_seconds(repeats, [&] { stream = nnlab::compress::huffman_encode(symbols, alphabet); });
   const double decode = median_seconds(repeats, [&] {
     const auto out = nnlab::compress::huffman_decode(stream.lengths, stream.bytes.data(),
                                                      stream.bytes.size(), stream.count);
@@ -78,9 +78,10 @@ int main(int argc, char** argv) {
   const int repeats = argc > 2 ? std::stoi(argv[2]) : 20;
   try {
     const auto model = nnlab::compress::read_nnz(argv[1]);
-    std::printf("| stream | symbols | alphabet | Huffman bytes (with its code lengths) | deflate-9 "
-                "bytes | Huffman encode MB/s | deflate MB/s | Huffman decode MB/s | inflate "
-                "MB/s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    std::printf(
+        "| stream | symbols | alphabet | Huffman bytes (with its code lengths) | deflate-9 "
+        "bytes | Huffman encode MB/s | deflate MB/s | Huffman decode MB/s | inflate "
+        "MB/s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (const auto& t : model.tensors) {
       if (t.kind == nnlab::compress::NnzTensor::Kind::kRaw) continue;
       const bool sparse = t.kind == nnlab::compress::NnzTensor::Kind::kSparse;
