@@ -14,7 +14,7 @@ nnlab="$(cd "$build" && pwd)/nnlab"
 mkdir -p "$out"
 cd "$out"
 export OMP_WAIT_POLICY=PASSIVE
-steps=${STEPS:-teacher lenet300 filters factorize student distil convert convert_small mobilenet sparse nnz latency peer}
+steps=${STEPS:-teacher lenet300 filters factorize student distil convert convert_small mobilenet sparse nnz cnn_kmeans latency peer}
 want() { [[ " $steps " == *" $1 "* ]]; }
 run() {  # run NAME OUTPUT COMMAND...: skip when OUTPUT exists
   local name=$1 output=$2
@@ -65,6 +65,9 @@ want nnz && run nnz nnz.json \
   "$nnlab" quantize --model lenet300_sparse.ckpt --bits 4 --gap-bits 5 --finetune-epochs 1 --lr 1e-4 \
   -o lenet300.nnz --json -q
 want nnz && run "nnz eval" nnz_eval.json "$nnlab" eval --model lenet300.nnz --json -q
+# k-means at 4 bits on the dense cnn.
+want cnn_kmeans && run cnn_kmeans cnn_kmeans.json \
+  "$nnlab" quantize --model cnn.ckpt --bits 4 --finetune-epochs 1 --lr 1e-4 -o cnn4.nnz --json -q
 # Parameters, MACs and latency (batch 1 and 64, median of 20 runs) of the dense and compressed
 # models.
 if want latency; then
