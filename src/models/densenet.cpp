@@ -6,13 +6,11 @@
 #include <string>
 #include <utility>
 
+#include "nnlab/models/layers.h"
+
 namespace nnlab::models {
 
 namespace {
-
-torch::nn::ReLU inplace_relu() {
-  return torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true));
-}
 
 DenseNet make_densenet(std::int64_t growth_rate, std::array<std::int64_t, 4> block_config,
                        std::int64_t num_init_features, std::int64_t num_classes,

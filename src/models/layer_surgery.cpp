@@ -57,7 +57,7 @@ void separate(torch::nn::Module& root, const LayerEdit& edit) {
                                                        .bias(false)));
   if (edit.batch_norm) {
     layers->push_back("bn", torch::nn::BatchNorm2d(in));
-    layers->push_back("relu", torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)));
+    layers->push_back("relu", inplace_relu());
   }
   layers->push_back(
       "pointwise",

@@ -48,4 +48,16 @@ void replace_layer(torch::nn::Module& root, const std::string& path, torch::nn::
   layers->replace(name, std::move(layer));
 }
 
+torch::nn::ReLU inplace_relu() {
+  return torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true));
+}
+
+void push_conv_bn_relu(LayersImpl& layers, torch::nn::Conv2dOptions conv) {
+  const auto index = [&layers] { return std::to_string(layers.size()); };
+  const auto out = conv.out_channels();
+  layers.push_back(index(), torch::nn::Conv2d(conv.bias(false)));
+  layers.push_back(index(), torch::nn::BatchNorm2d(out));
+  layers.push_back(index(), inplace_relu());
+}
+
 }  // namespace nnlab::models

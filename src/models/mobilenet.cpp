@@ -9,18 +9,6 @@
 
 namespace nnlab::models {
 
-namespace {
-
-void push_conv_bn_relu(Layers& seq, torch::nn::Conv2dOptions conv) {
-  const auto index = [&seq] { return std::to_string(seq->size()); };
-  const auto out = conv.out_channels();
-  seq->push_back(index(), torch::nn::Conv2d(conv.bias(false)));
-  seq->push_back(index(), torch::nn::BatchNorm2d(out));
-  seq->push_back(index(), torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)));
-}
-
-}  // namespace
-
 std::int64_t scaled_channels(std::int64_t channels, double width_multiplier) {
   return std::max<std::int64_t>(
       1, static_cast<std::int64_t>(std::lround(static_cast<double>(channels) * width_multiplier)));
@@ -34,14 +22,14 @@ MobileNetImpl::MobileNetImpl(double width_multiplier, std::int64_t num_classes,
   };
   Layers f;
   std::int64_t channels = w(32);
-  push_conv_bn_relu(f, torch::nn::Conv2dOptions(in_channels, channels, 3).padding(1));
+  push_conv_bn_relu(*f, torch::nn::Conv2dOptions(in_channels, channels, 3).padding(1));
   const std::pair<std::int64_t, std::int64_t> blocks[] = {
       {64, 1}, {128, 2}, {128, 1}, {256, 2}, {256, 1}};
   for (const auto& [out, stride] : blocks) {
     push_conv_bn_relu(
-        f,
+        *f,
         torch::nn::Conv2dOptions(channels, channels, 3).stride(stride).padding(1).groups(channels));
-    push_conv_bn_relu(f, torch::nn::Conv2dOptions(channels, w(out), 1));
+    push_conv_bn_relu(*f, torch::nn::Conv2dOptions(channels, w(out), 1));
     channels = w(out);
   }
   push_back("features", f);

@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "nnlab/models/layers.h"
+
 namespace nnlab::models {
 
 namespace {
@@ -15,10 +17,6 @@ torch::nn::Conv2d conv3x3(std::int64_t in, std::int64_t out, std::int64_t stride
 
 torch::nn::Conv2d conv1x1(std::int64_t in, std::int64_t out, std::int64_t stride = 1) {
   return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 1).stride(stride).bias(false));
-}
-
-torch::nn::ReLU inplace_relu() {
-  return torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true));
 }
 
 // torchvision's ResNet._make_layer: the first block strides and, when the shape changes,

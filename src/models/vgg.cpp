@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "nnlab/models/layers.h"
+
 namespace nnlab::models {
 
 namespace {
@@ -30,7 +32,7 @@ torch::nn::Sequential make_features(const std::vector<std::int64_t>& cfg, bool b
     if (batch_norm) {
       features->push_back(torch::nn::BatchNorm2d(v));
     }
-    features->push_back(torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)));
+    features->push_back(inplace_relu());
     in_channels = v;
   }
   return features;
@@ -44,12 +46,10 @@ VGGImpl::VGGImpl(const std::vector<std::int64_t>& cfg, bool batch_norm, std::int
   avgpool = register_module("avgpool",
                             torch::nn::AdaptiveAvgPool2d(torch::nn::AdaptiveAvgPool2dOptions(7)));
   classifier = register_module(
-      "classifier",
-      torch::nn::Sequential(torch::nn::Linear(512 * 7 * 7, 4096),
-                            torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)),
-                            torch::nn::Dropout(dropout), torch::nn::Linear(4096, 4096),
-                            torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)),
-                            torch::nn::Dropout(dropout), torch::nn::Linear(4096, num_classes)));
+      "classifier", torch::nn::Sequential(
+                        torch::nn::Linear(512 * 7 * 7, 4096), inplace_relu(),
+                        torch::nn::Dropout(dropout), torch::nn::Linear(4096, 4096), inplace_relu(),
+                        torch::nn::Dropout(dropout), torch::nn::Linear(4096, num_classes)));
 
   for (auto& module : modules(/*include_self=*/false)) {
     if (auto* conv = module->as<torch::nn::Conv2d>()) {

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <torch/nn/module.h>
+#include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/container/any.h>
+#include <torch/nn/options/conv.h>
 #include <torch/nn/pimpl.h>
 
 #include <string>
@@ -46,5 +48,12 @@ TORCH_MODULE(Layers);
 // when there is no such module or its parent is not a Layers (a layer the model's code calls
 // by its member name, as in the ResNet blocks, cannot be swapped).
 void replace_layer(torch::nn::Module& root, const std::string& path, torch::nn::AnyModule layer);
+
+// The zoo's building blocks.
+// ReLU in place (the activation of every zoo model).
+torch::nn::ReLU inplace_relu();
+// Conv2d (without bias: the BatchNorm has it), BatchNorm2d, in-place ReLU, named by their
+// index in the list ("0", "1", ...), as torchvision's Sequentials name them.
+void push_conv_bn_relu(LayersImpl& layers, torch::nn::Conv2dOptions conv);
 
 }  // namespace nnlab::models
