@@ -18,11 +18,6 @@ namespace {
 
 using ModuleMap = torch::OrderedDict<std::string, std::shared_ptr<torch::nn::Module>>;
 
-bool is_depthwise(const torch::nn::Conv2dImpl& conv) {
-  const auto& o = conv.options;
-  return o.groups() > 1 && o.groups() == o.in_channels() && o.groups() == o.out_channels();
-}
-
 std::int64_t out_channels(const torch::nn::Module& module) {
   if (const auto* conv = module.as<torch::nn::Conv2d>()) return conv->weight.size(0);
   if (const auto* linear = module.as<torch::nn::Linear>()) return linear->weight.size(0);
@@ -65,7 +60,7 @@ std::vector<ChannelGroup> chain_groups(models::Classifier& model, const ModuleMa
     }
     const auto* conv = module.as<torch::nn::Conv2d>();
     const auto* linear = module.as<torch::nn::Linear>();
-    if (conv && is_depthwise(*conv)) {
+    if (conv && models::is_depthwise(*conv)) {
       if (current) current->followers.push_back(row.name);
       continue;
     }

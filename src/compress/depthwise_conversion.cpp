@@ -19,11 +19,6 @@ std::int64_t parameter_count(const torch::nn::Module& module) {
   return count;
 }
 
-std::string parent_of(const std::string& path) {
-  const auto dot = path.rfind('.');
-  return dot == std::string::npos ? "" : path.substr(0, dot);
-}
-
 }  // namespace
 
 std::vector<std::string> separable_candidates(const models::Classifier& model) {
@@ -34,18 +29,14 @@ std::vector<std::string> separable_candidates(const models::Classifier& model) {
   bool first = true;
   for (const auto& item : modules) {
     const auto* conv = item.value()->as<torch::nn::Conv2d>();
-    if (conv == nullptr || conv->options.groups() != 1) continue;
-    const auto kernel = conv->options.kernel_size();
-    if (kernel->at(0) == 1 && kernel->at(1) == 1) continue;
+    if (conv == nullptr || !models::is_standard_conv(*conv)) continue;
     if (conv->options.in_channels() == 1 && conv->options.out_channels() == 1) continue;
     // The first convolution reads the image: with 1 or 3 input channels its separable form is
     // a rank-1 (or rank-3) filter bank. MobileNet keeps it standard, and so do we.
     if (std::exchange(first, false) && conv->options.in_channels() == model.info().in_channels) {
       continue;
     }
-    const auto parent = parent_of(item.key());
-    const auto* holder = parent.empty() ? module.get() : modules[parent].get();
-    if (dynamic_cast<const models::LayersImpl*>(holder) != nullptr) out.push_back(item.key());
+    if (models::parent_layers(*module, item.key()) != nullptr) out.push_back(item.key());
   }
   return out;
 }

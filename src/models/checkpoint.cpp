@@ -164,12 +164,7 @@ Classifier classifier_from_checkpoint(const Checkpoint& checkpoint, const std::s
     if (!module) throw core::FileError(source, "layer edits on a model that is not native");
     try {
       apply_edits(*module, info.edits);
-      if (info.widths_from_weights) {
-        std::vector<std::pair<std::string, std::vector<std::int64_t>>> shapes;
-        for (const auto& [name, tensor] : checkpoint.state)
-          shapes.emplace_back(name, tensor.sizes().vec());
-        resize_to_shapes(*module, shapes);
-      }
+      if (info.widths_from_weights) resize_to_shapes(*module, checkpoint.state);
     } catch (const std::invalid_argument& e) {
       throw core::FileError(source,
                             std::string("cannot rebuild the model's structure: ") + e.what());

@@ -42,14 +42,13 @@ void separate(torch::nn::Module& root, const LayerEdit& edit) {
   if (conv == nullptr)
     throw std::invalid_argument("layer '" + edit.layer + "' is not a Conv2d layer");
   const auto& o = conv->options;
-  const auto kernel = o.kernel_size();
-  if (o.groups() != 1 || (kernel->at(0) == 1 && kernel->at(1) == 1)) {
+  if (!is_standard_conv(*conv)) {
     throw std::invalid_argument("layer '" + edit.layer +
                                 "' is not a standard k x k convolution (grouped or 1x1)");
   }
   const auto in = o.in_channels();
   Layers layers;
-  layers->push_back("depthwise", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, in, kernel)
+  layers->push_back("depthwise", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, in, o.kernel_size())
                                                        .stride(o.stride())
                                                        .padding(o.padding())
                                                        .dilation(o.dilation())
@@ -67,6 +66,16 @@ void separate(torch::nn::Module& root, const LayerEdit& edit) {
 }
 
 }  // namespace
+
+bool is_standard_conv(const torch::nn::Conv2dImpl& conv) {
+  const auto kernel = conv.options.kernel_size();
+  return conv.options.groups() == 1 && (kernel->at(0) > 1 || kernel->at(1) > 1);
+}
+
+bool is_depthwise(const torch::nn::Conv2dImpl& conv) {
+  const auto& o = conv.options;
+  return o.groups() > 1 && o.groups() == o.in_channels() && o.groups() == o.out_channels();
+}
 
 void apply_edit(torch::nn::Module& root, const LayerEdit& edit) {
   if (edit.op == "factorize") {
@@ -86,10 +95,10 @@ void apply_edits(torch::nn::Module& root, const std::vector<LayerEdit>& edits) {
 void sync_layer_options(torch::nn::Module& root) {
   for (const auto& module : root.modules()) {
     if (auto* conv = module->as<torch::nn::Conv2d>()) {
+      // The options still hold the widths before the change, so is_depthwise reads them.
       auto& o = conv->options;
-      const bool depthwise = o.groups() > 1 && o.groups() == o.in_channels();
       const auto out = conv->weight.size(0);
-      if (depthwise) {
+      if (is_depthwise(*conv)) {
         o.groups(out).in_channels(out);
       } else {
         o.in_channels(conv->weight.size(1) * o.groups());
@@ -107,24 +116,22 @@ void sync_layer_options(torch::nn::Module& root) {
   }
 }
 
-void resize_to_shapes(
-    torch::nn::Module& root,
-    const std::vector<std::pair<std::string, std::vector<std::int64_t>>>& shapes) {
-  std::map<std::string, torch::Tensor> tensors;
-  for (const auto& item : root.named_parameters()) tensors[item.key()] = item.value();
-  for (const auto& item : root.named_buffers()) tensors[item.key()] = item.value();
+void resize_to_shapes(torch::nn::Module& root, const TensorList& tensors) {
+  std::map<std::string, torch::Tensor> own;
+  for (const auto& item : root.named_parameters()) own[item.key()] = item.value();
+  for (const auto& item : root.named_buffers()) own[item.key()] = item.value();
   torch::NoGradGuard no_grad;
-  for (const auto& [name, shape] : shapes) {
-    const auto it = tensors.find(name);
-    if (it == tensors.end()) continue;  // the state_dict load reports unexpected keys
+  for (const auto& [name, saved] : tensors) {
+    const auto it = own.find(name);
+    if (it == own.end()) continue;  // the state_dict load reports unexpected keys
     auto& t = it->second;
-    if (t.sizes() == torch::IntArrayRef(shape)) continue;
-    if (t.dim() != static_cast<std::int64_t>(shape.size())) {
-      throw std::invalid_argument("tensor '" + name + "' has " + std::to_string(shape.size()) +
+    if (t.sizes() == saved.sizes()) continue;
+    if (t.dim() != saved.dim()) {
+      throw std::invalid_argument("tensor '" + name + "' has " + std::to_string(saved.dim()) +
                                   " dimensions in the file and " + std::to_string(t.dim()) +
                                   " in the model");
     }
-    t.set_data(torch::empty(shape, t.options()));
+    t.set_data(torch::empty(saved.sizes(), t.options()));
   }
   sync_layer_options(root);
 }

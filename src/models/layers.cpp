@@ -27,25 +27,29 @@ void LayersImpl::replace(const std::string& name, torch::nn::AnyModule layer) {
   throw std::invalid_argument("no layer named '" + name + "' in this layer list");
 }
 
-void replace_layer(torch::nn::Module& root, const std::string& path, torch::nn::AnyModule layer) {
+LayersImpl* parent_layers(torch::nn::Module& root, const std::string& path) {
   const auto dot = path.rfind('.');
-  const std::string parent_path = dot == std::string::npos ? "" : path.substr(0, dot);
   const std::string name = dot == std::string::npos ? path : path.substr(dot + 1);
   torch::nn::Module* parent = &root;
-  if (!parent_path.empty()) {
+  if (dot != std::string::npos) {
     const auto modules = root.named_modules();
-    if (!modules.contains(parent_path))
-      throw std::invalid_argument("the model has no layer '" + path + "'");
-    parent = modules[parent_path].get();
+    const auto* found = modules.find(path.substr(0, dot));
+    if (found == nullptr) throw std::invalid_argument("the model has no layer '" + path + "'");
+    parent = found->get();
   }
   if (!parent->named_children().contains(name))
     throw std::invalid_argument("the model has no layer '" + path + "'");
-  auto* layers = dynamic_cast<LayersImpl*>(parent);
+  return dynamic_cast<LayersImpl*>(parent);
+}
+
+void replace_layer(torch::nn::Module& root, const std::string& path, torch::nn::AnyModule layer) {
+  auto* layers = parent_layers(root, path);
   if (layers == nullptr) {
     throw std::invalid_argument("layer '" + path +
                                 "' cannot be replaced: the model's code calls it by name");
   }
-  layers->replace(name, std::move(layer));
+  const auto dot = path.rfind('.');
+  layers->replace(dot == std::string::npos ? path : path.substr(dot + 1), std::move(layer));
 }
 
 torch::nn::ReLU inplace_relu() {

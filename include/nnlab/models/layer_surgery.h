@@ -15,8 +15,18 @@
 #include <vector>
 
 #include "nnlab/models/classifier.h"
+#include "nnlab/models/pth_reader.h"
+
+namespace torch::nn {
+class Conv2dImpl;
+}
 
 namespace nnlab::models {
+
+// A standard convolution: one group and a kernel larger than 1x1 (what "separate" takes).
+bool is_standard_conv(const torch::nn::Conv2dImpl& conv);
+// A depthwise convolution: one filter per channel (groups = in = out channels, above 1).
+bool is_depthwise(const torch::nn::Conv2dImpl& conv);
 
 // Applies one edit to the module tree (replace_layer rules: the layer's parent must be a
 // Layers). Throws std::invalid_argument naming the layer when it is missing, of the wrong type
@@ -29,15 +39,14 @@ void apply_edits(torch::nn::Module& root, const std::vector<LayerEdit>& edits);
 
 // After layer shapes changed (structured pruning, or a checkpoint of a pruned model loading):
 // sets every Conv2d's, Linear's and BatchNorm's options to the sizes of its tensors, so that
-// printing, summaries and later edits see the real widths. A depthwise convolution (groups
-// equal to its channels) stays depthwise.
+// printing, summaries and later edits see the real widths. A depthwise convolution stays
+// depthwise.
 void sync_layer_options(torch::nn::Module& root);
 
-// Makes every parameter and buffer of `root` that `shapes` names take that shape (the values
-// are left uninitialized: a state_dict load follows), then syncs the layer options. For a
-// pruned model's checkpoint. Ranks must agree; throws std::invalid_argument naming the tensor
-// otherwise.
-void resize_to_shapes(torch::nn::Module& root,
-                      const std::vector<std::pair<std::string, std::vector<std::int64_t>>>& shapes);
+// Makes every parameter and buffer of `root` that `tensors` names take the shape of that tensor
+// (the values are left uninitialized: a state_dict load of the same tensors follows), then syncs
+// the layer options. For a pruned model's checkpoint. Ranks must agree; throws
+// std::invalid_argument naming the tensor otherwise.
+void resize_to_shapes(torch::nn::Module& root, const TensorList& tensors);
 
 }  // namespace nnlab::models

@@ -43,6 +43,11 @@ class LayersImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Layers);
 
+// The Layers list that holds the module at a dotted path of `root` (root itself for a one-part
+// path), or nullptr when its parent is another kind of module. Throws std::invalid_argument
+// naming the path when the model has no such module.
+LayersImpl* parent_layers(torch::nn::Module& root, const std::string& path);
+
 // Replaces the module at a dotted path ("features.3", "fc1") of `root`. Its parent must be a
 // Layers (the root itself for a one-part path). Throws std::invalid_argument naming the path
 // when there is no such module or its parent is not a Layers (a layer the model's code calls
