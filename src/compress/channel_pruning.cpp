@@ -42,8 +42,8 @@ std::shared_ptr<torch::nn::Module> native_module(const models::Classifier& model
 }
 
 // Chains: one group per producer, consumed by the next producer in forward order.
-std::vector<ChannelGroup> chain_groups(models::Classifier& model, const ModuleMap& modules) {
-  const auto summary = models::summarize(model);
+std::vector<ChannelGroup> chain_groups(const models::Classifier& model, const ModuleMap& modules,
+                                       const models::ModelSummary& summary) {
   std::vector<ChannelGroup> groups;
   std::optional<ChannelGroup> current;
   for (const auto& row : summary.layers) {
@@ -128,6 +128,18 @@ std::vector<ChannelGroup> resnet_groups(const models::ResNetImpl& net, const Mod
   return groups;
 }
 
+// The groups of a model; `summary` gives a chain's forward order and is computed only when it is
+// needed and not given.
+std::vector<ChannelGroup> groups_of(models::Classifier& model,
+                                    const models::ModelSummary* summary) {
+  const auto module = native_module(model);
+  const auto modules = module->named_modules();
+  if (const auto* resnet = dynamic_cast<const models::ResNetImpl*>(module.get())) {
+    return resnet_groups(*resnet, modules);
+  }
+  return chain_groups(model, modules, summary ? *summary : models::summarize(model));
+}
+
 void check_options(const ChannelPruningOptions& options) {
   if (!(options.ratio > 0 && options.ratio < 1)) {
     throw core::OptionError("--ratio", "must be in (0, 1), got " + std::to_string(options.ratio));
@@ -148,8 +160,8 @@ bool has_batch_norm(const ChannelGroup& group, const ModuleMap& modules) {
 // The groups named, or every group; with bn importance and no names, every group that has a
 // BatchNorm (network slimming prunes those only).
 std::vector<ChannelGroup> selected_groups(models::Classifier& model,
+                                          std::vector<ChannelGroup> groups,
                                           const ChannelPruningOptions& options) {
-  auto groups = channel_groups(model);
   const auto& names = options.layers;
   if (names.empty() && options.importance == "bn") {
     const auto modules = native_module(model)->named_modules();
@@ -190,14 +202,15 @@ struct MacPlan {
 
 MacPlan mac_plan(models::Classifier& model, const ChannelPruningOptions& options) {
   MacPlan plan;
-  plan.groups = selected_groups(model, options);
+  const auto summary = models::summarize(model);  // one forward pass for the groups and the MACs
+  plan.groups = selected_groups(model, groups_of(model, &summary), options);
   std::map<std::string, int> writes, reads;
   for (int g = 0; g < static_cast<int>(plan.groups.size()); ++g) {
     for (const auto& p : plan.groups[g].producers) writes[p] = g;
     for (const auto& f : plan.groups[g].followers) writes[f] = g;
     for (const auto& c : plan.groups[g].consumers) reads[c.layer] = g;
   }
-  for (const auto& layer : models::summarize(model).layers) {
+  for (const auto& layer : summary.layers) {
     MacPlan::Row row{layer.macs, -1, -1};
     if (const auto it = writes.find(layer.name); it != writes.end()) row.out_group = it->second;
     if (const auto it = reads.find(layer.name); it != reads.end()) row.in_group = it->second;
@@ -259,12 +272,7 @@ void shrink_inputs(torch::nn::Module& module, const torch::Tensor& keep, std::in
 }  // namespace
 
 std::vector<ChannelGroup> channel_groups(models::Classifier& model) {
-  const auto module = native_module(model);
-  const auto modules = module->named_modules();
-  if (const auto* resnet = dynamic_cast<const models::ResNetImpl*>(module.get())) {
-    return resnet_groups(*resnet, modules);
-  }
-  return chain_groups(model, modules);
+  return groups_of(model, nullptr);
 }
 
 std::int64_t channels_kept(std::int64_t channels, double ratio) {
@@ -332,7 +340,7 @@ double ratio_for_macs(models::Classifier& model, std::int64_t target_macs,
 std::vector<PrunedGroup> prune_channels(models::Classifier& model,
                                         const ChannelPruningOptions& options) {
   check_options(options);
-  const auto groups = selected_groups(model, options);
+  const auto groups = selected_groups(model, channel_groups(model), options);
   std::vector<torch::Tensor> keep;
   for (const auto& group : groups) {  // every importance before any tensor changes
     const auto score = channel_importance(model, group, options.importance);
