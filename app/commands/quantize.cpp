@@ -4,12 +4,12 @@
 // else a checkpoint; reports accuracy before, after quantizing and after fine-tuning, and the
 // size of the float32 weights against the file.
 #include <filesystem>
+#include <map>
 
 #include "commands/commands.h"
 #include "compression_flags.h"
 #include "nnlab/compress/nnz_format.h"
 #include "nnlab/compress/pruning_masks.h"
-#include "nnlab/compress/quantization.h"
 #include "nnlab/compress/weight_clustering.h"
 #include "nnlab/core/error.h"
 #include "nnlab/report/table.h"
@@ -28,18 +28,6 @@ struct QuantizeOptions {
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// Uniform b-bit codes as a codebook: the 2^b levels s (q - z), indices q.
-compress::ClusteredTensor uniform_as_codebook(const torch::Tensor& weights,
-                                              const torch::Tensor& mask, int bits) {
-  const auto q = compress::quantize_uniform(weights, {bits, false, false});
-  const auto levels = torch::arange(0, 1 << bits, torch::kFloat);
-  compress::ClusteredTensor c;
-  c.centroids = (levels - q.zero_point.to(torch::kFloat)) * q.scale;
-  c.indices = q.codes.to(torch::kLong);
-  if (mask.defined()) c.indices = torch::where(mask.ne(0), c.indices, torch::full({}, -1L));
-  return c;
 }
 
 void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
@@ -66,7 +54,7 @@ void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
       if (p.dim() < 2) continue;
       const auto mask = masks.mask_of(name);
       auto c = options.method == "kmeans" ? compress::kmeans_cluster(p, mask, {options.bits, 50})
-                                          : uniform_as_codebook(p.cpu(), mask, options.bits);
+                                          : compress::uniform_clusters(p, mask, options.bits);
       p.copy_(compress::clustered_weights(c).to(p.device()));
       clusters.emplace_back(name, std::move(c));
     }
@@ -75,17 +63,9 @@ void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
   double accuracy_finetuned = accuracy_quantized;
   if (options.method == "kmeans" && flags.finetune.epochs > 0) {
     finetune(model, input, flags, /*round=*/1, compress::cluster_gradient_hooks(clusters));
-    torch::NoGradGuard no_grad;  // the centroids as trained: one weight of each cluster
-    for (auto& [name, c] : clusters) {
-      for (const auto& [key, p] : model.named_parameters()) {
-        if (key != name) continue;
-        const auto flat = p.detach().cpu().flatten();
-        const auto index = c.indices.flatten();
-        const auto kept = index.ge(0);
-        c.centroids =
-            c.centroids.clone().index_put_({index.masked_select(kept)}, flat.masked_select(kept));
-      }
-    }
+    std::map<std::string, torch::Tensor> params;
+    for (const auto& [name, p] : model.named_parameters()) params[name] = p;
+    for (auto& [name, c] : clusters) compress::update_centroids(c, params.at(name));
     accuracy_finetuned = test_accuracy(model, input, flags);
   }
 
@@ -95,7 +75,6 @@ void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
                            {"accuracy_quantized", accuracy_quantized},
                            {"accuracy_finetuned", accuracy_finetuned},
                            {"float32_bytes", float_bytes}};
-  std::int64_t file_bytes = 0;
   if (ends_with(flags.output, ".nnz")) {
     auto nnz = compress::nnz_from_model(model, clusters, options.gap_bits);
     nnz.meta = {{"quantization", result}};
@@ -103,7 +82,7 @@ void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
   } else {
     save_compressed(model, input, flags, "quantization", result);
   }
-  file_bytes = static_cast<std::int64_t>(std::filesystem::file_size(flags.output));
+  const auto file_bytes = static_cast<std::int64_t>(std::filesystem::file_size(flags.output));
   result["file_bytes"] = file_bytes;
   result["checkpoint"] = flags.output;
   emit(global, result,

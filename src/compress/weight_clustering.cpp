@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "nnlab/compress/quantization.h"
+
 namespace nnlab::compress {
 
 ClusteredTensor kmeans_cluster(const torch::Tensor& weights, const torch::Tensor& mask,
@@ -46,6 +48,27 @@ ClusteredTensor kmeans_cluster(const torch::Tensor& weights, const torch::Tensor
   out.centroids = centroids;
   out.indices = indices.reshape(weights.sizes());
   return out;
+}
+
+ClusteredTensor uniform_clusters(const torch::Tensor& weights, const torch::Tensor& mask,
+                                 int bits) {
+  const auto q = quantize_uniform(weights.detach().cpu(), {bits, false, false});
+  const auto levels = torch::arange(0, 1 << bits, torch::kFloat);
+  ClusteredTensor c;
+  c.centroids = (levels - q.zero_point.to(torch::kFloat)) * q.scale;
+  c.indices = q.codes.to(torch::kLong);
+  if (mask.defined()) {
+    c.indices = torch::where(mask.cpu().ne(0), c.indices, torch::full({}, -1L));
+  }
+  return c;
+}
+
+void update_centroids(ClusteredTensor& c, const torch::Tensor& weights) {
+  const auto flat = weights.detach().cpu().flatten();
+  const auto index = c.indices.flatten();
+  const auto kept = index.ge(0);
+  c.centroids =
+      c.centroids.clone().index_put_({index.masked_select(kept)}, flat.masked_select(kept));
 }
 
 torch::Tensor clustered_weights(const ClusteredTensor& c) {

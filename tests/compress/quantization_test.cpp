@@ -46,6 +46,24 @@ TEST(UniformQuantization, PerChannelScalesFollowEachRow) {
   EXPECT_THROW(quantize_uniform(w, {17, false, true}), std::invalid_argument);
 }
 
+TEST(UniformQuantization, AsClustersDecodesLikeDequantizeAndHonoursTheMask) {
+  torch::manual_seed(4);
+  const auto w = torch::randn({8, 6});
+  const auto mask = (torch::rand({8, 6}) > 0.5).to(torch::kUInt8);
+  const auto c = uniform_clusters(w, {}, 3);
+  EXPECT_EQ(c.centroids.numel(), 8);
+  EXPECT_TRUE(
+      torch::allclose(clustered_weights(c), dequantize(quantize_uniform(w, {3, false, false}))));
+  const auto masked = uniform_clusters(w, mask, 3);
+  EXPECT_TRUE(torch::equal(masked.indices.lt(0), mask.eq(0)));
+}
+
+TEST(KMeans, UpdateCentroidsReadsEachClustersValueBack) {
+  ClusteredTensor c{torch::tensor({0.0f, 1.0f}), torch::tensor({0, 1, -1, 1}, torch::kLong)};
+  update_centroids(c, torch::tensor({0.5f, 2.0f, 7.0f, 2.0f}));
+  EXPECT_TRUE(torch::equal(c.centroids, torch::tensor({0.5f, 2.0f})));
+}
+
 TEST(KMeans, FindsWellSeparatedClustersAndUsesAtMostKValues) {
   torch::manual_seed(1);
   const auto w = torch::cat(

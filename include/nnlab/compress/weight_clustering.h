@@ -35,6 +35,14 @@ struct KMeansOptions {
 ClusteredTensor kmeans_cluster(const torch::Tensor& weights, const torch::Tensor& mask,
                                const KMeansOptions& options);
 
+// Uniform quantization (compress/quantization: affine, per tensor, b bits) in the same form: the
+// 2^b levels s (q - z) as the codebook, the codes as indices; -1 where mask is 0.
+ClusteredTensor uniform_clusters(const torch::Tensor& weights, const torch::Tensor& mask, int bits);
+
+// After centroid fine-tuning: each centroid takes its cluster's value in `weights` (all the
+// weights of a cluster are equal then; cluster_gradient_hooks keeps them so).
+void update_centroids(ClusteredTensor& clustered, const torch::Tensor& weights);
+
 // centroids[indices], 0 where indices is -1.
 torch::Tensor clustered_weights(const ClusteredTensor& clustered);
 
