@@ -70,17 +70,22 @@ models::Classifier load_one(const ModelFlags& flags, const std::string& path,
     source.height = h;
     source.width = w;
   }
-  // A compressed model (.nnz) decodes to a dense one; everything else is a model file.
-  auto model = compress::is_nnz_file(path)
-                   ? models::classifier_from_checkpoint(
-                         compress::nnz_to_checkpoint(compress::read_nnz(path)), path)
-                   : models::load_model(source);
+  auto model = load_model_file(source);
   model.to(device);
   model.eval();
   return model;
 }
 
 }  // namespace
+
+models::Classifier load_model_file(const models::ModelSource& source) {
+  if (!compress::is_nnz_file(source.path)) return models::load_model(source);
+  // A compressed model decodes to a dense one.
+  auto model = models::classifier_from_checkpoint(
+      compress::nnz_to_checkpoint(compress::read_nnz(source.path)), source.path);
+  model.eval();
+  return model;
+}
 
 std::vector<models::Classifier> load_models_from_flags(const ModelFlags& flags,
                                                        const torch::Device& device,

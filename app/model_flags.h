@@ -12,6 +12,7 @@
 
 #include "nnlab/data/data_spec.h"
 #include "nnlab/models/classifier.h"
+#include "nnlab/models/model_loader.h"
 
 namespace nnlab::app {
 
@@ -25,6 +26,10 @@ struct ModelFlags {
 };
 
 void add_model_flags(CLI::App& command, ModelFlags& flags, bool allow_fresh = false);
+
+// Any model file nnlab reads -- models::load_model's kinds and the compressed .nnz (which lives in
+// compress, above models) -- on the CPU, in eval mode.
+models::Classifier load_model_file(const models::ModelSource& source);
 
 // Loads the model named by the flags onto the device, in eval mode. With allow_fresh and only
 // --arch, returns a freshly initialized model.

@@ -100,7 +100,7 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
     auto fresh = models::create_model(options.arch, {options.num_classes, 0});
     if (!options.init_weights.empty()) {
       models::ModelSource source{options.init_weights, options.arch, options.num_classes};
-      fresh = models::load_model(source);
+      fresh = load_model_file(source);
     }
     return fresh;
   }();
@@ -137,7 +137,7 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
     models::ModelSource source;
     source.path = options.teacher;
     source.arch = options.teacher_arch;
-    auto teacher = models::load_model(source);
+    auto teacher = load_model_file(source);
     teacher.to(device);
     distillation.emplace(std::move(teacher), options.distillation);
     // The training images are the same every epoch unless augmented or attacked: the teacher's
