@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   nnlab::app::setup_factorize(app, global);
   nnlab::app::setup_convert(app, global);
   nnlab::app::setup_quantize(app, global);
+  nnlab::app::setup_compress(app, global);
 
   try {
     app.parse(argc, argv);

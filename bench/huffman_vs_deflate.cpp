@@ -83,7 +83,10 @@ int main(int argc, char** argv) {
         "bytes | Huffman encode MB/s | deflate MB/s | Huffman decode MB/s | inflate "
         "MB/s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (const auto& t : model.tensors) {
-      if (t.kind == nnlab::compress::NnzTensor::Kind::kRaw) continue;
+      if (t.kind == nnlab::compress::NnzTensor::Kind::kRaw ||
+          t.kind == nnlab::compress::NnzTensor::Kind::kHalf) {
+        continue;
+      }
       const bool sparse = t.kind == nnlab::compress::NnzTensor::Kind::kSparse;
       const auto k = static_cast<std::uint32_t>(t.codebook.size() + (sparse ? 1 : 0));
       row(t.name + " indices", t.indices, k, repeats);

@@ -12,7 +12,8 @@ int main(int argc, char** argv) {
   NnzTensor clustered{
       "b", {2, 3}, NnzTensor::Kind::kClustered, {}, {0.25f, -1.0f}, {0, 1, 1, 0, 0, 1}, 0, {}};
   NnzTensor sparse{"c", {40}, NnzTensor::Kind::kSparse, {}, {0.5f, 2.0f}, {0, 2, 1}, 3, {1, 7, 5}};
-  model.tensors = {raw, clustered, sparse};
+  NnzTensor half{"d", {2}, NnzTensor::Kind::kHalf, {0.5f, -3.0f}, {}, {}, 0, {}};
+  model.tensors = {raw, clustered, sparse, half};
   std::ofstream(argc > 1 ? argv[1] : "seed.nnz", std::ios::binary)
       << nnlab::compress::encode_nnz(model);
   return 0;

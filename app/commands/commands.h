@@ -17,5 +17,6 @@ void setup_prune(CLI::App& app, GlobalOptions& global);
 void setup_factorize(CLI::App& app, GlobalOptions& global);
 void setup_convert(CLI::App& app, GlobalOptions& global);
 void setup_quantize(CLI::App& app, GlobalOptions& global);
+void setup_compress(CLI::App& app, GlobalOptions& global);
 
 }  // namespace nnlab::app

@@ -1,8 +1,9 @@
 // nnlab quantize: weights shared by k-means (with centroid fine-tuning) or uniformly quantized
-// to b bits, every Linear and Conv weight; a pruned model's masks are kept (pruned weights stay
-// zero and out of the clusters). Writes the .nnz compressed file when --output ends in .nnz,
-// else a checkpoint; reports accuracy before, after quantizing and after fine-tuning, and the
-// size of the float32 weights against the file.
+// to b bits (affine or symmetric, per tensor or per output channel), every Linear and Conv
+// weight; or every tensor stored as float16 (the simplest baseline). A pruned model's masks are
+// kept (pruned weights stay zero and out of the clusters). Writes the .nnz compressed file when
+// --output ends in .nnz, else a checkpoint; reports accuracy before, after quantizing and after
+// fine-tuning, and the size of the float32 weights against the file.
 #include <filesystem>
 #include <map>
 
@@ -12,6 +13,7 @@
 #include "nnlab/compress/pruning_masks.h"
 #include "nnlab/compress/weight_clustering.h"
 #include "nnlab/core/error.h"
+#include "nnlab/models/state_dict.h"
 #include "nnlab/report/table.h"
 
 namespace nnlab::app {
@@ -20,9 +22,11 @@ namespace {
 
 struct QuantizeOptions {
   CompressionFlags flags;
-  std::string method = "kmeans";  // kmeans | uniform
+  std::string method = "kmeans";  // kmeans | uniform | float16
   int bits = 4;
-  int gap_bits = 5;
+  std::string scheme = "affine";  // uniform: affine | symmetric
+  bool per_channel = false;       // uniform
+  int gap_bits = 0;
 };
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -31,8 +35,15 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
-  if (options.method != "kmeans" && options.method != "uniform") {
-    throw core::OptionError("--method", "kmeans or uniform, got '" + options.method + "'");
+  if (options.method != "kmeans" && options.method != "uniform" && options.method != "float16") {
+    throw core::OptionError("--method", "kmeans, uniform or float16, got '" + options.method + "'");
+  }
+  if (options.scheme != "affine" && options.scheme != "symmetric") {
+    throw core::OptionError("--scheme", "affine or symmetric, got '" + options.scheme + "'");
+  }
+  if (options.gap_bits < 0 || options.gap_bits > 16) {
+    throw core::OptionError("--gap-bits",
+                            "must be in 0..16, got " + std::to_string(options.gap_bits));
   }
   if (options.bits < 1 || options.bits > 16 || (options.method == "uniform" && options.bits < 2)) {
     throw core::OptionError(
@@ -51,12 +62,20 @@ void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
     torch::NoGradGuard no_grad;
     for (auto& [name, p] : model.named_parameters()) {
       float_bytes += p.numel() * 4;
-      if (p.dim() < 2) continue;
+      if (p.dim() < 2 || options.method == "float16") continue;
       const auto mask = masks.mask_of(name);
-      auto c = options.method == "kmeans" ? compress::kmeans_cluster(p, mask, {options.bits, 50})
-                                          : compress::uniform_clusters(p, mask, options.bits);
+      auto c =
+          options.method == "kmeans"
+              ? compress::kmeans_cluster(p, mask, {options.bits, 50})
+              : compress::uniform_clusters(
+                    p, mask, {options.bits, options.per_channel, options.scheme == "symmetric"});
       p.copy_(compress::clustered_weights(c).to(p.device()));
       clusters.emplace_back(name, std::move(c));
+    }
+    if (options.method == "float16") {  // every parameter and buffer, as the .nnz stores them
+      for (auto& [name, t] : models::state_dict(model)) {
+        if (t.is_floating_point()) t.copy_(t.to(torch::kHalf).to(t.dtype()));
+      }
     }
   }
   const double accuracy_quantized = test_accuracy(model, input, flags);
@@ -70,13 +89,16 @@ void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
   }
 
   nlohmann::json result = {{"method", options.method},
-                           {"bits", options.bits},
+                           {"bits", options.method == "float16" ? 16 : options.bits},
                            {"accuracy_before", accuracy_before},
                            {"accuracy_quantized", accuracy_quantized},
                            {"accuracy_finetuned", accuracy_finetuned},
                            {"float32_bytes", float_bytes}};
   if (ends_with(flags.output, ".nnz")) {
-    auto nnz = compress::nnz_from_model(model, clusters, options.gap_bits);
+    compress::NnzOptions nnz_options;
+    nnz_options.gap_bits = options.gap_bits;
+    nnz_options.half_precision_rest = options.method == "float16";
+    auto nnz = compress::nnz_from_model(model, clusters, nnz_options);
     nnz.meta = {{"quantization", result}};
     compress::save_nnz(flags.output, nnz);
   } else {
@@ -87,7 +109,7 @@ void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
   result["checkpoint"] = flags.output;
   emit(global, result,
        options.method + " quantization of " + model.info().arch + " to " +
-           std::to_string(options.bits) + " bits\ntest accuracy " +
+           std::to_string(result["bits"].get<int>()) + " bits\ntest accuracy " +
            report::percent(accuracy_before) + " -> " + report::percent(accuracy_quantized) +
            " quantized -> " + report::percent(accuracy_finetuned) + " after fine-tuning\n" +
            "float32 parameters " + report::grouped(float_bytes) + " bytes, " + flags.output + " " +
@@ -102,13 +124,18 @@ void setup_quantize(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<QuantizeOptions>();
   auto* command = app.add_subcommand(
       "quantize",
-      "k-means weight sharing (centroid fine-tuning) or uniform b-bit weights; .nnz out");
+      "k-means weight sharing (centroid fine-tuning), uniform b-bit or float16 weights; .nnz out");
   add_compression_flags(*command, options->flags, /*epochs=*/1);
-  command->add_option("--method", options->method, "kmeans | uniform")->capture_default_str();
+  command->add_option("--method", options->method, "kmeans | uniform | float16")
+      ->capture_default_str();
   command->add_option("--bits", options->bits, "bits per weight index")->capture_default_str();
+  command->add_option("--scheme", options->scheme, "uniform: affine (min/max) | symmetric")
+      ->capture_default_str();
+  command->add_flag("--per-channel", options->per_channel, "uniform: one scale per output channel");
   command
       ->add_option("--gap-bits", options->gap_bits,
-                   ".nnz: bits of the gaps between kept weights of a pruned layer")
+                   ".nnz: bits of the gaps between kept weights of a pruned layer (0: per "
+                   "layer, the width that codes smallest)")
       ->capture_default_str();
   command->callback([options, &global] { run_quantize(*options, global); });
 }

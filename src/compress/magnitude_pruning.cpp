@@ -100,6 +100,30 @@ PruningMasks magnitude_prune(const models::Classifier& model,
   return PruningMasks(std::move(masks));
 }
 
+PruningMasks magnitude_prune_per_layer(const models::Classifier& model,
+                                       const std::vector<std::pair<std::string, double>>& sparsity,
+                                       const std::string& score) {
+  models::TensorList masks;
+  std::set<std::string> seen;
+  for (const auto& [layer, ratio] : sparsity) {
+    if (!(ratio >= 0 && ratio < 1)) {
+      throw core::OptionError("--keep", layer + ": the pruned fraction must be in [0, 1), got " +
+                                            std::to_string(ratio));
+    }
+    MagnitudePruningOptions options;
+    options.sparsity = ratio > 0 ? ratio : 0.5;  // a dense layer is still checked by name
+    options.scope = "layer";
+    options.score = score;
+    options.layers = {layer};
+    auto mask = magnitude_prune(model, options).masks().front();
+    if (!seen.insert(mask.first).second) {
+      throw core::OptionError("--keep", "layer '" + layer + "' is named twice");
+    }
+    if (ratio > 0) masks.push_back(std::move(mask));
+  }
+  return PruningMasks(std::move(masks));
+}
+
 std::vector<double> sparsity_schedule(double final_sparsity, int steps, const std::string& kind,
                                       double initial_sparsity) {
   if (steps < 1) throw core::OptionError("--steps", "must be >= 1");

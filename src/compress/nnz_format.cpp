@@ -1,5 +1,6 @@
 #include "nnlab/compress/nnz_format.h"
 
+#include <c10/util/Half.h>
 #include <torch/torch.h>
 #include <zlib.h>
 
@@ -72,6 +73,13 @@ class Reader {
   std::string where_;
 };
 
+std::uint16_t float_to_half(float v) {
+  return c10::Half(v).x;
+}
+float half_to_float(std::uint16_t bits) {
+  return static_cast<float>(c10::Half(bits, c10::Half::from_bits()));
+}
+
 std::uint32_t crc_of(const void* data, std::size_t n) {
   return static_cast<std::uint32_t>(
       crc32(crc32(0L, Z_NULL, 0), static_cast<const Bytef*>(data), static_cast<uInt>(n)));
@@ -79,30 +87,35 @@ std::uint32_t crc_of(const void* data, std::size_t n) {
 
 void put_section(Writer& file, const char (&tag)[5], const std::string& payload) {
   file.bytes(tag, 4);
-  file.put<std::uint64_t>(payload.size());
+  file.put<std::uint32_t>(static_cast<std::uint32_t>(payload.size()));
   file.bytes(payload.data(), payload.size());
   file.put<std::uint32_t>(crc_of(payload.data(), payload.size()));
 }
 
+// A Huffman block: the code lengths two to a byte (each <= 15; the first symbol in the low
+// nibble), the symbol count and the byte count, the packed codes. The alphabet is implied by
+// the tensor's kind and codebook.
 void put_huffman(Writer& w, const std::vector<std::uint32_t>& symbols, std::uint32_t alphabet) {
   const auto stream = huffman_encode(symbols, alphabet);
-  w.put<std::uint32_t>(alphabet);
-  w.bytes(stream.lengths.data(), stream.lengths.size());
-  w.put<std::uint64_t>(stream.count);
-  w.put<std::uint64_t>(stream.bytes.size());
+  static_assert(kMaxHuffmanLength <= 15, "code lengths are stored in 4 bits");
+  for (std::size_t s = 0; s < stream.lengths.size(); s += 2) {
+    const auto high = s + 1 < stream.lengths.size() ? stream.lengths[s + 1] : std::uint8_t{0};
+    w.put<std::uint8_t>(static_cast<std::uint8_t>(stream.lengths[s] | (high << 4)));
+  }
+  w.put<std::uint32_t>(static_cast<std::uint32_t>(stream.count));
+  w.put<std::uint32_t>(static_cast<std::uint32_t>(stream.bytes.size()));
   w.bytes(stream.bytes.data(), stream.bytes.size());
 }
 
-std::vector<std::uint32_t> get_huffman(Reader& r, std::uint32_t expected_alphabet) {
-  const auto alphabet = r.get<std::uint32_t>();
-  if (alphabet != expected_alphabet) {
-    r.fail("alphabet " + std::to_string(alphabet) + ", expected " +
-           std::to_string(expected_alphabet));
+std::vector<std::uint32_t> get_huffman(Reader& r, std::uint32_t alphabet) {
+  const auto* packed = r.take((static_cast<std::uint64_t>(alphabet) + 1) / 2);
+  std::vector<std::uint8_t> lengths(alphabet);
+  for (std::uint32_t s = 0; s < alphabet; ++s) {
+    lengths[s] = static_cast<std::uint8_t>((packed[s / 2] >> (4 * (s % 2))) & 0xF);
   }
-  const auto* lengths_data = r.take(alphabet);
-  std::vector<std::uint8_t> lengths(lengths_data, lengths_data + alphabet);
-  const auto count = r.get<std::uint64_t>();
-  const auto nbytes = r.get<std::uint64_t>();
+  if (alphabet % 2 == 1 && (packed[alphabet / 2] >> 4) != 0) r.fail("padding nibble not zero");
+  const auto count = r.get<std::uint32_t>();
+  const auto nbytes = r.get<std::uint32_t>();
   const auto* bytes = r.take(nbytes);
   try {
     return huffman_decode(lengths, bytes, static_cast<std::size_t>(nbytes), count);
@@ -117,9 +130,13 @@ std::string tensor_payload(const NnzTensor& t) {
   w.bytes(t.name.data(), t.name.size());
   w.put<std::uint8_t>(static_cast<std::uint8_t>(t.kind));
   w.put<std::uint8_t>(static_cast<std::uint8_t>(t.shape.size()));
-  for (const auto d : t.shape) w.put<std::int64_t>(d);
+  for (const auto d : t.shape) w.put<std::uint32_t>(static_cast<std::uint32_t>(d));
   if (t.kind == NnzTensor::Kind::kRaw) {
     w.bytes(t.raw.data(), t.raw.size() * sizeof(float));
+    return w.str();
+  }
+  if (t.kind == NnzTensor::Kind::kHalf) {
+    for (const float v : t.raw) w.put<std::uint16_t>(float_to_half(v));
     return w.str();
   }
   w.put<std::uint32_t>(static_cast<std::uint32_t>(t.codebook.size()));
@@ -145,24 +162,31 @@ NnzTensor parse_tensor(Reader& r) {
   const auto* name = r.take(name_size);
   t.name.assign(reinterpret_cast<const char*>(name), name_size);
   const auto kind = r.get<std::uint8_t>();
-  if (kind > 2) r.fail("tensor '" + t.name + "': unknown kind " + std::to_string(kind));
+  if (kind > 3) r.fail("tensor '" + t.name + "': unknown kind " + std::to_string(kind));
   t.kind = static_cast<NnzTensor::Kind>(kind);
   const auto ndim = r.get<std::uint8_t>();
   std::uint64_t numel = 1;
   for (int i = 0; i < ndim; ++i) {
-    const auto d = r.get<std::int64_t>();
-    const auto size = static_cast<std::uint64_t>(d);
-    if (d < 0 || size > kMaxElements || (numel > 0 && size > kMaxElements / numel)) {
-      r.fail("tensor '" + t.name + "': bad dimension " + std::to_string(d));
+    const auto size = std::uint64_t{r.get<std::uint32_t>()};
+    if (size > kMaxElements || (numel > 0 && size > kMaxElements / numel)) {
+      r.fail("tensor '" + t.name + "': bad dimension " + std::to_string(size));
     }
-    numel *= static_cast<std::uint64_t>(d);
-    t.shape.push_back(d);
+    numel *= size;
+    t.shape.push_back(static_cast<std::int64_t>(size));
   }
   if (t.kind == NnzTensor::Kind::kRaw) {
     if (numel > r.left() / sizeof(float)) r.fail("tensor '" + t.name + "': values cut short");
     const auto* values = r.take(numel * sizeof(float));
     t.raw.resize(static_cast<std::size_t>(numel));
     if (!t.raw.empty()) std::memcpy(t.raw.data(), values, t.raw.size() * sizeof(float));
+    return t;
+  }
+  if (t.kind == NnzTensor::Kind::kHalf) {
+    if (numel > r.left() / sizeof(std::uint16_t)) {
+      r.fail("tensor '" + t.name + "': values cut short");
+    }
+    t.raw.resize(static_cast<std::size_t>(numel));
+    for (auto& v : t.raw) v = half_to_float(r.get<std::uint16_t>());
     return t;
   }
   const auto k = r.get<std::uint32_t>();
@@ -239,7 +263,7 @@ NnzModel decode_nnz(const std::uint8_t* data, std::size_t size, const std::strin
     Reader header(file.take(0), file.left(), source, "section " + std::to_string(index));
     const auto* tag = file.take(4);
     const std::string name(reinterpret_cast<const char*>(tag), 4);
-    const auto length = file.get<std::uint64_t>();
+    const auto length = std::uint64_t{file.get<std::uint32_t>()};
     if (length > file.left() || file.left() - length < 4) {
       header.fail("'" + name + "' claims " + std::to_string(length) + " bytes, " +
                   std::to_string(file.left()) + " left");
@@ -296,7 +320,7 @@ torch::Tensor nnz_dense(const NnzTensor& t) {
   std::int64_t numel = 1;
   for (const auto d : t.shape) numel *= d;
   if (numel == 0) return torch::zeros(t.shape);
-  if (t.kind == NnzTensor::Kind::kRaw) {
+  if (t.kind == NnzTensor::Kind::kRaw || t.kind == NnzTensor::Kind::kHalf) {
     return torch::from_blob(const_cast<float*>(t.raw.data()), {numel}, torch::kFloat)
         .clone()
         .reshape(t.shape);
@@ -316,9 +340,37 @@ torch::Tensor nnz_dense(const NnzTensor& t) {
   return dense.reshape(t.shape);
 }
 
+namespace {
+
+// The sparse entries of a clustered tensor whose index is -1 where a weight was pruned.
+void set_sparse_entries(NnzTensor& t, const std::int64_t* ix, std::int64_t n, int gap_bits) {
+  std::vector<std::int64_t> kept;
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (ix[i] >= 0) kept.push_back(i);
+  }
+  const auto entries = encode_positions(kept, gap_bits);
+  t.gap_bits = gap_bits;
+  t.gaps = entries.gaps;
+  t.indices.clear();
+  const auto filler = static_cast<std::uint32_t>(t.codebook.size());
+  for (std::size_t e = 0; e < entries.positions.size(); ++e) {
+    t.indices.push_back(entries.filler[e] ? filler
+                                          : static_cast<std::uint32_t>(ix[entries.positions[e]]));
+  }
+}
+
+}  // namespace
+
+std::size_t nnz_tensor_bytes(const NnzTensor& tensor) {
+  return 4 + 4 + tensor_payload(tensor).size() + 4;  // tag, length, payload, CRC
+}
+
 NnzModel nnz_from_model(const models::Classifier& model,
                         const std::vector<std::pair<std::string, ClusteredTensor>>& clusters,
-                        int gap_bits) {
+                        const NnzOptions& options) {
+  if (options.gap_bits < 0 || options.gap_bits > 16) {
+    throw std::invalid_argument("nnz_from_model: gap bits must be in 0..16 (0: the smallest)");
+  }
   NnzModel out;
   out.info = model.info();
   std::map<std::string, const ClusteredTensor*> by_name;
@@ -331,6 +383,7 @@ NnzModel nnz_from_model(const models::Classifier& model,
     if (it == by_name.end()) {
       const auto values = tensor.detach().to(torch::kCPU, torch::kFloat).contiguous();
       t.raw.assign(values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
+      if (options.half_precision_rest) t.kind = NnzTensor::Kind::kHalf;
       out.tensors.push_back(std::move(t));
       continue;
     }
@@ -339,24 +392,25 @@ NnzModel nnz_from_model(const models::Classifier& model,
     t.codebook.assign(centroids.data_ptr<float>(), centroids.data_ptr<float>() + centroids.numel());
     const auto index = c.indices.to(torch::kCPU, torch::kLong).flatten().contiguous();
     const auto* ix = index.data_ptr<std::int64_t>();
-    const bool sparse = index.lt(0).any().item<bool>();
-    if (!sparse) {
+    if (!index.lt(0).any().item<bool>()) {
       t.kind = NnzTensor::Kind::kClustered;
       t.indices.assign(ix, ix + index.numel());
-    } else {
+    } else if (options.gap_bits > 0) {
       t.kind = NnzTensor::Kind::kSparse;
-      t.gap_bits = gap_bits;
-      std::vector<std::int64_t> kept;
-      for (std::int64_t i = 0; i < index.numel(); ++i) {
-        if (ix[i] >= 0) kept.push_back(i);
+      set_sparse_entries(t, ix, index.numel(), options.gap_bits);
+    } else {  // every width, keeping the one that codes smallest
+      t.kind = NnzTensor::Kind::kSparse;
+      NnzTensor best;
+      std::size_t best_bytes = 0;
+      for (int bits = 1; bits <= 16; ++bits) {
+        set_sparse_entries(t, ix, index.numel(), bits);
+        const auto bytes = nnz_tensor_bytes(t);
+        if (bits == 1 || bytes < best_bytes) {
+          best = t;
+          best_bytes = bytes;
+        }
       }
-      const auto entries = encode_positions(kept, gap_bits);
-      t.gaps = entries.gaps;
-      const auto filler = static_cast<std::uint32_t>(t.codebook.size());
-      for (std::size_t e = 0; e < entries.positions.size(); ++e) {
-        t.indices.push_back(
-            entries.filler[e] ? filler : static_cast<std::uint32_t>(ix[entries.positions[e]]));
-      }
+      t = std::move(best);
     }
     out.tensors.push_back(std::move(t));
   }

@@ -51,12 +51,25 @@ ClusteredTensor kmeans_cluster(const torch::Tensor& weights, const torch::Tensor
 }
 
 ClusteredTensor uniform_clusters(const torch::Tensor& weights, const torch::Tensor& mask,
-                                 int bits) {
-  const auto q = quantize_uniform(weights.detach().cpu(), {bits, false, false});
-  const auto levels = torch::arange(0, 1 << bits, torch::kFloat);
+                                 const UniformQuantizationOptions& options) {
+  const auto q = quantize_uniform(weights.detach().cpu().to(torch::kFloat), options);
+  const std::int64_t levels = std::int64_t{1} << options.bits;
+  // Symmetric codes run from -(2^(b-1) - 1): shifted to start at 0.
+  const std::int64_t offset = options.symmetric ? (levels / 2 - 1) : 0;
+  const auto channels = q.scale.numel();
+  const auto level = torch::arange(levels, torch::kFloat) - static_cast<double>(offset);
   ClusteredTensor c;
-  c.centroids = (levels - q.zero_point.to(torch::kFloat)) * q.scale;
-  c.indices = q.codes.to(torch::kLong);
+  // Row c holds channel c's levels (one row when per tensor); index = c * levels + code.
+  c.centroids = ((level.unsqueeze(0) - q.zero_point.to(torch::kFloat).view({channels, 1})) *
+                 q.scale.view({channels, 1}))
+                    .flatten();
+  auto index = q.codes.to(torch::kLong) + offset;
+  if (options.per_channel) {
+    std::vector<std::int64_t> shape(static_cast<std::size_t>(index.dim()), 1);
+    shape[0] = channels;
+    index = index + torch::arange(channels, torch::kLong).view(shape) * levels;
+  }
+  c.indices = index;
   if (mask.defined()) {
     c.indices = torch::where(mask.cpu().ne(0), c.indices, torch::full({}, -1L));
   }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <sstream>
+#include <stdexcept>
 
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
@@ -106,6 +107,48 @@ TrainOptions Trainer::options_from_json(const nlohmann::json& j) {
   o.seed = j.value("seed", o.seed);
   o.eval_batch_size = j.value("eval_batch_size", o.eval_batch_size);
   return o;
+}
+
+namespace {
+
+// f then g; whichever is set when only one is.
+template <typename... Args>
+std::function<void(Args...)> chain(std::function<void(Args...)> f, std::function<void(Args...)> g) {
+  if (!f) return g;
+  if (!g) return f;
+  return [f = std::move(f), g = std::move(g)](Args... args) {
+    f(args...);
+    g(args...);
+  };
+}
+
+template <typename F>
+F only_one(F f, F g, const char* what) {
+  if (f && g) throw std::invalid_argument(std::string("combine_hooks: both replace the ") + what);
+  return f ? f : g;
+}
+
+}  // namespace
+
+TrainHooks combine_hooks(TrainHooks first, TrainHooks second) {
+  TrainHooks out;
+  out.before_batch = chain(std::move(first.before_batch), std::move(second.before_batch));
+  out.transform_batch =
+      only_one(std::move(first.transform_batch), std::move(second.transform_batch), "batch");
+  out.loss = only_one(std::move(first.loss), std::move(second.loss), "loss");
+  out.after_backward = chain(std::move(first.after_backward), std::move(second.after_backward));
+  out.after_step = chain(std::move(first.after_step), std::move(second.after_step));
+  out.on_epoch = chain(std::move(first.on_epoch), std::move(second.on_epoch));
+  if (first.after_epoch && second.after_epoch) {
+    out.after_epoch = [f = std::move(first.after_epoch), g = std::move(second.after_epoch)](
+                          models::Classifier& model, EpochMetrics& metrics) {
+      const bool go_on = f(model, metrics);
+      return g(model, metrics) && go_on;
+    };
+  } else {
+    out.after_epoch = first.after_epoch ? first.after_epoch : second.after_epoch;
+  }
+  return out;
 }
 
 Trainer::Trainer(models::Classifier& model, TrainOptions options, TrainHooks hooks)

@@ -259,6 +259,74 @@ TEST(Commands, QuantizeWritesAnNnzThatEvaluatesAndRefusesDamage) {
   EXPECT_FALSE(fs::exists(dir + "/x.nnz"));
 }
 
+TEST(Commands, QuantizeToFloat16HalvesTheFileAndKeepsTheAccuracyItReports) {
+  const auto dir = scratch_dir("quantize_half");
+  write_synthetic_idx(dir + "/data", 600, 100);
+  const std::string data = " --data idx:" + dir + "/data";
+  ASSERT_EQ(
+      run_nnlab("train --arch lenet300" + data + " --epochs 1 -o " + dir + "/d.ckpt -q").exit_code,
+      0);
+  const auto q = run_nnlab("quantize --model " + dir + "/d.ckpt --method float16 -o " + dir +
+                           "/h.nnz --json -q");
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  const auto j = nlohmann::json::parse(q.out);
+  EXPECT_EQ(j["bits"], 16);
+  const double ratio = j["float32_bytes"].get<double>() / j["file_bytes"].get<double>();
+  EXPECT_GT(ratio, 1.95);
+  EXPECT_LT(ratio, 2.0);
+  const auto eval = run_nnlab("eval --model " + dir + "/h.nnz" + data + " --json -q");
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(eval.out)["accuracy"].get<double>(),
+                   j["accuracy_quantized"].get<double>());
+  const auto bad = run_nnlab("quantize --model " + dir +
+                             "/d.ckpt --method uniform --scheme odd -o " + dir + "/x.nnz -q");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(line_count(bad.err), 1) << bad.err;
+}
+
+TEST(Commands, DeepCompressionPipelineReportsEachStageAndItsFileEvaluatesAlike) {
+  const auto dir = scratch_dir("compress");
+  write_synthetic_idx(dir + "/data", 600, 100);
+  const std::string data = " --data idx:" + dir + "/data";
+  ASSERT_EQ(
+      run_nnlab("train --arch lenet300" + data + " --epochs 2 -o " + dir + "/d.ckpt -q").exit_code,
+      0);
+  const auto c = run_nnlab("compress --pipeline deep --model " + dir +
+                           "/d.ckpt --keep fc1=0.05,fc2=0.1,fc3=0.5 --steps 2 --finetune-epochs 1 "
+                           "--fc-bits 4 --cluster-epochs 1 --distil -o " +
+                           dir + "/m.nnz --json -q");
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  const auto j = nlohmann::json::parse(c.out);
+  ASSERT_EQ(j["stages"].size(), 5u);
+  ASSERT_EQ(j["layers"].size(), 3u);
+  EXPECT_NEAR(j["layers"][0]["kept_fraction"].get<double>(), 0.05, 1e-3);
+  EXPECT_NEAR(j["layers"][2]["kept_fraction"].get<double>(), 0.5, 1e-3);
+  EXPECT_EQ(j["layers"][0]["weight_bits"], 4);
+  EXPECT_LE(j["layers"][0]["weight_bits_huffman"].get<double>(), 4.0);
+  // Each stage is smaller than the one before; the last is the file.
+  double previous = 1e30;
+  for (const auto& stage : j["stages"]) {
+    EXPECT_LE(stage["bytes"].get<double>(), previous) << stage;
+    previous = stage["bytes"].get<double>();
+  }
+  EXPECT_DOUBLE_EQ(j["file_bytes"].get<double>(),
+                   static_cast<double>(fs::file_size(dir + "/m.nnz")));
+  EXPECT_GT(j["ratio"].get<double>(), 40);
+  const auto eval = run_nnlab("eval --model " + dir + "/m.nnz" + data + " --json -q");
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(eval.out)["accuracy"].get<double>(),
+                   j["stages"][4]["test_accuracy"].get<double>());
+  for (const auto* bad :
+       {"--keep fc1=2", "--keep fc9=0.5", "--pipeline shallow", "--fc-bits 0", "--sparsity 1"}) {
+    const auto r =
+        run_nnlab("compress --model " + dir + "/d.ckpt " + bad + " -o " + dir + "/x.nnz -q");
+    EXPECT_EQ(r.exit_code, 1) << bad;
+    EXPECT_EQ(line_count(r.err), 1) << bad << ": " << r.err;
+  }
+  EXPECT_EQ(run_nnlab("compress --model " + dir + "/d.ckpt -o " + dir + "/x.ckpt -q").exit_code, 1);
+  EXPECT_FALSE(fs::exists(dir + "/x.nnz"));
+}
+
 TEST(Commands, TrainWithATeacherRecordsTheDistillation) {
   const auto dir = scratch_dir("distill");
   write_synthetic_idx(dir + "/data", 600, 100);

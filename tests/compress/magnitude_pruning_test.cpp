@@ -90,6 +90,20 @@ TEST(MagnitudePruning, LayerScopePrunesEachTensorByTheSameRatio) {
   EXPECT_DOUBLE_EQ(masks.mask_of("fc3.weight").mean().item<double>(), 0.5);
 }
 
+TEST(MagnitudePruning, PerLayerRatiosPruneEachLayerByItsOwn) {
+  auto model = lenet300();
+  const auto masks =
+      magnitude_prune_per_layer(model, {{"fc1", 0.92}, {"fc2.weight", 0.75}, {"fc3", 0}});
+  ASSERT_EQ(masks.masks().size(), 2u);  // fc3 stays dense
+  EXPECT_NEAR(masks.mask_of("fc1.weight").mean().item<double>(), 0.08, 1e-6);
+  EXPECT_NEAR(masks.mask_of("fc2.weight").mean().item<double>(), 0.25, 1e-6);
+  EXPECT_FALSE(masks.mask_of("fc3.weight").defined());
+  EXPECT_THROW(magnitude_prune_per_layer(model, {{"fc1", 1.0}}), core::OptionError);
+  EXPECT_THROW(magnitude_prune_per_layer(model, {{"fc9", 0.5}}), core::OptionError);
+  EXPECT_THROW(magnitude_prune_per_layer(model, {{"fc1", 0.5}, {"fc1.weight", 0.6}}),
+               core::OptionError);
+}
+
 TEST(MagnitudePruning, L1AndL2ScoresRankAlike) {
   auto model = lenet300();
   MagnitudePruningOptions l1, l2;

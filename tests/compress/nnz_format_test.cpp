@@ -14,7 +14,8 @@ namespace nnlab::compress {
 namespace {
 
 // lenet300 with fc1 pruned to 10% and clustered at 4 bits, fc2 clustered densely at 3 bits.
-std::pair<models::Classifier, NnzModel> compressed_lenet(int seed) {
+std::pair<models::Classifier, NnzModel> compressed_lenet(int seed,
+                                                         NnzOptions options = {5, false}) {
   torch::manual_seed(seed);
   auto model = models::create_model("lenet300");
   MagnitudePruningOptions pruning;
@@ -34,7 +35,7 @@ std::pair<models::Classifier, NnzModel> compressed_lenet(int seed) {
     }
     p.copy_(clustered_weights(clusters.back().second));
   }
-  return {model, nnz_from_model(model, clusters, /*gap_bits=*/5)};
+  return {model, nnz_from_model(model, clusters, options)};
 }
 
 }  // namespace
@@ -55,6 +56,34 @@ TEST(NnzFormat, AModelRoundTripsAndIsSmall) {
   // 266,610 float32 parameters are 1,066,440 bytes; fc1 at 10% with 4-bit indices and gaps and
   // fc2 at 3 bits leave mostly the 10 x 100 raw fc3 and the biases.
   EXPECT_LT(bytes.size() * 10, 266610u * 4);
+}
+
+TEST(NnzFormat, PerLayerGapWidthCodesNoLargerThanAFixedOne) {
+  const auto fixed = encode_nnz(compressed_lenet(0, {5, false}).second);
+  auto [model, nnz] = compressed_lenet(0, {0, false});
+  EXPECT_LE(encode_nnz(nnz).size(), fixed.size());
+  EXPECT_GE(nnz.tensors[0].gap_bits, 1);
+  const auto bytes = encode_nnz(nnz);
+  const auto decoded =
+      decode_nnz(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), "m.nnz");
+  EXPECT_TRUE(torch::equal(nnz_dense(decoded.tensors[0]), nnz_dense(nnz.tensors[0])));
+  EXPECT_THROW(compressed_lenet(0, {17, false}), std::invalid_argument);
+}
+
+TEST(NnzFormat, TheRestInHalfPrecisionDecodesToFloat16Values) {
+  auto [model, nnz] = compressed_lenet(0, {5, true});
+  const auto bytes = encode_nnz(nnz);
+  const auto decoded =
+      decode_nnz(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), "m.nnz");
+  const auto& fc3 = decoded.tensors[4];  // fc3.weight: not clustered
+  ASSERT_EQ(fc3.name, "fc3.weight");
+  EXPECT_EQ(fc3.kind, NnzTensor::Kind::kHalf);
+  torch::Tensor original;
+  for (const auto& [name, p] : model.named_parameters()) {
+    if (name == "fc3.weight") original = p.detach();
+  }
+  EXPECT_TRUE(torch::equal(nnz_dense(fc3), original.to(torch::kHalf).to(torch::kFloat)));
+  EXPECT_LT(bytes.size(), encode_nnz(compressed_lenet(0, {5, false}).second).size() - 1000 * 2 + 1);
 }
 
 TEST(NnzFormat, EmptyTensorsRoundTrip) {
@@ -79,7 +108,8 @@ TEST(NnzFormat, EveryChangedByteAndEveryTruncationIsAnError) {
   NnzTensor sparse{"c", {40}, NnzTensor::Kind::kSparse, {}, {0.5f, 2.0f}, {}, 3, {}};
   sparse.indices = {0, 2, 1};  // a kept value, a filler, a kept value
   sparse.gaps = {1, 7, 5};     // positions 1, 9, 15
-  small.tensors = {raw, clustered, sparse};
+  NnzTensor half{"d", {2}, NnzTensor::Kind::kHalf, {0.5f, -3.0f}, {}, {}, 0, {}};
+  small.tensors = {raw, clustered, sparse, half};
   const auto bytes = encode_nnz(small);
   const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
   const auto decoded = decode_nnz(data, bytes.size(), "s.nnz");

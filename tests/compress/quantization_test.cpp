@@ -50,12 +50,29 @@ TEST(UniformQuantization, AsClustersDecodesLikeDequantizeAndHonoursTheMask) {
   torch::manual_seed(4);
   const auto w = torch::randn({8, 6});
   const auto mask = (torch::rand({8, 6}) > 0.5).to(torch::kUInt8);
-  const auto c = uniform_clusters(w, {}, 3);
+  const auto c = uniform_clusters(w, {}, {3, false, false});
   EXPECT_EQ(c.centroids.numel(), 8);
   EXPECT_TRUE(
       torch::allclose(clustered_weights(c), dequantize(quantize_uniform(w, {3, false, false}))));
-  const auto masked = uniform_clusters(w, mask, 3);
+  const auto masked = uniform_clusters(w, mask, {3, false, false});
   EXPECT_TRUE(torch::equal(masked.indices.lt(0), mask.eq(0)));
+}
+
+TEST(UniformQuantization, SymmetricAndPerChannelClustersDecodeLikeDequantize) {
+  torch::manual_seed(5);
+  const auto w =
+      torch::randn({4, 3, 2, 2}) * torch::tensor({1.0f, 0.1f, 3.0f, 0.01f}).view({4, 1, 1, 1});
+  for (const bool per_channel : {false, true}) {
+    for (const bool symmetric : {false, true}) {
+      const UniformQuantizationOptions options{4, per_channel, symmetric};
+      const auto c = uniform_clusters(w, {}, options);
+      EXPECT_EQ(c.centroids.numel(), per_channel ? 4 * 16 : 16);
+      EXPECT_GE(c.indices.min().item<std::int64_t>(), 0);
+      EXPECT_LT(c.indices.max().item<std::int64_t>(), c.centroids.numel());
+      EXPECT_TRUE(torch::allclose(clustered_weights(c), dequantize(quantize_uniform(w, options))))
+          << per_channel << symmetric;
+    }
+  }
 }
 
 TEST(KMeans, UpdateCentroidsReadsEachClustersValueBack) {

@@ -115,6 +115,27 @@ TEST(Trainer, AfterEpochStopsEarlyAndItsMetricsAreKept) {
   EXPECT_FALSE(more.history[2].extra.contains("robust"));
 }
 
+TEST(Trainer, CombinedHooksRunBothInOrderAndRefuseTwoLosses) {
+  std::string calls;
+  TrainHooks a, b;
+  a.after_step = [&](models::Classifier&) { calls += "a"; };
+  b.after_step = [&](models::Classifier&) { calls += "b"; };
+  a.after_epoch = [&](models::Classifier&, EpochMetrics&) { return true; };
+  b.after_epoch = [&](models::Classifier&, EpochMetrics&) { return false; };
+  b.loss = [](const torch::Tensor& logits, const torch::Tensor&, const torch::Tensor&) {
+    return logits.sum();
+  };
+  auto both = combine_hooks(a, b);
+  auto model = models::create_model("lenet300", {3, 0});
+  both.after_step(model);
+  EXPECT_EQ(calls, "ab");
+  EpochMetrics metrics;
+  EXPECT_FALSE(both.after_epoch(model, metrics));  // either stops training
+  EXPECT_TRUE(both.loss);                          // the one loss is kept
+  EXPECT_FALSE(both.after_backward);
+  EXPECT_THROW(combine_hooks(b, b), std::invalid_argument);
+}
+
 TEST(Trainer, EpochMetricsSurviveJson) {
   EpochMetrics m;
   m.epoch = 3;

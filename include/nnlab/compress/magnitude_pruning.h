@@ -12,6 +12,7 @@
 #include <torch/types.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nnlab/compress/pruning_masks.h"
@@ -35,6 +36,13 @@ std::vector<std::string> prunable_weights(const models::Classifier& model);
 // model lacks.
 PruningMasks magnitude_prune(const models::Classifier& model,
                              const MagnitudePruningOptions& options);
+
+// Each named weight (or layer) pruned by its own ratio, as Deep Compression's per-layer table
+// prescribes; a ratio of 0 leaves the layer dense (no mask). Throws core::OptionError for a ratio
+// outside [0, 1), a layer the model lacks or one named twice.
+PruningMasks magnitude_prune_per_layer(const models::Classifier& model,
+                                       const std::vector<std::pair<std::string, double>>& sparsity,
+                                       const std::string& score = "l1");
 
 // The sparsity after each of `steps` steps, ending at final_sparsity. kind: equal | agp.
 std::vector<double> sparsity_schedule(double final_sparsity, int steps, const std::string& kind,

@@ -19,11 +19,11 @@
 namespace nnlab::compress {
 
 struct NnzTensor {
-  enum class Kind : std::uint8_t { kRaw = 0, kClustered = 1, kSparse = 2 };
+  enum class Kind : std::uint8_t { kRaw = 0, kClustered = 1, kSparse = 2, kHalf = 3 };
   std::string name;
   std::vector<std::int64_t> shape;
   Kind kind = Kind::kRaw;
-  std::vector<float> raw;              // kRaw: every element
+  std::vector<float> raw;              // kRaw, kHalf: every element (kHalf: float16 values)
   std::vector<float> codebook;         // kClustered / kSparse: the shared values
   std::vector<std::uint32_t> indices;  // into codebook; kSparse: codebook.size() marks a filler
   int gap_bits = 0;                    // kSparse: width of the stored gaps
@@ -37,7 +37,7 @@ struct NnzModel {
 };
 
 inline constexpr char kNnzMagic[8] = {'N', 'N', 'L', 'A', 'B', 'N', 'N', 'Z'};
-inline constexpr std::uint32_t kNnzVersion = 1;
+inline constexpr std::uint32_t kNnzVersion = 2;
 
 // True when the bytes (or the file) start with the magic.
 bool has_nnz_magic(const std::uint8_t* data, std::size_t size);
@@ -54,12 +54,21 @@ NnzModel read_nnz(const std::string& path);
 // The dense values of a tensor, in its shape.
 torch::Tensor nnz_dense(const NnzTensor& tensor);
 
+struct NnzOptions {
+  int gap_bits = 0;                  // width of the stored gaps, 1..16; 0: per tensor, the smallest
+  bool half_precision_rest = false;  // the tensors that are not clustered as float16, not float32
+};
+
 // The .nnz form of a model: each tensor named in `clusters` as its codebook and indices -- sparse
-// (positions as gaps of gap_bits) when its clustering leaves weights out (index -1), dense
-// otherwise; every other parameter and buffer raw.
+// (positions as gaps) when its clustering leaves weights out (index -1), dense otherwise; every
+// other parameter and buffer raw (float32 or float16). Throws std::invalid_argument for gap bits
+// outside 0..16.
 NnzModel nnz_from_model(const models::Classifier& model,
                         const std::vector<std::pair<std::string, ClusteredTensor>>& clusters,
-                        int gap_bits = 5);
+                        const NnzOptions& options = {});
+
+// The bytes a tensor takes in the file (its section: framing, payload and CRC).
+std::size_t nnz_tensor_bytes(const NnzTensor& tensor);
 
 // The model as a checkpoint (info and dense state), for classifier_from_checkpoint.
 models::Checkpoint nnz_to_checkpoint(const NnzModel& model);

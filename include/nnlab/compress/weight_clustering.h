@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "nnlab/compress/quantization.h"
 #include "nnlab/models/classifier.h"
 #include "nnlab/train/trainer.h"
 
@@ -35,9 +36,11 @@ struct KMeansOptions {
 ClusteredTensor kmeans_cluster(const torch::Tensor& weights, const torch::Tensor& mask,
                                const KMeansOptions& options);
 
-// Uniform quantization (compress/quantization: affine, per tensor, b bits) in the same form: the
-// 2^b levels s (q - z) as the codebook, the codes as indices; -1 where mask is 0.
-ClusteredTensor uniform_clusters(const torch::Tensor& weights, const torch::Tensor& mask, int bits);
+// Uniform quantization (compress/quantization) in the same form: the 2^b levels s (q - z) as the
+// codebook, the codes as indices; -1 where mask is 0. Per channel, the codebook holds every
+// channel's levels one after the other (channel c's code q is index c 2^b + q).
+ClusteredTensor uniform_clusters(const torch::Tensor& weights, const torch::Tensor& mask,
+                                 const UniformQuantizationOptions& options);
 
 // After centroid fine-tuning: each centroid takes its cluster's value in `weights` (all the
 // weights of a cluster are equal then; cluster_gradient_hooks keeps them so).

@@ -79,6 +79,11 @@ struct TrainHooks {
   std::function<void(const EpochMetrics&, models::Checkpoint&)> on_epoch;
 };
 
+// Both sets of hooks: where both set one, the first's runs before the second's (after_epoch: both
+// run, training stops if either asks). Throws std::invalid_argument when both replace the batch
+// or both replace the loss: those cannot be chained.
+TrainHooks combine_hooks(TrainHooks first, TrainHooks second);
+
 struct TrainResult {
   std::vector<EpochMetrics> history;  // every epoch, including those before a resume
   double seconds = 0;                 // wall time of this invocation
