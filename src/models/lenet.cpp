@@ -32,4 +32,15 @@ LeNet5Impl::LeNet5Impl(std::int64_t num_classes, std::int64_t in_channels) {
   push_back("fc3", torch::nn::Linear(84, num_classes));
 }
 
+LeNet5CaffeImpl::LeNet5CaffeImpl(std::int64_t num_classes, std::int64_t in_channels) {
+  push_back("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, 20, 5)));
+  push_back("pool1", torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)));
+  push_back("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(20, 50, 5)));
+  push_back("pool2", torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)));
+  push_back("flatten", torch::nn::Flatten());
+  push_back("fc1", torch::nn::Linear(50 * 4 * 4, 500));
+  push_back("relu1", inplace_relu());
+  push_back("fc2", torch::nn::Linear(500, num_classes));
+}
+
 }  // namespace nnlab::models

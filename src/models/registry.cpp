@@ -64,6 +64,9 @@ std::vector<ModelEntry> build_zoo() {
                       fashion_mnist("lenet300"), &make_net<LeNet300>));
   zoo.push_back(entry("lenet5", "LeNet-5, two convolutions and three linear layers",
                       fashion_mnist("lenet5"), &make_net<LeNet5>));
+  zoo.push_back(entry("lenet5-caffe",
+                      "Caffe's LeNet-5, the one Deep Compression compresses (431,080 parameters)",
+                      fashion_mnist("lenet5-caffe"), &make_net<LeNet5Caffe>));
   zoo.push_back(entry("cnn", "4-conv BatchNorm CNN for Fashion-MNIST (about 92-93%)",
                       fashion_mnist("cnn"), &make_net<FmnistCnn>));
   for (const auto& [suffix, width] :

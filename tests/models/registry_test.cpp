@@ -23,6 +23,7 @@ struct ZooCase {
 const std::vector<ZooCase> kZoo = {
     {"lenet300", 266'610, 6},
     {"lenet5", 61'706, 10},
+    {"lenet5-caffe", 431'080, 8},
     {"cnn", 870'826, 28},
     // MobileNet-style: 3x3 stem, five depthwise-separable blocks, linear (mobilenet.h).
     {"mobilenet", 136'202, 68},
@@ -160,10 +161,12 @@ TEST(Registry, UnknownArchitectureNamesTheOptionAndTheChoices) {
     FAIL() << "expected an error";
   } catch (const core::OptionError& e) {
     const std::string message = e.what();
-    EXPECT_EQ(message.rfind("--arch: unknown architecture 'alexnet'; known: lenet300, lenet5, cnn, "
-                            "mobilenet, ",
-                            0),
-              0u)
+    EXPECT_EQ(
+        message.rfind(
+            "--arch: unknown architecture 'alexnet'; known: lenet300, lenet5, lenet5-caffe, cnn, "
+            "mobilenet, ",
+            0),
+        0u)
         << message;
     EXPECT_NE(message.find("densenet201"), std::string::npos) << message;
   }

@@ -24,4 +24,13 @@ struct LeNet5Impl : LayersImpl {
 };
 TORCH_MODULE(LeNet5);
 
+// The LeNet-5 of Caffe's MNIST example, the one Deep Compression (Han, Mao & Dally 2016) and
+// "Learning both Weights and Connections" compress (431,080 parameters): conv1 (20@5x5), pool1
+// (max 2), conv2 (50@5x5), pool2, flatten, fc1 (500), relu1, fc2. As in Caffe, no ReLU after
+// the convolutions.
+struct LeNet5CaffeImpl : LayersImpl {
+  explicit LeNet5CaffeImpl(std::int64_t num_classes = 10, std::int64_t in_channels = 1);
+};
+TORCH_MODULE(LeNet5Caffe);
+
 }  // namespace nnlab::models
