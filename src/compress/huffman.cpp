@@ -1,6 +1,7 @@
 #include "nnlab/compress/huffman.h"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <queue>
 #include <stdexcept>
@@ -208,28 +209,42 @@ std::vector<std::uint32_t> huffman_decode(const std::vector<std::uint8_t>& lengt
     for (std::uint32_t i = 0; i < span; ++i)
       table[first + i] = (s << 8) | static_cast<std::uint32_t>(l);
   }
-  out.reserve(static_cast<std::size_t>(count));
+  out.resize(static_cast<std::size_t>(count));
   const std::uint64_t total_bits = static_cast<std::uint64_t>(size) * 8;
+  // The next bits sit at the top of `buffer`, `available` of them valid. A refill ORs in the
+  // next 8 bytes at once and counts the whole bytes that fit (bits below them are the same
+  // data, ORed again by the next refill); near the end, a byte at a time, zeros past it.
   std::uint64_t buffer = 0;
-  int available = 0;  // bits in buffer (low end)
+  int available = 0;
   std::size_t pos = 0;
   std::uint64_t consumed = 0;
-  const std::uint32_t mask = (std::uint32_t{1} << width) - 1;
+  const int shift = 64 - width;
   for (std::uint64_t i = 0; i < count; ++i) {
-    while (available < width) {  // past the end, zeros: checked against total_bits below
-      buffer = (buffer << 8) | (pos < size ? data[pos] : 0u);
-      ++pos;
-      available += 8;
+    if (available < width) {
+      if (pos + 8 <= size) {
+        std::uint64_t next;
+        std::memcpy(&next, data + pos, 8);
+        buffer |= __builtin_bswap64(next) >> available;
+        const int bytes = (63 - available) >> 3;
+        pos += static_cast<std::size_t>(bytes);
+        available += 8 * bytes;
+      } else {
+        while (available <= 56) {
+          buffer |= static_cast<std::uint64_t>(pos < size ? data[pos] : 0u) << (56 - available);
+          ++pos;
+          available += 8;
+        }
+      }
     }
-    const auto entry = table[static_cast<std::uint32_t>(buffer >> (available - width)) & mask];
+    const auto entry = table[static_cast<std::size_t>(buffer >> shift)];
     const int l = static_cast<int>(entry & 0xff);
     if (l == 0) throw std::runtime_error("Huffman: a bit pattern that is no code");
     consumed += static_cast<std::uint64_t>(l);
-    if (consumed > total_bits) throw std::runtime_error("Huffman: the data ends too early");
+    buffer <<= l;
     available -= l;
-    buffer &= (std::uint64_t{1} << available) - 1;
-    out.push_back(entry >> 8);
+    out[static_cast<std::size_t>(i)] = entry >> 8;
   }
+  if (consumed > total_bits) throw std::runtime_error("Huffman: the data ends too early");
   return out;
 }
 
