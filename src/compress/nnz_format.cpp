@@ -388,9 +388,18 @@ NnzModel nnz_from_model(const models::Classifier& model,
       continue;
     }
     const auto& c = *it->second;
+    // Only the centroids some weight uses go into the codebook (k-means over a small layer
+    // leaves clusters empty; a pruned layer may not use its zero level).
     const auto centroids = c.centroids.to(torch::kCPU, torch::kFloat).contiguous();
-    t.codebook.assign(centroids.data_ptr<float>(), centroids.data_ptr<float>() + centroids.numel());
-    const auto index = c.indices.to(torch::kCPU, torch::kLong).flatten().contiguous();
+    auto index = c.indices.to(torch::kCPU, torch::kLong).flatten().contiguous();
+    const auto kept = index.ge(0);
+    const auto used = std::get<0>(torch::_unique(index.masked_select(kept), /*sorted=*/true));
+    auto remap = torch::full({centroids.numel()}, -1, torch::kLong);
+    remap.index_put_({used}, torch::arange(used.numel(), torch::kLong));
+    index = torch::where(kept, remap.index({index.clamp_min(0)}), index).contiguous();
+    const auto codebook = centroids.index({used}).contiguous();
+    t.codebook.assign(codebook.data_ptr<float>(), codebook.data_ptr<float>() + codebook.numel());
+    if (t.codebook.empty()) t.codebook.push_back(0.0f);  // every weight pruned
     const auto* ix = index.data_ptr<std::int64_t>();
     if (!index.lt(0).any().item<bool>()) {
       t.kind = NnzTensor::Kind::kClustered;

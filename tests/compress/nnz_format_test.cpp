@@ -86,6 +86,27 @@ TEST(NnzFormat, TheRestInHalfPrecisionDecodesToFloat16Values) {
   EXPECT_LT(bytes.size(), encode_nnz(compressed_lenet(0, {5, false}).second).size() - 1000 * 2 + 1);
 }
 
+TEST(NnzFormat, OnlyTheCentroidsInUseAreStored) {
+  torch::manual_seed(2);
+  auto model = models::create_model("lenet300");
+  // fc3 (10 x 100) in a 256-centroid codebook of which it uses three, one weight pruned.
+  ClusteredTensor c;
+  c.centroids = torch::linspace(-1, 1, 256);
+  c.indices = torch::randint(0, 3, {10, 100}, torch::kLong) * 100;  // 0, 100, 200
+  c.indices[0][0] = -1;
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& [name, p] : model.named_parameters()) {
+      if (name == "fc3.weight") p.copy_(clustered_weights(c));
+    }
+  }
+  const auto nnz = nnz_from_model(model, {{"fc3.weight", c}});
+  const auto& fc3 = nnz.tensors[4];
+  ASSERT_EQ(fc3.name, "fc3.weight");
+  EXPECT_EQ(fc3.codebook.size(), 3u);
+  EXPECT_TRUE(torch::equal(nnz_dense(fc3), clustered_weights(c)));
+}
+
 TEST(NnzFormat, EmptyTensorsRoundTrip) {
   // Found by the fuzzer: a tensor with no elements (memcpy from an empty vector's null data).
   NnzModel model;
