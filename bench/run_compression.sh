@@ -15,14 +15,7 @@ mkdir -p "$out"
 cd "$out"
 export OMP_WAIT_POLICY=PASSIVE
 steps=${STEPS:-teacher lenet300 filters factorize student distil convert convert_small mobilenet sparse nnz cnn_kmeans latency peer}
-want() { [[ " $steps " == *" $1 "* ]]; }
-run() {  # run NAME OUTPUT COMMAND...: skip when OUTPUT exists
-  local name=$1 output=$2
-  shift 2
-  if [[ -e "$output" ]]; then echo "== $name: $output exists, skipped" >&2; return; fi
-  echo "== $name: $*" >&2
-  "$@" > "$output.tmp" && mv "$output.tmp" "$output"
-}
+source "$here/steps.sh"
 
 # The dense models: the teacher / pruning baseline, and LeNet-300-100.
 want teacher && run teacher cnn.json \

@@ -9,20 +9,14 @@
 #   bash bench/run_deep_compression.sh [BUILD_DIR] [OUT_DIR]   (defaults: build, /tmp/nnlab-compression)
 #   STEPS="bits deep300" bash bench/run_deep_compression.sh     (only these steps)
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-build}
 out=${2:-/tmp/nnlab-compression}
 nnlab="$(cd "$build" && pwd)/nnlab"
 cd "$out"
 export OMP_WAIT_POLICY=PASSIVE
 steps=${STEPS:-bits baselines deep300 deep5}
-want() { [[ " $steps " == *" $1 "* ]]; }
-run() {  # run NAME OUTPUT COMMAND...: skip when OUTPUT exists
-  local name=$1 output=$2
-  shift 2
-  if [[ -e "$output" ]]; then echo "== $name: $output exists, skipped" >&2; return; fi
-  echo "== $name: $*" >&2
-  "$@" > "$output.tmp" && mv "$output.tmp" "$output"
-}
+source "$here/steps.sh"
 for dense in cnn.ckpt lenet300.ckpt lenet5_alone.ckpt lenet5_kd_t2.ckpt; do
   [[ -e $dense ]] || { echo "$out/$dense missing: run bench/run_compression.sh first" >&2; exit 1; }
 done

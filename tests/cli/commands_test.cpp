@@ -17,6 +17,21 @@
 namespace nnlab::testing {
 namespace fs = std::filesystem;
 
+namespace {
+
+// A scratch directory with a small synthetic IDX set and lenet300 trained on it for `epochs`
+// (dir/d.ckpt); returns the directory.
+std::string trained_lenet300(const std::string& name, int epochs) {
+  const auto dir = scratch_dir(name);
+  write_synthetic_idx(dir + "/data", 600, 100);
+  const auto r = run_nnlab("train --arch lenet300 --data idx:" + dir + "/data --epochs " +
+                           std::to_string(epochs) + " -o " + dir + "/d.ckpt -q");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return dir;
+}
+
+}  // namespace
+
 TEST(Commands, TrainEvalPredictRoundTrip) {
   const auto dir = scratch_dir("commands");
   write_synthetic_idx(dir + "/data", 1000, 200);
@@ -222,12 +237,8 @@ TEST(Commands, StructuredPruneFactorizeAndConvertWriteReloadableSmallerModels) {
 }
 
 TEST(Commands, QuantizeWritesAnNnzThatEvaluatesAndRefusesDamage) {
-  const auto dir = scratch_dir("quantize");
-  write_synthetic_idx(dir + "/data", 600, 100);
+  const auto dir = trained_lenet300("quantize", 2);
   const std::string data = " --data idx:" + dir + "/data";
-  ASSERT_EQ(
-      run_nnlab("train --arch lenet300" + data + " --epochs 2 -o " + dir + "/d.ckpt -q").exit_code,
-      0);
   ASSERT_EQ(run_nnlab("prune --model " + dir + "/d.ckpt --sparsity 0.9 --finetune-epochs 0 -o " +
                       dir + "/p.ckpt -q")
                 .exit_code,
@@ -260,12 +271,8 @@ TEST(Commands, QuantizeWritesAnNnzThatEvaluatesAndRefusesDamage) {
 }
 
 TEST(Commands, QuantizeToFloat16HalvesTheFileAndKeepsTheAccuracyItReports) {
-  const auto dir = scratch_dir("quantize_half");
-  write_synthetic_idx(dir + "/data", 600, 100);
+  const auto dir = trained_lenet300("quantize_half", 1);
   const std::string data = " --data idx:" + dir + "/data";
-  ASSERT_EQ(
-      run_nnlab("train --arch lenet300" + data + " --epochs 1 -o " + dir + "/d.ckpt -q").exit_code,
-      0);
   const auto q = run_nnlab("quantize --model " + dir + "/d.ckpt --method float16 -o " + dir +
                            "/h.nnz --json -q");
   ASSERT_EQ(q.exit_code, 0) << q.err;
@@ -285,12 +292,8 @@ TEST(Commands, QuantizeToFloat16HalvesTheFileAndKeepsTheAccuracyItReports) {
 }
 
 TEST(Commands, DeepCompressionPipelineReportsEachStageAndItsFileEvaluatesAlike) {
-  const auto dir = scratch_dir("compress");
-  write_synthetic_idx(dir + "/data", 600, 100);
+  const auto dir = trained_lenet300("compress", 2);
   const std::string data = " --data idx:" + dir + "/data";
-  ASSERT_EQ(
-      run_nnlab("train --arch lenet300" + data + " --epochs 2 -o " + dir + "/d.ckpt -q").exit_code,
-      0);
   const auto c = run_nnlab("compress --pipeline deep --model " + dir +
                            "/d.ckpt --keep fc1=0.05,fc2=0.1,fc3=0.5 --steps 2 --finetune-epochs 1 "
                            "--fc-bits 4 --cluster-epochs 1 --distil -o " +
