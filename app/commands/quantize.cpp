@@ -9,6 +9,7 @@
 
 #include "commands/commands.h"
 #include "compression_flags.h"
+#include "nnlab/compress/huffman.h"
 #include "nnlab/compress/nnz_format.h"
 #include "nnlab/compress/pruning_masks.h"
 #include "nnlab/compress/weight_clustering.h"
@@ -56,6 +57,7 @@ void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
   const auto masks = compress::PruningMasks::from_checkpoint(input.checkpoint);
   const double accuracy_before = test_accuracy(model, input, flags);
 
+  const bool writes_nnz = ends_with(flags.output, ".nnz");
   std::vector<std::pair<std::string, compress::ClusteredTensor>> clusters;
   std::int64_t float_bytes = 0;
   {
@@ -69,6 +71,13 @@ void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
               ? compress::kmeans_cluster(p, mask, {options.bits, 50})
               : compress::uniform_clusters(
                     p, mask, {options.bits, options.per_channel, options.scheme == "symmetric"});
+      if (writes_nnz && c.centroids.numel() > (std::int64_t{1} << compress::kMaxHuffmanLength)) {
+        throw core::OptionError(
+            "--per-channel",
+            name + ": " + std::to_string(c.centroids.numel()) +
+                " levels (channels x 2^bits) exceed the .nnz codebook's 32768; use fewer bits "
+                "or write a checkpoint");
+      }
       p.copy_(compress::clustered_weights(c).to(p.device()));
       clusters.emplace_back(name, std::move(c));
     }
@@ -94,7 +103,7 @@ void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
                            {"accuracy_quantized", accuracy_quantized},
                            {"accuracy_finetuned", accuracy_finetuned},
                            {"float32_bytes", float_bytes}};
-  if (ends_with(flags.output, ".nnz")) {
+  if (writes_nnz) {
     compress::NnzOptions nnz_options;
     nnz_options.gap_bits = options.gap_bits;
     nnz_options.half_precision_rest = options.method == "float16";
