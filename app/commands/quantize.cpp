@@ -71,12 +71,14 @@ void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
               ? compress::kmeans_cluster(p, mask, {options.bits, 50})
               : compress::uniform_clusters(
                     p, mask, {options.bits, options.per_channel, options.scheme == "symmetric"});
-      if (writes_nnz && c.centroids.numel() > (std::int64_t{1} << compress::kMaxHuffmanLength)) {
+      // A pruned tensor's kept weights share one codebook in the .nnz: every channel's levels.
+      if (writes_nnz && mask.defined() &&
+          c.centroids.numel() > (std::int64_t{1} << compress::kMaxHuffmanLength)) {
         throw core::OptionError(
             "--per-channel",
-            name + ": " + std::to_string(c.centroids.numel()) +
-                " levels (channels x 2^bits) exceed the .nnz codebook's 32768; use fewer bits "
-                "or write a checkpoint");
+            name + ": pruned, with " + std::to_string(c.centroids.numel()) +
+                " levels (channels x 2^bits), more than an .nnz sparse codebook's 32768; use "
+                "fewer bits or write a checkpoint");
       }
       p.copy_(compress::clustered_weights(c).to(p.device()));
       clusters.emplace_back(name, std::move(c));

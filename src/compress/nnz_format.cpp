@@ -142,7 +142,10 @@ std::string tensor_payload(const NnzTensor& t) {
   w.put<std::uint32_t>(static_cast<std::uint32_t>(t.codebook.size()));
   w.bytes(t.codebook.data(), t.codebook.size() * sizeof(float));
   const bool sparse = t.kind == NnzTensor::Kind::kSparse;
-  put_huffman(w, t.indices, static_cast<std::uint32_t>(t.codebook.size() + (sparse ? 1 : 0)));
+  const auto alphabet = t.kind == NnzTensor::Kind::kRowClustered
+                            ? t.codebook.size() / static_cast<std::size_t>(t.shape.at(0))
+                            : t.codebook.size() + (sparse ? 1 : 0);
+  put_huffman(w, t.indices, static_cast<std::uint32_t>(alphabet));
   if (sparse) {
     w.put<std::uint8_t>(static_cast<std::uint8_t>(t.gap_bits));
     put_huffman(w, t.gaps, std::uint32_t{1} << t.gap_bits);
@@ -162,7 +165,7 @@ NnzTensor parse_tensor(Reader& r) {
   const auto* name = r.take(name_size);
   t.name.assign(reinterpret_cast<const char*>(name), name_size);
   const auto kind = r.get<std::uint8_t>();
-  if (kind > 3) r.fail("tensor '" + t.name + "': unknown kind " + std::to_string(kind));
+  if (kind > 4) r.fail("tensor '" + t.name + "': unknown kind " + std::to_string(kind));
   t.kind = static_cast<NnzTensor::Kind>(kind);
   const auto ndim = r.get<std::uint8_t>();
   std::uint64_t numel = 1;
@@ -196,7 +199,15 @@ NnzTensor parse_tensor(Reader& r) {
   t.codebook.resize(k);
   std::memcpy(t.codebook.data(), codebook, k * sizeof(float));
   const bool sparse = t.kind == NnzTensor::Kind::kSparse;
-  t.indices = get_huffman(r, k + (sparse ? 1 : 0));
+  std::uint32_t alphabet = k + (sparse ? 1 : 0);
+  if (t.kind == NnzTensor::Kind::kRowClustered) {
+    if (t.shape.empty() || t.shape[0] == 0 || k % static_cast<std::uint64_t>(t.shape[0]) != 0) {
+      r.fail("tensor '" + t.name + "': a codebook of " + std::to_string(k) +
+             " does not split into one per row");
+    }
+    alphabet = k / static_cast<std::uint32_t>(t.shape[0]);
+  }
+  t.indices = get_huffman(r, alphabet);
   if (!sparse) {
     if (t.indices.size() != numel)
       r.fail("tensor '" + t.name + "': index count differs from its size");
@@ -331,6 +342,12 @@ torch::Tensor nnz_dense(const NnzTensor& t) {
   std::vector<std::int64_t> idx(t.indices.begin(), t.indices.end());
   auto index = torch::tensor(idx, torch::kLong);
   if (t.kind == NnzTensor::Kind::kClustered) return codebook.index({index}).reshape(t.shape);
+  if (t.kind == NnzTensor::Kind::kRowClustered) {
+    const auto rows = t.shape[0];
+    const auto per_row = static_cast<std::int64_t>(t.codebook.size()) / rows;
+    const auto row = torch::arange(numel, torch::kLong).div(numel / rows, "floor");
+    return codebook.index({row * per_row + index}).reshape(t.shape);
+  }
   codebook = torch::cat({codebook, torch::zeros({1})});  // the filler's zero
   auto dense = torch::zeros({numel});
   const auto positions = decode_positions(t.gaps);
@@ -388,6 +405,18 @@ NnzModel nnz_from_model(const models::Classifier& model,
       continue;
     }
     const auto& c = *it->second;
+    if (c.rows > 1 && !c.indices.lt(0).any().item<bool>()) {  // one codebook per row, whole
+      const auto centroids = c.centroids.to(torch::kCPU, torch::kFloat).contiguous();
+      const auto per_row = centroids.numel() / c.rows;
+      const auto index = c.indices.to(torch::kCPU, torch::kLong).flatten().remainder(per_row);
+      t.kind = NnzTensor::Kind::kRowClustered;
+      t.codebook.assign(centroids.data_ptr<float>(),
+                        centroids.data_ptr<float>() + centroids.numel());
+      t.indices.assign(index.data_ptr<std::int64_t>(),
+                       index.data_ptr<std::int64_t>() + index.numel());
+      out.tensors.push_back(std::move(t));
+      continue;
+    }
     // Only the centroids some weight uses go into the codebook (k-means over a small layer
     // leaves clusters empty; a pruned layer may not use its zero level).
     const auto centroids = c.centroids.to(torch::kCPU, torch::kFloat).contiguous();

@@ -70,6 +70,7 @@ ClusteredTensor uniform_clusters(const torch::Tensor& weights, const torch::Tens
     index = index + torch::arange(channels, torch::kLong).view(shape) * levels;
   }
   c.indices = index;
+  c.rows = options.per_channel ? channels : 1;
   if (mask.defined()) {
     c.indices = torch::where(mask.cpu().ne(0), c.indices, torch::full({}, -1L));
   }

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+
 #include "nnlab/compress/magnitude_pruning.h"
 #include "nnlab/core/error.h"
 #include "nnlab/models/registry.h"
@@ -107,6 +109,30 @@ TEST(NnzFormat, OnlyTheCentroidsInUseAreStored) {
   EXPECT_TRUE(torch::equal(nnz_dense(fc3), clustered_weights(c)));
 }
 
+TEST(NnzFormat, PerChannelLevelsGetACodebookPerRowAndIndicesOfTheirOwnWidth) {
+  torch::manual_seed(3);
+  auto model = models::create_model("lenet300");
+  std::vector<std::pair<std::string, ClusteredTensor>> clusters;
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& [name, p] : model.named_parameters()) {
+      if (name != "fc2.weight") continue;
+      clusters.emplace_back(name, uniform_clusters(p, {}, {4, /*per_channel=*/true, true}));
+      p.copy_(clustered_weights(clusters.back().second));
+    }
+  }
+  const auto nnz = nnz_from_model(model, clusters);
+  const auto& fc2 = nnz.tensors[2];
+  ASSERT_EQ(fc2.name, "fc2.weight");
+  EXPECT_EQ(fc2.kind, NnzTensor::Kind::kRowClustered);
+  EXPECT_EQ(fc2.codebook.size(), 100u * 16);
+  EXPECT_LT(*std::max_element(fc2.indices.begin(), fc2.indices.end()), 16u);
+  const auto bytes = encode_nnz(nnz);
+  const auto decoded =
+      decode_nnz(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), "m.nnz");
+  EXPECT_TRUE(torch::equal(nnz_dense(decoded.tensors[2]), clustered_weights(clusters[0].second)));
+}
+
 TEST(NnzFormat, EmptyTensorsRoundTrip) {
   // Found by the fuzzer: a tensor with no elements (memcpy from an empty vector's null data).
   NnzModel model;
@@ -130,12 +156,17 @@ TEST(NnzFormat, EveryChangedByteAndEveryTruncationIsAnError) {
   sparse.indices = {0, 2, 1};  // a kept value, a filler, a kept value
   sparse.gaps = {1, 7, 5};     // positions 1, 9, 15
   NnzTensor half{"d", {2}, NnzTensor::Kind::kHalf, {0.5f, -3.0f}, {}, {}, 0, {}};
-  small.tensors = {raw, clustered, sparse, half};
+  NnzTensor rows{
+      "e", {2, 2}, NnzTensor::Kind::kRowClustered, {}, {1.0f, 2.0f, 30.0f, 40.0f}, {1, 0, 0, 1},
+      0,   {}};
+  small.tensors = {raw, clustered, sparse, half, rows};
   const auto bytes = encode_nnz(small);
   const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
   const auto decoded = decode_nnz(data, bytes.size(), "s.nnz");
   EXPECT_TRUE(torch::equal(nnz_dense(decoded.tensors[2]).index({torch::tensor({1, 9, 15})}),
                            torch::tensor({0.5f, 0.0f, 2.0f})));
+  EXPECT_TRUE(torch::equal(nnz_dense(decoded.tensors[4]),
+                           torch::tensor({2.0f, 1.0f, 30.0f, 40.0f}).view({2, 2})));
   std::string copy = bytes;
   int undetected = 0;
   for (std::size_t i = 0; i < copy.size(); ++i) {

@@ -19,13 +19,20 @@
 namespace nnlab::compress {
 
 struct NnzTensor {
-  enum class Kind : std::uint8_t { kRaw = 0, kClustered = 1, kSparse = 2, kHalf = 3 };
+  enum class Kind : std::uint8_t {
+    kRaw = 0,
+    kClustered = 1,
+    kSparse = 2,
+    kHalf = 3,
+    kRowClustered = 4,  // one codebook per slice of dim 0 (codebook: shape[0] x k values)
+  };
   std::string name;
   std::vector<std::int64_t> shape;
   Kind kind = Kind::kRaw;
   std::vector<float> raw;              // kRaw, kHalf: every element (kHalf: float16 values)
   std::vector<float> codebook;         // kClustered / kSparse: the shared values
-  std::vector<std::uint32_t> indices;  // into codebook; kSparse: codebook.size() marks a filler
+  std::vector<std::uint32_t> indices;  // into codebook (kRowClustered: into its row's part);
+                                       // kSparse: codebook.size() marks a filler
   int gap_bits = 0;                    // kSparse: width of the stored gaps
   std::vector<std::uint32_t> gaps;     // kSparse: gap - 1 per entry (compress/sparse_index)
 };

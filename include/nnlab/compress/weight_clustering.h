@@ -24,6 +24,9 @@ namespace nnlab::compress {
 struct ClusteredTensor {
   torch::Tensor centroids;  // (k) float
   torch::Tensor indices;    // int64, the weights' shape; -1 where the mask removed the weight
+  // > 1: the centroids are one codebook per slice of dim 0, of k / rows entries each, and
+  // slice r's weights index r * (k / rows) + q (per-channel uniform quantization).
+  std::int64_t rows = 1;
 };
 
 struct KMeansOptions {
