@@ -76,4 +76,5 @@ for model in ("lenet300", "cnn"):
     bits_table(model)
 baselines()
 deep("deep_lenet300.json")
+deep("deep_lenet5_caffe.json")
 deep("deep_lenet5.json")

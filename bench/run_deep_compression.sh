@@ -3,8 +3,8 @@
 # uniform and k-means quantization, the float16 and 8-bit min/max baselines, and the Deep
 # Compression pipeline (nnlab compress --pipeline deep) on LeNet-300-100 and LeNet-5. Starts from
 # the dense checkpoints of bench/run_compression.sh (same OUT_DIR: cnn.ckpt, lenet300.ckpt,
-# lenet5_alone.ckpt, lenet5_kd_t2.ckpt); each result is kept as JSON, a step whose output exists
-# is skipped. About 40 minutes on 2 cores. bench/deep_compression_tables.py prints the tables.
+# lenet5_alone.ckpt) and trains lenet5-caffe; each result is kept as JSON, a step whose output
+# exists is skipped. About 70 minutes on 2 cores. bench/deep_compression_tables.py prints the tables.
 #
 #   bash bench/run_deep_compression.sh [BUILD_DIR] [OUT_DIR]   (defaults: build, /tmp/nnlab-compression)
 #   STEPS="bits deep300" bash bench/run_deep_compression.sh     (only these steps)
@@ -15,12 +15,39 @@ out=${2:-/tmp/nnlab-compression}
 nnlab="$(cd "$build" && pwd)/nnlab"
 cd "$out"
 export OMP_WAIT_POLICY=PASSIVE
-steps=${STEPS:-bits baselines deep300 deep5}
+steps=${STEPS:-deep300 caffe deep5 baselines bits}
 source "$here/steps.sh"
-for dense in cnn.ckpt lenet300.ckpt lenet5_alone.ckpt lenet5_kd_t2.ckpt; do
+for dense in cnn.ckpt lenet300.ckpt lenet5_alone.ckpt; do
   [[ -e $dense ]] || { echo "$out/$dense missing: run bench/run_compression.sh first" >&2; exit 1; }
 done
 mkdir -p q
+
+# Deep Compression, the paper's recipe: prune in steps with fine-tuning, cluster the kept
+# weights, tune the centroids, Huffman-code. LeNet-300-100 with the paper's per-layer kept
+# fractions (8%, 9%, 26%) and 5-bit fc weights (the paper: 6).
+want deep300 && run "deep lenet300" deep_lenet300.json \
+  "$nnlab" compress --pipeline deep --model lenet300.ckpt --keep fc1=0.08,fc2=0.09,fc3=0.26 \
+  --steps 8 --finetune-epochs 2 --lr 5e-4 --schedule-lr cosine --fc-bits 5 --cluster-epochs 2 \
+  --cluster-lr 1e-4 -o lenet300_deep.nnz --json -q
+
+# The paper's LeNet-5 (Caffe's, 431,080 parameters) with the paper's per-layer kept fractions
+# (66%, 12%, 8%, 19%); 5-bit conv and fc weights (the paper: 8 and 5).
+want caffe && run "train lenet5-caffe" lenet5_caffe.json \
+  "$nnlab" train --arch lenet5-caffe --epochs 10 --lr 1e-3 --schedule cosine -o lenet5_caffe.ckpt \
+  --json -q
+want caffe && run "deep lenet5-caffe" deep_lenet5_caffe.json \
+  "$nnlab" compress --pipeline deep --model lenet5_caffe.ckpt \
+  --keep conv1=0.66,conv2=0.12,fc1=0.08,fc2=0.19 --steps 8 --finetune-epochs 2 --lr 5e-4 \
+  --schedule-lr cosine --conv-bits 5 --fc-bits 5 --cluster-epochs 3 -o lenet5_caffe_deep.nnz \
+  --json -q
+
+# The zoo's LeNet-5 (61,706 parameters, 7x fewer than the paper's): fine-tuned by distillation
+# from the cnn, 4-bit weights everywhere.
+want deep5 && run "deep lenet5" deep_lenet5.json \
+  "$nnlab" compress --pipeline deep --model lenet5_alone.ckpt \
+  --keep conv1=0.6,conv2=0.2,fc1=0.05,fc2=0.1,fc3=0.3 --steps 10 --finetune-epochs 4 --lr 1e-3 \
+  --schedule-lr cosine --teacher cnn.ckpt --temperature 2 --alpha 0.5 --conv-bits 4 --fc-bits 4 \
+  --cluster-epochs 8 -o lenet5_deep.nnz --json -q
 
 # Accuracy against bits, every Linear and Conv weight quantized, nothing pruned: uniform
 # (affine, min/max per tensor), k-means (linear initialization), and k-means after one epoch of
@@ -52,19 +79,4 @@ if want baselines; then
   done
 fi
 
-# Deep Compression, the paper's recipe: prune in steps with fine-tuning, cluster the kept
-# weights (the paper: 8 bits for conv, 5 for fc layers; here 4 and 5), tune the centroids,
-# Huffman-code. LeNet-300-100 with the paper's per-layer kept fractions (8%, 9%, 26%).
-want deep300 && run "deep lenet300" deep_lenet300.json \
-  "$nnlab" compress --pipeline deep --model lenet300.ckpt --keep fc1=0.08,fc2=0.09,fc3=0.26 \
-  --steps 8 --finetune-epochs 2 --lr 5e-4 --schedule-lr cosine --fc-bits 5 --cluster-epochs 2 \
-  --cluster-lr 1e-4 -o lenet300_deep.nnz --json -q
-
-# LeNet-5 (61,706 parameters: 7x fewer than the paper's 431K-parameter Caffe LeNet), distilled
-# from the cnn as its uncompressed baseline was.
-want deep5 && run "deep lenet5" deep_lenet5.json \
-  "$nnlab" compress --pipeline deep --model lenet5_kd_t2.ckpt \
-  --keep conv1=0.6,conv2=0.2,fc1=0.05,fc2=0.1,fc3=0.3 --steps 10 --finetune-epochs 3 --lr 1e-3 \
-  --schedule-lr cosine --teacher cnn.ckpt --temperature 2 --alpha 0.5 --conv-bits 4 --fc-bits 4 \
-  --cluster-epochs 3 -o lenet5_deep.nnz --json -q
 echo "results in $out" >&2
