@@ -51,9 +51,10 @@ step "9. compress: LeNet-5's filters and neurons pruned to half its MACs, then i
 "$NNLAB" factorize --layers fc1 --rank 16 --finetune-epochs 1 \
   --model "$OUT/lenet5.ckpt" --output "$OUT/lenet5_rank16.ckpt"
 
-step "10. Deep Compression: prune 90% of LeNet-5's weights in two steps, share the rest in 16 values per layer, Huffman-code into an .nnz file; evaluate the file"
-"$NNLAB" compress --pipeline deep --sparsity 0.9 --steps 2 --finetune-epochs 1 --conv-bits 4 --fc-bits 4 \
-  --cluster-epochs 1 --model "$OUT/lenet5.ckpt" --output "$OUT/lenet5.nnz"
+step "10. Deep Compression: prune LeNet-5 per layer (convs less) in two steps, share the kept weights in 16 values per layer, Huffman-code into an .nnz file; evaluate the file"
+"$NNLAB" compress --pipeline deep --keep conv1=0.6,conv2=0.25,fc1=0.08,fc2=0.12,fc3=0.3 --steps 2 \
+  --finetune-epochs 1 --conv-bits 4 --fc-bits 4 --cluster-epochs 1 \
+  --model "$OUT/lenet5.ckpt" --output "$OUT/lenet5.nnz"
 "$NNLAB" eval --model "$OUT/lenet5.nnz" --data fashion-mnist
 
 printf '\nthe tour is done; outputs in %s\n' "$OUT"
