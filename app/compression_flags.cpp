@@ -41,6 +41,13 @@ CompressionInput load_for_compression(CompressionFlags& flags, const GlobalOptio
   return {std::move(checkpoint), std::move(model), std::move(split)};
 }
 
+bool output_is_nnz(const CompressionFlags& flags) {
+  const std::string suffix = ".nnz";
+  const auto& out = flags.output;
+  return out.size() >= suffix.size() &&
+         out.compare(out.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 double test_accuracy(models::Classifier& model, const CompressionInput& input,
                      const CompressionFlags& flags) {
   return train::evaluate(model, input.split.test, {flags.finetune.eval_batch_size, false, "test"})

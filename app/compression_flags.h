@@ -38,6 +38,9 @@ struct CompressionInput {
 CompressionInput load_for_compression(CompressionFlags& flags, const GlobalOptions& global,
                                       const torch::Device& device);
 
+// True when --output names an .nnz file (by its extension).
+bool output_is_nnz(const CompressionFlags& flags);
+
 double test_accuracy(models::Classifier& model, const CompressionInput& input,
                      const CompressionFlags& flags);
 

@@ -88,9 +88,7 @@ int main(int argc, char** argv) {
         continue;
       }
       const bool sparse = t.kind == nnlab::compress::NnzTensor::Kind::kSparse;
-      if (t.kind == nnlab::compress::NnzTensor::Kind::kRowClustered) continue;
-      const auto k = static_cast<std::uint32_t>(t.codebook.size() + (sparse ? 1 : 0));
-      row(t.name + " indices", t.indices, k, repeats);
+      row(t.name + " indices", t.indices, nnlab::compress::nnz_index_alphabet(t), repeats);
       if (sparse) row(t.name + " gaps", t.gaps, std::uint32_t{1} << t.gap_bits, repeats);
     }
   } catch (const std::exception& e) {

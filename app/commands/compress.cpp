@@ -8,8 +8,10 @@
 // evaluated, and the paper's table printed: per layer the weights kept, the bits per weight and
 // per index before and after Huffman coding, the bytes and the ratio; per stage the accuracy,
 // the bytes and the ratio.
+#include <c10/util/accumulate.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -129,16 +131,15 @@ SizeReport size_report(const models::Classifier& model, const compress::NnzModel
   std::string rest_format = "float32";
   std::int64_t all_weights = 0, all_kept = 0;
   for (const auto& t : nnz.tensors) {
-    std::int64_t n = 1;
-    for (const auto d : t.shape) n *= d;
+    const auto n = c10::multiply_integers(t.shape);
     const auto stored = static_cast<double>(compress::nnz_tensor_bytes(t));
     tensor_bytes += stored;
     if (t.kind == compress::NnzTensor::Kind::kRaw || t.kind == compress::NnzTensor::Kind::kHalf) {
       rest_elements += static_cast<double>(n);
-      if (is_parameter.count(t.name)) rest_float += static_cast<double>(n) * 4;
       rest_stored += stored;
       if (t.kind == compress::NnzTensor::Kind::kHalf) rest_format = "float16";
       if (is_parameter.count(t.name)) {
+        rest_float += static_cast<double>(n) * 4;
         all_weights += n;
         all_kept += n;
       }
@@ -161,8 +162,7 @@ SizeReport size_report(const models::Classifier& model, const compress::NnzModel
     r.quantized_bytes += q_bytes;
     all_weights += n;
     all_kept += kept;
-    const double w_bits = bits_per_symbol(
-        t.indices, static_cast<std::uint32_t>(t.codebook.size() + (sparse ? 1 : 0)));
+    const double w_bits = bits_per_symbol(t.indices, compress::nnz_index_alphabet(t));
     const double i_bits = sparse ? bits_per_symbol(t.gaps, std::uint32_t{1} << t.gap_bits) : 0;
     const double kept_fraction = static_cast<double>(kept) / static_cast<double>(n);
     r.table.add_row({t.name, report::grouped(n), report::percent(kept_fraction, 1),
@@ -205,7 +205,7 @@ void run_compress(CompressOptions options, const GlobalOptions& global) {
   }
   auto& flags = options.flags;
   const auto& out = flags.output;
-  if (!out.empty() && (out.size() < 4 || out.compare(out.size() - 4, 4, ".nnz") != 0)) {
+  if (!out.empty() && !output_is_nnz(flags)) {
     throw core::OptionError("--output", "the deep pipeline writes an .nnz file, got '" + out + "'");
   }
   for (const auto& [flag, bits] :
@@ -253,20 +253,18 @@ void run_compress(CompressOptions options, const GlobalOptions& global) {
     masks = prune_step(model, options, per_layer, step);
     masks.apply(model);
     finetune(model, input, flags, step, train::combine_hooks(masks.hooks(), teacher_hooks));
-    const auto now = test_accuracy(model, input, flags);
+    accuracy["pruned"] = test_accuracy(model, input, flags);  // the last step's stays
     info(global, "P step " + std::to_string(step) + "/" + std::to_string(options.steps) +
                      ": sparsity " + report::percent(masks.stats(model).sparsity(), 1) +
-                     ", test accuracy " + report::percent(now));
+                     ", test accuracy " + report::percent(accuracy["pruned"].get<double>()));
   }
-  accuracy["pruned"] = test_accuracy(model, input, flags);
 
   std::vector<std::pair<std::string, compress::ClusteredTensor>> clusters;
   {
     torch::NoGradGuard no_grad;
+    const auto prunable = compress::prunable_weights(model);
     for (auto& [name, p] : model.named_parameters()) {
-      if (name.size() < 6 || name.compare(name.size() - 6, 6, "weight") != 0 || p.dim() < 2) {
-        continue;
-      }
+      if (std::find(prunable.begin(), prunable.end(), name) == prunable.end()) continue;
       const int bits = p.dim() > 2 ? options.conv_bits : options.fc_bits;
       auto c = compress::kmeans_cluster(p, masks.mask_of(name), {bits, 50});
       p.copy_(compress::clustered_weights(c).to(p.device()));
@@ -274,17 +272,16 @@ void run_compress(CompressOptions options, const GlobalOptions& global) {
     }
   }
   accuracy["clustered"] = test_accuracy(model, input, flags);
+  accuracy["centroids_tuned"] = accuracy["clustered"];
   if (options.cluster_epochs > 0) {
     auto tuning = flags;
     tuning.finetune.epochs = options.cluster_epochs;
     tuning.finetune.lr = options.cluster_lr;
     finetune(model, input, tuning, options.steps + 1,
              train::combine_hooks(compress::cluster_gradient_hooks(clusters), teacher_hooks));
-    std::map<std::string, torch::Tensor> params;
-    for (const auto& [name, p] : model.named_parameters()) params[name] = p;
-    for (auto& [name, c] : clusters) compress::update_centroids(c, params.at(name));
+    compress::update_centroids(clusters, model);
+    accuracy["centroids_tuned"] = test_accuracy(model, input, flags);
   }
-  accuracy["centroids_tuned"] = test_accuracy(model, input, flags);
 
   compress::NnzOptions nnz_options;
   nnz_options.gap_bits = options.gap_bits;

@@ -30,11 +30,6 @@ struct QuantizeOptions {
   int gap_bits = 0;
 };
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
   if (options.method != "kmeans" && options.method != "uniform" && options.method != "float16") {
     throw core::OptionError("--method", "kmeans, uniform or float16, got '" + options.method + "'");
@@ -57,7 +52,7 @@ void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
   const auto masks = compress::PruningMasks::from_checkpoint(input.checkpoint);
   const double accuracy_before = test_accuracy(model, input, flags);
 
-  const bool writes_nnz = ends_with(flags.output, ".nnz");
+  const bool writes_nnz = output_is_nnz(flags);
   std::vector<std::pair<std::string, compress::ClusteredTensor>> clusters;
   std::int64_t float_bytes = 0;
   {
@@ -93,9 +88,7 @@ void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
   double accuracy_finetuned = accuracy_quantized;
   if (options.method == "kmeans" && flags.finetune.epochs > 0) {
     finetune(model, input, flags, /*round=*/1, compress::cluster_gradient_hooks(clusters));
-    std::map<std::string, torch::Tensor> params;
-    for (const auto& [name, p] : model.named_parameters()) params[name] = p;
-    for (auto& [name, c] : clusters) compress::update_centroids(c, params.at(name));
+    compress::update_centroids(clusters, model);
     accuracy_finetuned = test_accuracy(model, input, flags);
   }
 

@@ -142,10 +142,7 @@ std::string tensor_payload(const NnzTensor& t) {
   w.put<std::uint32_t>(static_cast<std::uint32_t>(t.codebook.size()));
   w.bytes(t.codebook.data(), t.codebook.size() * sizeof(float));
   const bool sparse = t.kind == NnzTensor::Kind::kSparse;
-  const auto alphabet = t.kind == NnzTensor::Kind::kRowClustered
-                            ? t.codebook.size() / static_cast<std::size_t>(t.shape.at(0))
-                            : t.codebook.size() + (sparse ? 1 : 0);
-  put_huffman(w, t.indices, static_cast<std::uint32_t>(alphabet));
+  put_huffman(w, t.indices, nnz_index_alphabet(t));
   if (sparse) {
     w.put<std::uint8_t>(static_cast<std::uint8_t>(t.gap_bits));
     put_huffman(w, t.gaps, std::uint32_t{1} << t.gap_bits);
@@ -199,15 +196,12 @@ NnzTensor parse_tensor(Reader& r) {
   t.codebook.resize(k);
   std::memcpy(t.codebook.data(), codebook, k * sizeof(float));
   const bool sparse = t.kind == NnzTensor::Kind::kSparse;
-  std::uint32_t alphabet = k + (sparse ? 1 : 0);
-  if (t.kind == NnzTensor::Kind::kRowClustered) {
-    if (t.shape.empty() || t.shape[0] == 0 || k % static_cast<std::uint64_t>(t.shape[0]) != 0) {
-      r.fail("tensor '" + t.name + "': a codebook of " + std::to_string(k) +
-             " does not split into one per row");
-    }
-    alphabet = k / static_cast<std::uint32_t>(t.shape[0]);
+  if (t.kind == NnzTensor::Kind::kRowClustered &&
+      (t.shape.empty() || t.shape[0] == 0 || k % static_cast<std::uint64_t>(t.shape[0]) != 0)) {
+    r.fail("tensor '" + t.name + "': a codebook of " + std::to_string(k) +
+           " does not split into one per row");
   }
-  t.indices = get_huffman(r, alphabet);
+  t.indices = get_huffman(r, nnz_index_alphabet(t));
   if (!sparse) {
     if (t.indices.size() != numel)
       r.fail("tensor '" + t.name + "': index count differs from its size");
@@ -328,8 +322,7 @@ NnzModel read_nnz(const std::string& path) {
 }
 
 torch::Tensor nnz_dense(const NnzTensor& t) {
-  std::int64_t numel = 1;
-  for (const auto d : t.shape) numel *= d;
+  const auto numel = static_cast<std::int64_t>(element_count(t));
   if (numel == 0) return torch::zeros(t.shape);
   if (t.kind == NnzTensor::Kind::kRaw || t.kind == NnzTensor::Kind::kHalf) {
     return torch::from_blob(const_cast<float*>(t.raw.data()), {numel}, torch::kFloat)
@@ -377,6 +370,13 @@ void set_sparse_entries(NnzTensor& t, const std::int64_t* ix, std::int64_t n, in
 }
 
 }  // namespace
+
+std::uint32_t nnz_index_alphabet(const NnzTensor& t) {
+  const auto k = static_cast<std::uint32_t>(t.codebook.size());
+  if (t.kind == NnzTensor::Kind::kRowClustered)
+    return k / static_cast<std::uint32_t>(t.shape.at(0));
+  return t.kind == NnzTensor::Kind::kSparse ? k + 1 : k;
+}
 
 std::size_t nnz_tensor_bytes(const NnzTensor& tensor) {
   return 4 + 4 + tensor_payload(tensor).size() + 4;  // tag, length, payload, CRC

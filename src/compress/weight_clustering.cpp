@@ -85,6 +85,13 @@ void update_centroids(ClusteredTensor& c, const torch::Tensor& weights) {
       c.centroids.clone().index_put_({index.masked_select(kept)}, flat.masked_select(kept));
 }
 
+void update_centroids(std::vector<std::pair<std::string, ClusteredTensor>>& clusters,
+                      const models::Classifier& model) {
+  std::map<std::string, torch::Tensor> params;
+  for (const auto& [name, p] : model.named_parameters()) params[name] = p;
+  for (auto& [name, c] : clusters) update_centroids(c, params.at(name));
+}
+
 torch::Tensor clustered_weights(const ClusteredTensor& c) {
   const auto safe = c.indices.clamp_min(0);
   return torch::where(c.indices.ge(0), c.centroids.index({safe}), torch::zeros({}));

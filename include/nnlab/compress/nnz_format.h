@@ -74,6 +74,10 @@ NnzModel nnz_from_model(const models::Classifier& model,
                         const std::vector<std::pair<std::string, ClusteredTensor>>& clusters,
                         const NnzOptions& options = {});
 
+// The symbols of a clustered tensor's index stream: its codebook (sparse: and the filler; per
+// row: one row's part of the codebook).
+std::uint32_t nnz_index_alphabet(const NnzTensor& tensor);
+
 // The bytes a tensor takes in the file (its section: framing, payload and CRC).
 std::size_t nnz_tensor_bytes(const NnzTensor& tensor);
 

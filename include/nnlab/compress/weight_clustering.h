@@ -48,6 +48,9 @@ ClusteredTensor uniform_clusters(const torch::Tensor& weights, const torch::Tens
 // After centroid fine-tuning: each centroid takes its cluster's value in `weights` (all the
 // weights of a cluster are equal then; cluster_gradient_hooks keeps them so).
 void update_centroids(ClusteredTensor& clustered, const torch::Tensor& weights);
+// The same for each named clustering, from the model's parameter of that name.
+void update_centroids(std::vector<std::pair<std::string, ClusteredTensor>>& clusters,
+                      const models::Classifier& model);
 
 // centroids[indices], 0 where indices is -1.
 torch::Tensor clustered_weights(const ClusteredTensor& clustered);
