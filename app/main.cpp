@@ -61,6 +61,8 @@ int main(int argc, char** argv) {
   nnlab::app::setup_convert(app, global);
   nnlab::app::setup_quantize(app, global);
   nnlab::app::setup_compress(app, global);
+  nnlab::app::setup_g2p(app, global);
+  nnlab::app::setup_seq2seq(app, global);
 
   try {
     app.parse(argc, argv);

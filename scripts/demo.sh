@@ -57,4 +57,10 @@ step "10. Deep Compression: prune LeNet-5 per layer (convs less) in two steps, s
   --model "$OUT/lenet5.ckpt" --output "$OUT/lenet5.nnz"
 "$NNLAB" eval --model "$OUT/lenet5.nnz" --data fashion-mnist
 
+step "11. seq2seq: grapheme-to-phoneme, an attention encoder-decoder trained briefly on 20,000 words of Debian's CMUdict (dev WER each epoch); pronounce words with 2-best probabilities and draw the attention of the first"
+"$NNLAB" g2p train --limit 20000 --epochs 3 --hidden 128 --encoder-layers 1 --decoder-hidden 128 \
+  --batch-size 128 --output "$OUT/g2p.pt"
+"$NNLAB" g2p pronounce --model "$OUT/g2p.pt" --nbest 2 photograph tomato nnlab \
+  --attention-svg "$OUT/photograph_attention.svg"
+
 printf '\nthe tour is done; outputs in %s\n' "$OUT"

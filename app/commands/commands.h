@@ -18,5 +18,7 @@ void setup_factorize(CLI::App& app, GlobalOptions& global);
 void setup_convert(CLI::App& app, GlobalOptions& global);
 void setup_quantize(CLI::App& app, GlobalOptions& global);
 void setup_compress(CLI::App& app, GlobalOptions& global);
+void setup_g2p(CLI::App& app, GlobalOptions& global);
+void setup_seq2seq(CLI::App& app, GlobalOptions& global);
 
 }  // namespace nnlab::app

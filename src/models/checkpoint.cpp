@@ -11,27 +11,6 @@
 
 namespace nnlab::models {
 
-namespace {
-
-constexpr const char* kMetaKey = "nnlab.meta";
-constexpr const char* kModelPrefix = "model.";
-constexpr const char* kBlobPrefix = "blob.";
-constexpr const char* kMaskPrefix = "mask.";
-
-torch::Tensor bytes_to_tensor(const std::string& bytes) {
-  auto t = torch::empty({static_cast<std::int64_t>(bytes.size())}, torch::kUInt8);
-  if (!bytes.empty()) std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
-  return t;
-}
-
-std::string tensor_to_bytes(const torch::Tensor& t) {
-  const auto c = t.contiguous();
-  return std::string(static_cast<const char*>(c.data_ptr()),
-                     static_cast<size_t>(c.numel() * c.element_size()));
-}
-
-}  // namespace
-
 nlohmann::json info_to_json(const ModelInfo& info) {
   nlohmann::json edits = nlohmann::json::array();
   for (const auto& edit : info.edits) {
@@ -84,60 +63,22 @@ Checkpoint make_checkpoint(const Classifier& model) {
 }
 
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
-  c10::Dict<std::string, torch::Tensor> dict;
-  nlohmann::json meta = checkpoint.meta;
-  meta["format"] = kCheckpointFormat;
-  meta["version"] = kCheckpointVersion;
-  meta["model"] = info_to_json(checkpoint.info);
-  dict.insert(kMetaKey, bytes_to_tensor(meta.dump()));
-  for (const auto& [name, tensor] : checkpoint.state) {
-    dict.insert(kModelPrefix + name, tensor.to(torch::kCPU).contiguous());
-  }
-  for (const auto& [name, tensor] : checkpoint.masks) {
-    dict.insert(kMaskPrefix + name, tensor.to(torch::kCPU).to(torch::kUInt8).contiguous());
-  }
-  for (const auto& [name, bytes] : checkpoint.blobs)
-    dict.insert(kBlobPrefix + name, bytes_to_tensor(bytes));
-  const std::vector<char> data = torch::pickle_save(dict);
-  core::write_text_atomically(path, std::string(data.begin(), data.end()));
+  Archive archive = checkpoint;
+  archive.meta["format"] = kCheckpointFormat;
+  archive.meta["version"] = kCheckpointVersion;
+  archive.meta["model"] = info_to_json(checkpoint.info);
+  save_archive(path, archive);
 }
 
 bool is_checkpoint(const TensorList& tensors) {
-  for (const auto& [name, tensor] : tensors) {
-    if (name == kMetaKey) return true;
-  }
-  return false;
+  return is_archive(tensors);
 }
 
 Checkpoint checkpoint_from_tensors(const TensorList& tensors, const std::string& source) {
   Checkpoint checkpoint;
-  bool found_meta = false;
-  for (const auto& [name, tensor] : tensors) {
-    if (name == kMetaKey) {
-      try {
-        checkpoint.meta = nlohmann::json::parse(tensor_to_bytes(tensor));
-      } catch (const nlohmann::json::exception& e) {
-        throw core::FileError(source, std::string("damaged checkpoint metadata: ") + e.what());
-      }
-      found_meta = true;
-    } else if (name.rfind(kModelPrefix, 0) == 0) {
-      checkpoint.state.emplace_back(name.substr(std::strlen(kModelPrefix)), tensor);
-    } else if (name.rfind(kMaskPrefix, 0) == 0) {
-      checkpoint.masks.emplace_back(name.substr(std::strlen(kMaskPrefix)), tensor);
-    } else if (name.rfind(kBlobPrefix, 0) == 0) {
-      checkpoint.blobs[name.substr(std::strlen(kBlobPrefix))] = tensor_to_bytes(tensor);
-    }
-  }
-  if (!found_meta) throw core::FileError(source, "not an nnlab checkpoint (no metadata entry)");
-  if (checkpoint.meta.value("format", "") != kCheckpointFormat) {
-    throw core::FileError(
-        source, "not an nnlab checkpoint (format '" + checkpoint.meta.value("format", "") + "')");
-  }
-  if (checkpoint.meta.value("version", 0) > kCheckpointVersion) {
-    throw core::FileError(
-        source, "checkpoint version " + std::to_string(checkpoint.meta.value("version", 0)) +
-                    " is newer than this nnlab reads (" + std::to_string(kCheckpointVersion) + ")");
-  }
+  static_cast<Archive&>(checkpoint) = archive_from_tensors(tensors, source);
+  check_archive_format(checkpoint, kCheckpointFormat, kCheckpointVersion, "an nnlab checkpoint",
+                       source);
   if (!checkpoint.meta.contains("model"))
     throw core::FileError(source, "checkpoint without model metadata");
   checkpoint.info = info_from_json(checkpoint.meta["model"], source);

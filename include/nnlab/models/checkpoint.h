@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "nnlab/models/archive.h"
 #include "nnlab/models/classifier.h"
 #include "nnlab/models/pth_reader.h"
 
@@ -16,12 +17,10 @@ namespace nnlab::models {
 inline constexpr const char* kCheckpointFormat = "nnlab-checkpoint";
 inline constexpr int kCheckpointVersion = 1;
 
-struct Checkpoint {
+// An archive (models/archive.h) whose meta also holds the model's info; meta is free-form
+// otherwise (training state, history, ...).
+struct Checkpoint : Archive {
   ModelInfo info;
-  nlohmann::json meta = nlohmann::json::object();  // free-form: training state, history, ...
-  TensorList state;                                // the model's state_dict
-  TensorList masks;  // pruning masks by parameter name (0 = pruned), when pruned
-  std::map<std::string, std::string> blobs;  // name -> bytes
 };
 
 // Takes the model's info and a copy of its state_dict (on the CPU).

@@ -1,0 +1,176 @@
+#include "seq2seq_flags.h"
+
+#include <torch/torch.h>
+
+#include <sstream>
+
+#include "nnlab/core/error.h"
+#include "nnlab/core/progress.h"
+#include "nnlab/report/table.h"
+
+namespace nnlab::app {
+
+void add_model_flags(CLI::App* app, seq2seq::ModelOptions& o) {
+  app->add_option("--cell", o.cell, "lstm | gru")->capture_default_str();
+  app->add_option("--embedding", o.embedding, "embedding size")->capture_default_str();
+  app->add_option("--hidden", o.encoder_hidden, "encoder size per direction")
+      ->capture_default_str();
+  app->add_option("--encoder-layers", o.encoder_layers)->capture_default_str();
+  app->add_flag("!--unidirectional", o.bidirectional, "a forward-only encoder");
+  app->add_option("--decoder-hidden", o.decoder_hidden)->capture_default_str();
+  app->add_option("--decoder-layers", o.decoder_layers)->capture_default_str();
+  app->add_option("--attention", o.attention, "additive | dot | general")->capture_default_str();
+  app->add_flag("!--no-input-feed", o.input_feed, "do not feed the attentional state back");
+  app->add_option("--dropout", o.dropout)->capture_default_str();
+}
+
+void add_training_flags(CLI::App* app, seq2seq::Seq2SeqTrainOptions& o) {
+  app->add_option("--epochs", o.epochs)->capture_default_str();
+  app->add_option("--batch-size", o.batch_size)->capture_default_str();
+  app->add_option("--lr", o.lr, "Adam's learning rate")->capture_default_str();
+  app->add_option("--lr-decay", o.lr_decay, "rate factor when dev WER stalls")
+      ->capture_default_str();
+  app->add_option("--lr-patience", o.lr_patience, "epochs without progress before decaying")
+      ->capture_default_str();
+  app->add_option("--clip", o.clip, "maximal gradient norm (0: off)")->capture_default_str();
+  app->add_option("--label-smoothing", o.label_smoothing)->capture_default_str();
+  app->add_option("--attention-lambda", o.attention_lambda,
+                  "weight of sum_i (tau - sum_t alpha_t^i)^2 (0: off)")
+      ->capture_default_str();
+  app->add_option("--attention-tau", o.attention_tau)->capture_default_str();
+  app->add_option("--sampling", o.sampling.schedule,
+                  "scheduled sampling: none | linear | exponential | inverse-sigmoid")
+      ->capture_default_str();
+  app->add_option("--sampling-k", o.sampling.k, "exponential base / inverse-sigmoid k")
+      ->capture_default_str();
+  app->add_option("--sampling-slope", o.sampling.slope, "linear decay per epoch")
+      ->capture_default_str();
+  app->add_option("--sampling-floor", o.sampling.floor, "smallest teacher-forcing probability")
+      ->capture_default_str();
+  app->add_option("--sampling-start", o.sampling.start_epoch, "epochs of pure teacher forcing")
+      ->capture_default_str();
+  app->add_option("--average-last", o.average_last, "average the last N epochs' weights")
+      ->capture_default_str();
+  app->add_option("--patience", o.patience, "stop after N epochs without progress (0: never)")
+      ->capture_default_str();
+  app->add_option("--max-minutes", o.max_minutes, "stop after this much training (0: no limit)")
+      ->capture_default_str();
+  app->add_option("--checkpoint", o.checkpoint_path,
+                  "write the training state here after every epoch (for --resume)");
+}
+
+void add_search_flags(CLI::App* app, seq2seq::SearchOptions& o) {
+  app->add_option("--beam", o.beam, "beam size (1: greedy)")->capture_default_str();
+  app->add_option("--length-penalty", o.length_penalty,
+                  "score = log P / length^alpha (0: raw log P)")
+      ->capture_default_str();
+  app->add_option("--max-length-a", o.max_length_a, "outputs stop at a * input length + b")
+      ->capture_default_str();
+  app->add_option("--max-length-b", o.max_length_b)->capture_default_str();
+}
+
+void add_train_command_flags(CLI::App* app, TrainingData& data, SequenceTrainingJob& job,
+                             const std::string& train_help) {
+  app->add_option("--train", data.train, train_help)->required();
+  app->add_option("--dev", data.dev, "dev file (default: carved from --train)");
+  app->add_option("--dev-fraction", data.dev_fraction, "share of --train held out as dev")
+      ->capture_default_str();
+  app->add_option("-o,--output", job.output, "the model file")->required();
+  app->add_option("--resume", job.resume,
+                  "continue from a training state (--checkpoint); model flags are ignored");
+  add_model_flags(app, job.model);
+  add_training_flags(app, job.training);
+}
+
+std::pair<seq2seq::Corpus, seq2seq::Corpus> train_and_dev(
+    seq2seq::Corpus all, const TrainingData& data,
+    const std::function<seq2seq::Corpus(const std::string&)>& read, std::uint64_t seed) {
+  if (!data.dev.empty()) return {std::move(all), read(data.dev)};
+  if (!(data.dev_fraction > 0 && data.dev_fraction < 1))
+    throw core::OptionError("--dev-fraction", "must be in (0, 1)");
+  auto split = seq2seq::split_dev(all, data.dev_fraction, seed);
+  if (split.first.empty() || split.second.empty())
+    throw core::FileError(data.train, "too few entries to carve a dev set");
+  return split;
+}
+
+std::string join_tokens(const seq2seq::Tokens& tokens, const std::string& separator) {
+  std::string out;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    if (i > 0) out += separator;
+    out += tokens[i];
+  }
+  return out;
+}
+
+void run_sequence_training(const SequenceTrainingJob& job, const seq2seq::Corpus& train,
+                           const seq2seq::Corpus& dev, const GlobalOptions& global) {
+  const torch::Device device = start(global);
+  if (job.output.empty()) throw core::OptionError("--output", "required");
+  seq2seq::SequenceModel model;
+  models::Archive resumed;
+  if (!job.resume.empty()) {
+    resumed = models::read_archive(job.resume);
+    model = seq2seq::from_archive(resumed, job.resume, job.task, device);
+  } else {
+    job.model.validate();
+    model.task = job.task;
+    model.options = job.model;
+    model.source_tokens = job.source_tokens;
+    model.target_tokens = job.target_tokens;
+    std::vector<const seq2seq::Tokens*> sources, targets;
+    for (const auto& e : train) {
+      sources.push_back(&e.source);
+      for (const auto& t : e.targets) targets.push_back(&t);
+    }
+    model.source_vocabulary = seq2seq::Vocabulary::build(sources);
+    model.target_vocabulary = seq2seq::Vocabulary::build(targets);
+    model.create_network();
+    model.model->to(device);
+  }
+  seq2seq::Seq2SeqTrainOptions training = job.training;
+  training.progress = !global.quiet;
+  seq2seq::Seq2SeqTrainer trainer(model, training);
+  if (!job.resume.empty()) trainer.resume(resumed, job.resume);
+
+  std::int64_t pairs = 0;
+  for (const auto& e : train) pairs += static_cast<std::int64_t>(e.targets.size());
+  info(global, "training on " + std::to_string(train.size()) + " entries (" +
+                   std::to_string(pairs) + " pairs), dev " + std::to_string(dev.size()) +
+                   " entries; " + report::grouped(model.model->parameter_count()) +
+                   " parameters; vocabularies " + std::to_string(model.source_vocabulary.size()) +
+                   " / " + std::to_string(model.target_vocabulary.size()));
+  const auto result = trainer.fit(train, dev, [&](const seq2seq::Seq2SeqEpoch& e) {
+    std::ostringstream line;
+    line << "epoch " << e.epoch << ": loss " << report::fixed(e.loss, 4) << ", dev WER "
+         << report::fixed(e.dev_wer) << "%, PER " << report::fixed(e.dev_per) << "%, lr " << e.lr
+         << ", teacher forcing " << report::fixed(e.teacher_forcing, 3);
+    if (job.training.attention_lambda > 0)
+      line << ", attention penalty " << report::fixed(e.attention_penalty, 3);
+    line << ", " << report::fixed(e.examples_per_second, 0) << " pairs/s, "
+         << core::format_duration(e.seconds);
+    info(global, line.str());
+  });
+  model.training = {{"data", job.data},
+                    {"options", job.training.to_json()},
+                    {"result", result.to_json()},
+                    {"parameters", model.model->parameter_count()}};
+  seq2seq::save_sequence_model(job.output, model);
+
+  nlohmann::json json = result.to_json();
+  json["output"] = job.output;
+  json["parameters"] = model.model->parameter_count();
+  std::ostringstream human;
+  human << "kept " << result.kept << " (best epoch " << result.best_epoch << ": dev WER "
+        << report::fixed(result.best_dev_wer) << "%";
+  if (result.averaged_dev_wer >= 0)
+    human << "; average of the last "
+          << std::min<std::size_t>(result.history.size(), job.training.average_last)
+          << " epochs: " << report::fixed(result.averaged_dev_wer) << "%";
+  human << "): dev WER " << report::fixed(result.dev_wer) << "%, PER "
+        << report::fixed(result.dev_per) << "%, " << result.history.size() << " epochs in "
+        << core::format_duration(result.seconds) << "\nwrote " << job.output << "\n";
+  emit(global, json, human.str());
+}
+
+}  // namespace nnlab::app

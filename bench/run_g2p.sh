@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The G2P results of docs/BENCHMARKS.md: nnlab's attention encoder-decoder trained on the
+# standard CMUdict split (g014b2b.train only; dev carved from it) and scored on g014b2b.ref
+# (WER: equal to any reference; PER: to the closest), the decoding speed on the 12,000 test words
+# with beam 5 (and greedy), the ablations of the attention regularizer and scheduled sampling
+# (the same recipe with one change each), and a peer G2P from PyPI (bench/g2p_peer.sh) in the
+# same run. Every result is kept as JSON; a step whose output exists is skipped. Each training is
+# capped at 85 minutes of training time on the machine it runs on.
+#
+#   bash bench/run_g2p.sh [BUILD_DIR] [OUT_DIR]          (defaults: build, /tmp/nnlab-g2p)
+#   STEPS="main eval" bash bench/run_g2p.sh              (only these steps)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=${1:-build}
+out=${2:-/tmp/nnlab-g2p}
+nnlab="$(cd "$build" && pwd)/nnlab"
+data=${G2P_DATA:-$(cd "$here/../.." && pwd)/shared/data/g2p}
+mkdir -p "$out"
+cd "$out"
+export OMP_WAIT_POLICY=PASSIVE
+steps=${STEPS:-main eval regularizer sampling peer}
+source "$here/steps.sh"
+
+# The reported recipe: 2-layer bidirectional LSTM encoder (256 per direction), 1-layer LSTM
+# decoder (256) with Luong general attention and input feeding, embeddings 128, dropout 0.2,
+# label smoothing 0.1, Adam 2e-3 at batch 256 halved whenever dev WER stalls, gradient norm 5,
+# early stopping after 4 epochs without progress, the last 5 epochs averaged (kept if better on
+# dev), at most 85 minutes of training.
+recipe=(--train "$data/g014b2b.train" --epochs 40 --batch-size 256 --lr 2e-3 --max-minutes 85
+        --patience 4)
+
+train() {  # train NAME EXTRA_FLAGS...
+  local name=$1
+  shift
+  run "train $name" "$name.json" "$nnlab" g2p train "${recipe[@]}" "$@" \
+    --checkpoint "$name.state" -o "$name.pt" --json -q
+}
+evaluate() {  # evaluate NAME BEAM
+  run "eval $1 beam $2" "$1_beam$2.json" "$nnlab" g2p eval --model "$1.pt" \
+    --test "$data/g014b2b.ref" --beam "$2" --output "$1_beam$2.tsv" --json -q
+}
+
+want main && train main
+want eval && evaluate main 5 && evaluate main 1
+
+# Ablations: the same recipe with the attention regularizer (lambda 0.05, tau 1) or with
+# scheduled sampling (inverse sigmoid, k 10, floor 0.8, from epoch 2).
+want regularizer && train regularizer --attention-lambda 0.05 && evaluate regularizer 5
+want sampling && train sampling --sampling inverse-sigmoid --sampling-k 10 --sampling-floor 0.8 \
+  --sampling-start 2 && evaluate sampling 5
+
+want peer && run "peer" peer.json bash "$here/g2p_peer.sh" "$out/peer"
+true

@@ -1,0 +1,53 @@
+// A trained sequence model with everything needed to use it: its shape, both vocabularies, how
+// its text is tokenized, the task it was trained for and how it was trained. Stored as an nnlab
+// archive (models/archive.h) of format "nnlab-seq2seq" (docs/FORMAT.md).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "nnlab/models/archive.h"
+#include "nnlab/seq2seq/corpus.h"
+#include "nnlab/seq2seq/model_options.h"
+#include "nnlab/seq2seq/seq2seq_model.h"
+#include "nnlab/seq2seq/vocabulary.h"
+
+namespace nnlab::seq2seq {
+
+inline constexpr const char* kSeq2SeqFormat = "nnlab-seq2seq";
+inline constexpr int kSeq2SeqVersion = 1;
+
+struct SequenceModel {
+  std::string task = "seq2seq";  // "g2p" (pronunciation) or "seq2seq" (general parallel text)
+  ModelOptions options;
+  Vocabulary source_vocabulary;
+  Vocabulary target_vocabulary;
+  Tokenization source_tokens = Tokenization::kCharacters;
+  Tokenization target_tokens = Tokenization::kWords;
+  nlohmann::json training = nlohmann::json::object();  // recipe, history, results
+  Seq2Seq model{nullptr};
+
+  // Builds a freshly initialized network for the vocabularies and options.
+  void create_network();
+};
+
+// The archive of a model: its metadata and state_dict (blobs empty).
+models::Archive to_archive(const SequenceModel& model);
+// Throws core::FileError when the archive is not a seq2seq model, or (task non-empty) one for
+// another task, or its weights do not fit its shape.
+SequenceModel from_archive(const models::Archive& archive, const std::string& source,
+                           const std::string& task, torch::Device device);
+
+void save_sequence_model(const std::string& path, const SequenceModel& model);
+SequenceModel load_sequence_model(const std::string& path, const std::string& task,
+                                  torch::Device device);
+
+std::string tokenization_name(Tokenization t);
+Tokenization parse_tokenization(const std::string& name);  // throws core::OptionError
+
+// Copies named tensors into the model's parameters and buffers (strict; FileError on mismatch).
+void load_sequence_state(torch::nn::Module& module, const models::TensorList& state,
+                         const std::string& source);
+models::TensorList sequence_state(const torch::nn::Module& module);  // CPU clones
+
+}  // namespace nnlab::seq2seq

@@ -1,0 +1,61 @@
+#include "nnlab/seq2seq/encoder.h"
+
+#include <torch/nn/utils/rnn.h>
+#include <torch/torch.h>
+
+#include "nnlab/seq2seq/batching.h"
+#include "nnlab/seq2seq/vocabulary.h"
+
+namespace nnlab::seq2seq {
+
+namespace rnn = torch::nn::utils::rnn;
+
+EncoderImpl::EncoderImpl(std::int64_t vocabulary, const ModelOptions& options) : options_(options) {
+  embedding_ = register_module(
+      "embedding", torch::nn::Embedding(torch::nn::EmbeddingOptions(vocabulary, options.embedding)
+                                            .padding_idx(Vocabulary::kPad)));
+  dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout));
+  const double between_layers = options.encoder_layers > 1 ? options.dropout : 0.0;
+  if (options.cell == "lstm") {
+    lstm_ = register_module(
+        "rnn", torch::nn::LSTM(torch::nn::LSTMOptions(options.embedding, options.encoder_hidden)
+                                   .num_layers(options.encoder_layers)
+                                   .bidirectional(options.bidirectional)
+                                   .dropout(between_layers)
+                                   .batch_first(true)));
+  } else {
+    gru_ = register_module(
+        "rnn", torch::nn::GRU(torch::nn::GRUOptions(options.embedding, options.encoder_hidden)
+                                  .num_layers(options.encoder_layers)
+                                  .bidirectional(options.bidirectional)
+                                  .dropout(between_layers)
+                                  .batch_first(true)));
+  }
+}
+
+EncoderOutput EncoderImpl::forward(const torch::Tensor& source, const torch::Tensor& lengths) {
+  const auto max_length = source.size(1);
+  const auto embedded = dropout_(embedding_(source));
+  const auto packed = rnn::pack_padded_sequence(embedded, lengths.to(torch::kCPU),
+                                                /*batch_first=*/true, /*enforce_sorted=*/false);
+  torch::Tensor h_n;
+  const auto output = [&] {
+    if (lstm_) {
+      auto [out, state] = lstm_->forward_with_packed_input(packed);
+      h_n = std::get<0>(state);
+      return out;
+    }
+    auto [out, state] = gru_->forward_with_packed_input(packed);
+    h_n = state;
+    return out;
+  }();
+  auto [memory, unused] = rnn::pad_packed_sequence(output, /*batch_first=*/true,
+                                                   /*padding_value=*/0.0, max_length);
+  // h_n: (layers * directions) x B x H; the top layer's directions are the last rows.
+  const auto directions = options_.bidirectional ? 2 : 1;
+  const auto top = h_n.slice(0, h_n.size(0) - directions);  // directions x B x H
+  const auto final = top.transpose(0, 1).reshape({source.size(0), -1});
+  return {dropout_(memory), length_mask(lengths.to(source.device()), max_length), final};
+}
+
+}  // namespace nnlab::seq2seq

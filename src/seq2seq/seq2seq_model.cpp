@@ -1,0 +1,56 @@
+#include "nnlab/seq2seq/seq2seq_model.h"
+
+#include <torch/torch.h>
+
+namespace nnlab::seq2seq {
+
+Seq2SeqImpl::Seq2SeqImpl(const ModelOptions& options, std::int64_t source_vocabulary,
+                         std::int64_t target_vocabulary)
+    : options_(options) {
+  options_.validate();
+  encoder_ = register_module("encoder", Encoder(source_vocabulary, options_));
+  decoder_ = register_module("decoder", Decoder(target_vocabulary, options_));
+}
+
+DecodingState Seq2SeqImpl::start(const torch::Tensor& source, const torch::Tensor& lengths) {
+  return decoder_->initial_state(encoder_(source, lengths));
+}
+
+StepOutput Seq2SeqImpl::step(const torch::Tensor& tokens, const DecodingState& state) {
+  return decoder_->step(tokens, state);
+}
+
+torch::Device Seq2SeqImpl::device() const {
+  return parameters().front().device();
+}
+
+std::int64_t Seq2SeqImpl::parameter_count() const {
+  std::int64_t n = 0;
+  for (const auto& p : parameters()) n += p.numel();
+  return n;
+}
+
+SequenceOutput Seq2SeqImpl::forward(const Batch& batch, double teacher_forcing) {
+  auto state = start(batch.source, batch.source_lengths);
+  const auto steps = batch.target_input.size(1);
+  std::vector<torch::Tensor> logits, attention;
+  logits.reserve(static_cast<std::size_t>(steps));
+  attention.reserve(static_cast<std::size_t>(steps));
+  const bool sampling = teacher_forcing < 1.0;
+  for (std::int64_t t = 0; t < steps; ++t) {
+    auto tokens = batch.target_input.select(1, t);
+    if (sampling && t > 0) {
+      const auto own = logits.back().detach().argmax(1);
+      const auto use_own =
+          torch::rand({tokens.size(0)}, tokens.options().dtype(torch::kFloat)) >= teacher_forcing;
+      tokens = torch::where(use_own, own, tokens);
+    }
+    auto out = step(tokens, state);
+    logits.push_back(out.logits);
+    attention.push_back(out.attention);
+    state = std::move(out.state);
+  }
+  return {torch::stack(logits, 1), torch::stack(attention, 1)};
+}
+
+}  // namespace nnlab::seq2seq

@@ -1,0 +1,370 @@
+#include "nnlab/seq2seq/seq2seq_trainer.h"
+
+#include <torch/serialize.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <deque>
+#include <sstream>
+
+#include "nnlab/core/error.h"
+#include "nnlab/core/progress.h"
+#include "nnlab/seq2seq/attention_regularizer.h"
+#include "nnlab/seq2seq/batching.h"
+#include "nnlab/seq2seq/sequence_metrics.h"
+#include "nnlab/seq2seq/translator.h"
+
+namespace nnlab::seq2seq {
+
+namespace {
+
+std::string pickle_tensors(const models::TensorList& tensors) {
+  c10::Dict<std::string, torch::Tensor> dict;
+  for (const auto& [name, t] : tensors) dict.insert(name, t);
+  const auto bytes = torch::pickle_save(dict);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+models::TensorList unpickle_tensors(const std::string& bytes, const std::string& source) {
+  try {
+    const auto value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
+    models::TensorList out;
+    for (const auto& item : value.toGenericDict())
+      out.emplace_back(item.key().toStringRef(), item.value().toTensor());
+    return out;
+  } catch (const c10::Error& e) {
+    throw core::FileError(source, "damaged training state");
+  }
+}
+
+models::TensorList average(const std::deque<models::TensorList>& window) {
+  models::TensorList mean = window.front();
+  for (auto& [name, t] : mean) t = t.to(torch::kDouble);
+  for (std::size_t i = 1; i < window.size(); ++i) {
+    for (std::size_t j = 0; j < mean.size(); ++j) mean[j].second += window[i][j].second;
+  }
+  for (std::size_t j = 0; j < mean.size(); ++j) {
+    mean[j].second = (mean[j].second / static_cast<double>(window.size()))
+                         .to(window.front()[j].second.scalar_type());
+  }
+  return mean;
+}
+
+}  // namespace
+
+void Seq2SeqTrainOptions::validate() const {
+  if (epochs < 1) throw core::OptionError("--epochs", "must be >= 1");
+  if (batch_size < 1) throw core::OptionError("--batch-size", "must be >= 1");
+  if (!(lr > 0)) throw core::OptionError("--lr", "must be > 0");
+  if (!(lr_decay > 0 && lr_decay <= 1)) throw core::OptionError("--lr-decay", "must be in (0, 1]");
+  if (lr_patience < 1) throw core::OptionError("--lr-patience", "must be >= 1");
+  if (clip < 0) throw core::OptionError("--clip", "must be >= 0");
+  if (label_smoothing < 0 || label_smoothing >= 1)
+    throw core::OptionError("--label-smoothing", "must be in [0, 1)");
+  if (attention_lambda < 0) throw core::OptionError("--attention-lambda", "must be >= 0");
+  if (average_last < 1) throw core::OptionError("--average-last", "must be >= 1");
+  if (patience < 0) throw core::OptionError("--patience", "must be >= 0");
+  if (max_minutes < 0) throw core::OptionError("--max-minutes", "must be >= 0");
+  sampling.validate();
+}
+
+nlohmann::json Seq2SeqTrainOptions::to_json() const {
+  return {{"epochs", epochs},
+          {"batch_size", batch_size},
+          {"lr", lr},
+          {"lr_decay", lr_decay},
+          {"lr_patience", lr_patience},
+          {"min_lr", min_lr},
+          {"clip", clip},
+          {"label_smoothing", label_smoothing},
+          {"attention_lambda", attention_lambda},
+          {"attention_tau", attention_tau},
+          {"sampling",
+           {{"schedule", sampling.schedule},
+            {"slope", sampling.slope},
+            {"k", sampling.k},
+            {"floor", sampling.floor},
+            {"start_epoch", sampling.start_epoch}}},
+          {"average_last", average_last},
+          {"patience", patience},
+          {"max_minutes", max_minutes},
+          {"seed", seed}};
+}
+
+nlohmann::json Seq2SeqEpoch::to_json() const {
+  return {{"epoch", epoch},
+          {"lr", lr},
+          {"teacher_forcing", teacher_forcing},
+          {"loss", loss},
+          {"attention_penalty", attention_penalty},
+          {"dev_wer", dev_wer},
+          {"dev_per", dev_per},
+          {"seconds", seconds},
+          {"examples_per_second", examples_per_second}};
+}
+
+Seq2SeqEpoch Seq2SeqEpoch::from_json(const nlohmann::json& j) {
+  Seq2SeqEpoch e;
+  e.epoch = j.at("epoch").get<int>();
+  e.lr = j.at("lr").get<double>();
+  e.teacher_forcing = j.at("teacher_forcing").get<double>();
+  e.loss = j.at("loss").get<double>();
+  e.attention_penalty = j.at("attention_penalty").get<double>();
+  e.dev_wer = j.at("dev_wer").get<double>();
+  e.dev_per = j.at("dev_per").get<double>();
+  e.seconds = j.at("seconds").get<double>();
+  e.examples_per_second = j.at("examples_per_second").get<double>();
+  return e;
+}
+
+nlohmann::json Seq2SeqTrainResult::to_json() const {
+  nlohmann::json epochs = nlohmann::json::array();
+  for (const auto& e : history) epochs.push_back(e.to_json());
+  return {{"epochs", epochs},
+          {"seconds", seconds},
+          {"best_epoch", best_epoch},
+          {"best_dev_wer", best_dev_wer},
+          {"averaged_dev_wer", averaged_dev_wer},
+          {"kept", kept},
+          {"dev_wer", dev_wer},
+          {"dev_per", dev_per},
+          {"stopped_early", stopped_early}};
+}
+
+BatchLoss sequence_loss(const SequenceOutput& output, const Batch& batch, double label_smoothing,
+                        double attention_lambda, double attention_tau) {
+  const auto vocabulary = output.logits.size(2);
+  BatchLoss loss;
+  loss.cross_entropy = torch::nn::functional::cross_entropy(
+      output.logits.reshape({-1, vocabulary}), batch.target_output.reshape({-1}),
+      torch::nn::functional::CrossEntropyFuncOptions()
+          .ignore_index(Vocabulary::kPad)
+          .label_smoothing(label_smoothing));
+  loss.total = loss.cross_entropy;
+  if (attention_lambda > 0) {
+    const auto source_mask =
+        length_mask(batch.source_lengths.to(output.attention.device()), batch.source.size(1));
+    const auto target_mask = batch.target_output.ne(Vocabulary::kPad);
+    loss.attention_penalty =
+        attention_regularizer(output.attention, source_mask, target_mask, attention_tau);
+    loss.total = loss.total + attention_lambda * loss.attention_penalty;
+  }
+  return loss;
+}
+
+struct Seq2SeqTrainer::State {
+  std::unique_ptr<torch::optim::Adam> optimizer;
+  int completed = 0;
+  double lr = 0;
+  double seconds = 0;
+  int best_epoch = 0;
+  double best_wer = std::numeric_limits<double>::infinity();
+  int bad_epochs = 0;
+  std::vector<Seq2SeqEpoch> history;
+  models::TensorList best;
+  std::deque<models::TensorList> window;
+};
+
+Seq2SeqTrainer::Seq2SeqTrainer(SequenceModel& model, Seq2SeqTrainOptions options)
+    : model_(model), options_(std::move(options)), state_(std::make_unique<State>()) {
+  options_.validate();
+  state_->lr = options_.lr;
+  state_->optimizer = std::make_unique<torch::optim::Adam>(model_.model->parameters(),
+                                                           torch::optim::AdamOptions(options_.lr));
+}
+
+Seq2SeqTrainer::~Seq2SeqTrainer() = default;
+
+void Seq2SeqTrainer::resume(const models::Archive& checkpoint, const std::string& source) {
+  if (!checkpoint.meta.contains("trainer") || !checkpoint.blobs.count("optimizer"))
+    throw core::FileError(source,
+                          "not a training state (no optimizer or progress): use a file "
+                          "written by --checkpoint");
+  load_sequence_state(*model_.model, checkpoint.state, source);
+  try {
+    const auto& t = checkpoint.meta.at("trainer");
+    state_->completed = t.at("completed").get<int>();
+    state_->lr = t.at("lr").get<double>();
+    state_->seconds = t.at("seconds").get<double>();
+    state_->best_epoch = t.at("best_epoch").get<int>();
+    state_->best_wer = t.at("best_wer").get<double>();
+    state_->bad_epochs = t.at("bad_epochs").get<int>();
+    state_->history.clear();
+    for (const auto& e : t.at("history")) state_->history.push_back(Seq2SeqEpoch::from_json(e));
+    const int window = t.at("window").get<int>();
+    state_->window.clear();
+    for (int i = 0; i < window; ++i) {
+      state_->window.push_back(
+          unpickle_tensors(checkpoint.blobs.at("window" + std::to_string(i)), source));
+    }
+    state_->best = unpickle_tensors(checkpoint.blobs.at("best"), source);
+  } catch (const nlohmann::json::exception& e) {
+    throw core::FileError(source, std::string("bad training state: ") + e.what());
+  } catch (const std::out_of_range&) {
+    throw core::FileError(source, "bad training state: a saved tensor set is missing");
+  }
+  torch::serialize::InputArchive archive;
+  std::istringstream in(checkpoint.blobs.at("optimizer"));
+  archive.load_from(in);
+  state_->optimizer->load(archive);
+  for (auto& group : state_->optimizer->param_groups())
+    static_cast<torch::optim::AdamOptions&>(group.options()).lr(state_->lr);
+}
+
+Seq2SeqTrainResult Seq2SeqTrainer::fit(const Corpus& train, const Corpus& dev,
+                                       const std::function<void(const Seq2SeqEpoch&)>& on_epoch) {
+  if (train.empty()) throw std::invalid_argument("no training examples");
+  if (dev.empty()) throw std::invalid_argument("no dev examples");
+  auto& s = *state_;
+  auto& net = *model_.model;
+  const auto device = net.device();
+  const auto examples = make_examples(train, model_.source_vocabulary, model_.target_vocabulary);
+  const auto examples_per_epoch = static_cast<double>(examples.size());
+  std::vector<Tokens> dev_sources;
+  for (const auto& e : dev) dev_sources.push_back(e.source);
+  TranslateOptions dev_options;
+  dev_options.batch_size = options_.dev_batch_size;
+  const auto dev_scores = [&] {
+    const auto outputs = best_outputs(model_, translate(model_, dev_sources, dev_options));
+    return score_sequences(dev, outputs).total;
+  };
+
+  Seq2SeqTrainResult result;
+  bool stop = false;
+  for (int epoch = s.completed + 1; epoch <= options_.epochs && !stop; ++epoch) {
+    const auto begin = std::chrono::steady_clock::now();
+    torch::manual_seed(static_cast<std::uint64_t>(options_.seed) * 1000003u +
+                       static_cast<std::uint64_t>(epoch));
+    BucketOptions bucket;
+    bucket.batch_size = options_.batch_size;
+    bucket.seed =
+        static_cast<std::uint64_t>(options_.seed) * 7919u + static_cast<std::uint64_t>(epoch);
+    const auto batches = bucket_batches(examples, bucket);
+    Seq2SeqEpoch record;
+    record.epoch = epoch;
+    record.lr = s.lr;
+    record.teacher_forcing = teacher_forcing_probability(options_.sampling, epoch - 1);
+    net.train();
+    core::Progress progress("epoch " + std::to_string(epoch),
+                            static_cast<std::int64_t>(batches.size()), "batch");
+    if (!options_.progress) progress.finish();
+    double loss_sum = 0, penalty_sum = 0;
+    std::int64_t tokens = 0, sequences = 0;
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+      const double progress_epochs =
+          (epoch - 1) + static_cast<double>(i) / static_cast<double>(batches.size());
+      const auto batch = make_batch(examples, batches[i], device);
+      const auto output =
+          net.forward(batch, teacher_forcing_probability(options_.sampling, progress_epochs));
+      const auto loss = sequence_loss(output, batch, options_.label_smoothing,
+                                      options_.attention_lambda, options_.attention_tau);
+      s.optimizer->zero_grad();
+      loss.total.backward();
+      if (options_.clip > 0) torch::nn::utils::clip_grad_norm_(net.parameters(), options_.clip);
+      s.optimizer->step();
+      const auto n_tokens = batch.target_tokens();
+      loss_sum += loss.cross_entropy.item<double>() * static_cast<double>(n_tokens);
+      tokens += n_tokens;
+      const auto n = static_cast<std::int64_t>(batches[i].size());
+      if (loss.attention_penalty.defined())
+        penalty_sum += loss.attention_penalty.item<double>() * static_cast<double>(n);
+      sequences += n;
+      if (options_.progress) {
+        progress.advance();
+        std::ostringstream post;
+        post << "loss " << std::fixed << std::setprecision(3)
+             << loss_sum / static_cast<double>(tokens);
+        progress.set_postfix(post.str());
+      }
+    }
+    progress.finish();
+    record.loss = loss_sum / static_cast<double>(std::max<std::int64_t>(tokens, 1));
+    record.attention_penalty =
+        penalty_sum / static_cast<double>(std::max<std::int64_t>(sequences, 1));
+    const double train_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    record.examples_per_second = examples_per_epoch / std::max(train_seconds, 1e-9);
+    const auto counts = dev_scores();
+    record.dev_wer = counts.wer();
+    record.dev_per = counts.per();
+    record.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    s.seconds += record.seconds;
+
+    s.window.push_back(sequence_state(net));
+    while (static_cast<int>(s.window.size()) > options_.average_last) s.window.pop_front();
+    if (record.dev_wer < s.best_wer) {
+      s.best_wer = record.dev_wer;
+      s.best_epoch = epoch;
+      s.best = s.window.back();
+      s.bad_epochs = 0;
+    } else {
+      ++s.bad_epochs;
+      if (s.bad_epochs % options_.lr_patience == 0) {
+        s.lr = std::max(options_.min_lr, s.lr * options_.lr_decay);
+        for (auto& group : s.optimizer->param_groups())
+          static_cast<torch::optim::AdamOptions&>(group.options()).lr(s.lr);
+      }
+    }
+    s.history.push_back(record);
+    s.completed = epoch;
+    if (options_.patience > 0 && s.bad_epochs >= options_.patience) {
+      stop = true;
+      result.stopped_early = epoch < options_.epochs;
+    }
+    if (options_.max_minutes > 0 && s.seconds >= options_.max_minutes * 60) {
+      stop = true;
+      result.stopped_early = epoch < options_.epochs;
+    }
+    if (!options_.checkpoint_path.empty()) {
+      auto checkpoint = to_archive(model_);
+      nlohmann::json history = nlohmann::json::array();
+      for (const auto& e : s.history) history.push_back(e.to_json());
+      checkpoint.meta["trainer"] = {{"completed", s.completed},     {"lr", s.lr},
+                                    {"seconds", s.seconds},         {"best_epoch", s.best_epoch},
+                                    {"best_wer", s.best_wer},       {"bad_epochs", s.bad_epochs},
+                                    {"history", history},           {"window", s.window.size()},
+                                    {"options", options_.to_json()}};
+      torch::serialize::OutputArchive archive;
+      s.optimizer->save(archive);
+      std::ostringstream out;
+      archive.save_to(out);
+      checkpoint.blobs["optimizer"] = out.str();
+      checkpoint.blobs["best"] = pickle_tensors(s.best);
+      for (std::size_t i = 0; i < s.window.size(); ++i)
+        checkpoint.blobs["window" + std::to_string(i)] = pickle_tensors(s.window[i]);
+      models::save_archive(options_.checkpoint_path, checkpoint);
+    }
+    if (on_epoch) on_epoch(record);
+  }
+
+  result.history = s.history;
+  result.seconds = s.seconds;
+  result.best_epoch = s.best_epoch;
+  result.best_dev_wer = s.best_wer;
+  const auto best_counts = [&] {
+    load_sequence_state(net, s.best, "best epoch");
+    return dev_scores();
+  };
+  if (s.window.size() > 1) {
+    load_sequence_state(net, average(s.window), "averaged weights");
+    const auto averaged = dev_scores();
+    result.averaged_dev_wer = averaged.wer();
+    if (averaged.wer() <= s.best_wer) {
+      result.kept = "averaged";
+      result.dev_wer = averaged.wer();
+      result.dev_per = averaged.per();
+    }
+  }
+  if (result.kept.empty()) {
+    const auto counts = best_counts();
+    result.kept = "epoch " + std::to_string(s.best_epoch);
+    result.dev_wer = counts.wer();
+    result.dev_per = counts.per();
+  }
+  net.eval();
+  return result;
+}
+
+}  // namespace nnlab::seq2seq

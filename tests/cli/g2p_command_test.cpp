@@ -1,0 +1,203 @@
+// nnlab g2p and nnlab seq2seq end to end on a tiny made-up language whose spelling maps letter
+// by letter to phones, so a few seconds of training learn it; and every bad input the issue
+// lists, each a one-line error naming the file.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+
+#include "cli/cli_test_util.h"
+#include "nnlab/models/checkpoint.h"
+#include "nnlab/models/registry.h"
+
+namespace nnlab::testing {
+namespace {
+
+const char* const kPhones[] = {"AA", "B", "K", "D", "IY", "F"};  // for the letters A..F
+
+std::string pronounce(const std::string& word) {
+  std::string out;
+  for (const char c : word) {
+    if (!out.empty()) out += ' ';
+    out += kPhones[c - 'A'];
+  }
+  return out;
+}
+
+std::vector<std::string> words(int n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i) {
+    std::string w;
+    const int length = 2 + static_cast<int>(rng() % 5);
+    for (int j = 0; j < length; ++j) w += static_cast<char>('A' + rng() % 6);
+    out.push_back(w);
+  }
+  return out;
+}
+
+void write(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+constexpr const char* kSmallModel =
+    " --embedding 16 --hidden 32 --encoder-layers 1 --decoder-hidden 32 --dropout 0 --lr 5e-3"
+    " --batch-size 16 --average-last 1 --patience 0 --lr-patience 100";
+
+struct G2pFixture {
+  std::string dir = scratch_dir("g2p_cli");
+  std::string train = dir + "/train.dict";
+  std::string ref = dir + "/test.ref";
+  std::string model = dir + "/g2p.pt";
+  std::size_t test_words = 0;  // distinct words of the reference file
+  G2pFixture() {
+    // CMUdict format, lower case with stress digits and an alternate, as Debian ships it.
+    std::string dict = ";;; made-up dictionary\n";
+    for (const auto& w : words(300, 1)) {
+      std::string lower = w;
+      for (auto& c : lower) c = static_cast<char>(std::tolower(c));
+      dict += lower + " " + pronounce(w) + "1\n";
+    }
+    dict += "abc(2) AA B K\n";
+    write(train, dict);
+    // The benchmark's reference format: several references on one line.
+    std::string refs;
+    const auto test = words(40, 2);
+    for (const auto& w : std::set<std::string>(test.begin(), test.end())) {
+      refs += w + "\t" + pronounce(w) + "\tZZ " + pronounce(w) + "\n";
+      ++test_words;
+    }
+    write(ref, refs);
+  }
+};
+
+const G2pFixture& trained() {
+  static G2pFixture f;
+  static bool done = false;
+  if (!done) {
+    const auto r = run_nnlab("g2p train --train " + f.train + " --epochs 25 -o " + f.model +
+                             kSmallModel + " -q --json");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    done = true;
+  }
+  return f;
+}
+
+TEST(G2pCommand, TrainsEvaluatesAndPronounces) {
+  const auto& f = trained();
+  ASSERT_TRUE(std::filesystem::exists(f.model));
+  const auto eval = run_nnlab("g2p eval -m " + f.model + " --test " + f.ref +
+                              " --beam 3 --json -q --output " + f.dir + "/hyp.tsv");
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  const auto j = nlohmann::json::parse(eval.out);
+  EXPECT_EQ(j["words"], f.test_words);
+  EXPECT_LT(j["wer"].get<double>(), 15.0);  // a letter-by-letter language is easy
+  EXPECT_LT(j["per"].get<double>(), 5.0);
+  EXPECT_FALSE(j["by_length"].empty());
+  EXPECT_GT(j["words_per_second"].get<double>(), 0.0);
+  EXPECT_EQ(line_count(read_text(f.dir + "/hyp.tsv")), static_cast<int>(f.test_words));
+
+  const auto svg = f.dir + "/attention.svg";
+  const auto p = run_nnlab("g2p pronounce -m " + f.model +
+                           " bead cafe --nbest 2 --beam 4 --json -q --attention-svg " + svg);
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  const auto pj = nlohmann::json::parse(p.out)["words"];
+  ASSERT_EQ(pj.size(), 2u);
+  EXPECT_EQ(pj[0]["word"], "BEAD");
+  ASSERT_EQ(pj[0]["pronunciations"].size(), 2u);
+  EXPECT_EQ(pj[0]["pronunciations"][0]["phones"], "B IY AA D");
+  const double p0 = pj[0]["pronunciations"][0]["probability"];
+  const double p1 = pj[0]["pronunciations"][1]["probability"];
+  EXPECT_GT(p0, p1);
+  EXPECT_LE(p0 + p1, 1.0 + 1e-6);
+  const auto drawing = read_text(svg);
+  EXPECT_NE(drawing.find("<svg"), std::string::npos);
+  EXPECT_NE(drawing.find(">IY<"), std::string::npos);  // a phone on an axis
+}
+
+TEST(G2pCommand, UnknownLettersAreSkippedWithAWarning) {
+  const auto& f = trained();
+  const auto p = run_nnlab("g2p pronounce -m " + f.model + " bad zebra");
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_NE(p.err.find("skipping 'ZEBRA': 'Z' was never seen in training"), std::string::npos)
+      << p.err;
+  EXPECT_EQ(line_count(p.out), 1);
+  const auto none = run_nnlab("g2p pronounce -m " + f.model + " zz");
+  EXPECT_EQ(none.exit_code, 1);
+}
+
+void expect_clean_error(const CommandResult& r, const std::string& file,
+                        const std::string& problem) {
+  EXPECT_EQ(r.exit_code, 1) << "signal " << r.signal << "\n" << r.err;
+  EXPECT_EQ(line_count(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find(file), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(problem), std::string::npos) << r.err;
+}
+
+TEST(G2pBadInput, EachIsAOneLineErrorNamingTheFile) {
+  const auto& f = trained();
+  const auto dir = scratch_dir("g2p_bad");
+  const auto out = dir + "/never.pt";
+
+  write(dir + "/empty_line.dict", "abc AA B K\n\nbad B AA D\n");
+  expect_clean_error(run_nnlab("g2p train --train " + dir + "/empty_line.dict -o " + out),
+                     "empty_line.dict", "line 2: empty line");
+
+  write(dir + "/malformed.dict", "abc AA B K\nbad\n");
+  expect_clean_error(run_nnlab("g2p train --train " + dir + "/malformed.dict -o " + out),
+                     "malformed.dict", "line 2");
+
+  write(dir + "/empty.ref", "");
+  expect_clean_error(run_nnlab("g2p eval -m " + f.model + " --test " + dir + "/empty.ref"),
+                     "empty.ref", "no entries");
+
+  write(dir + "/unknown.ref", "ABC\tAA B K\nAXE\tAA K S IY\n");
+  expect_clean_error(run_nnlab("g2p eval -m " + f.model + " --test " + dir + "/unknown.ref"),
+                     "unknown.ref", "line 2: 'AXE' contains 'X', never seen in training");
+
+  const auto classifier = dir + "/lenet.ckpt";
+  models::save_checkpoint(classifier, models::make_checkpoint(models::create_model("lenet300")));
+  expect_clean_error(run_nnlab("g2p eval -m " + classifier + " --test " + f.ref), "lenet.ckpt",
+                     "not an nnlab seq2seq model");
+  expect_clean_error(run_nnlab("g2p pronounce -m " + f.train + " abc"), "train.dict", "not");
+
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+TEST(Seq2SeqCommand, TrainTranslateEvalOnParallelText) {
+  const auto dir = scratch_dir("seq2seq_cli");
+  // "Translation": each word's letters to its phones, as characters on the target side.
+  std::string tsv;
+  for (const auto& w : words(300, 3)) tsv += w + "\t" + pronounce(w) + "\n";
+  write(dir + "/train.tsv", tsv);
+  std::string test;
+  const auto test_words = words(30, 4);
+  for (const auto& w : std::set<std::string>(test_words.begin(), test_words.end()))
+    test += w + "\t" + pronounce(w) + "\n";
+  write(dir + "/test.tsv", test);
+  const auto model = dir + "/s2s.pt";
+  const auto t = run_nnlab("seq2seq train --train " + dir +
+                           "/train.tsv --source-tokens chars "
+                           "--target-tokens words --epochs 25 -o " +
+                           model + kSmallModel + " -q");
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  const auto e = run_nnlab("seq2seq eval -m " + model + " --test " + dir + "/test.tsv --json -q");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  const auto j = nlohmann::json::parse(e.out);
+  EXPECT_EQ(j["sentences"], line_count(test));
+  EXPECT_GT(j["bleu"].get<double>(), 80.0);
+  write(dir + "/in.txt", "ABBA\nFED\n");
+  const auto tr = run_nnlab("seq2seq translate -m " + model + " --input " + dir + "/in.txt -q");
+  ASSERT_EQ(tr.exit_code, 0) << tr.err;
+  EXPECT_EQ(tr.out, "AA B B AA\nF IY D\n");
+  // A seq2seq model is not a G2P model.
+  expect_clean_error(run_nnlab("g2p pronounce -m " + model + " abc"), "s2s.pt",
+                     "a model trained for 'seq2seq', not for 'g2p'");
+}
+
+}  // namespace
+}  // namespace nnlab::testing

@@ -1,0 +1,164 @@
+#include "nnlab/seq2seq/search.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "nnlab/core/error.h"
+#include "nnlab/seq2seq/seq2seq_model.h"
+#include "nnlab/seq2seq/vocabulary.h"
+
+namespace nnlab::seq2seq {
+namespace {
+
+// A decoder whose next-token distribution depends only on the previous token, given as a table of
+// probabilities over the vocabulary {pad, <s>, </s>, <unk>, a, b}.
+class TableDecoder : public StepDecoder {
+ public:
+  explicit TableDecoder(torch::Tensor probabilities) : log_probs_(probabilities.log()) {}
+  DecodingState start(const torch::Tensor& source, const torch::Tensor& lengths) override {
+    DecodingState s;
+    const auto b = source.size(0);
+    s.hidden = torch::zeros({1, b, 1});
+    s.feed = torch::zeros({b, 1});
+    s.memory = torch::zeros({b, source.size(1), 1});
+    s.keys = s.memory;
+    s.mask = torch::ones({b, source.size(1)}, torch::kBool);
+    return s;
+  }
+  StepOutput step(const torch::Tensor& tokens, const DecodingState& state) override {
+    StepOutput out;
+    out.logits = log_probs_.index_select(0, tokens);
+    out.attention = state.mask.to(torch::kFloat) / state.mask.size(1);
+    out.state = state;
+    return out;
+  }
+  torch::Device device() const override { return torch::kCPU; }
+
+ private:
+  torch::Tensor log_probs_;
+};
+
+constexpr std::int64_t kA = 4, kB = 5;
+
+// From <s>: a (0.6) or b (0.4). After a: </s> 0.3, a 0.35, b 0.35 (greedy: a, then </s>: 0.18).
+// After b: </s> 0.9 (0.36): beam search finds "b", greedy "a ...".
+TableDecoder garden_path() {
+  auto p = torch::full({6, 6}, 1e-9);
+  p[Vocabulary::kBegin][kA] = 0.6;
+  p[Vocabulary::kBegin][kB] = 0.4;
+  p[kA][Vocabulary::kEnd] = 0.3;
+  p[kA][kA] = 0.35;
+  p[kA][kB] = 0.35;
+  p[kB][Vocabulary::kEnd] = 0.9;
+  p[kB][kA] = 0.1;
+  p[Vocabulary::kEnd][Vocabulary::kEnd] = 1.0;
+  return TableDecoder(p / p.sum(1, true));
+}
+
+TEST(Search, BeamFindsWhatGreedyMisses) {
+  auto decoder = garden_path();
+  const auto source = torch::full({1, 3}, kA, torch::kInt64);
+  const auto lengths = torch::full({1}, 3, torch::kInt64);
+  SearchOptions greedy;
+  greedy.length_penalty = 0;
+  const auto g = greedy_search(decoder, source, lengths, greedy);
+  ASSERT_EQ(g.size(), 1u);
+  // Greedy: a, then a (0.35 ties b; argmax takes the first), never the 0.36 path.
+  EXPECT_EQ(g[0][0].tokens.front(), kA);
+  SearchOptions beam = greedy;
+  beam.beam = 3;
+  beam.n_best = 3;
+  const auto b = beam_search(decoder, source, lengths, beam);
+  ASSERT_EQ(b[0].size(), 3u);
+  EXPECT_EQ(b[0][0].tokens, (std::vector<std::int64_t>{kB}));
+  EXPECT_NEAR(b[0][0].log_prob, std::log(0.4 * 0.9), 1e-4);
+  EXPECT_TRUE(b[0][0].finished);
+  // n-best sorted by score: "a b" (0.6 * 0.35 * 0.9 = 0.189), then "a" (0.6 * 0.3 = 0.18).
+  EXPECT_EQ(b[0][1].tokens, (std::vector<std::int64_t>{kA, kB}));
+  EXPECT_NEAR(b[0][1].log_prob, std::log(0.189), 1e-4);
+  EXPECT_EQ(b[0][2].tokens, (std::vector<std::int64_t>{kA}));
+  EXPECT_NEAR(b[0][2].log_prob, std::log(0.18), 1e-4);
+  EXPECT_GE(b[0][0].score, b[0][1].score);
+  EXPECT_GE(b[0][1].score, b[0][2].score);
+  EXPECT_LT(g[0][0].log_prob, b[0][0].log_prob - 0.5);
+}
+
+TEST(Search, OutputsStopAtTheMaximumLength) {
+  // A decoder that never ends: every row of the table puts its mass on "a".
+  auto p = torch::full({6, 6}, 1e-6);
+  p.select(1, kA).fill_(1.0);
+  TableDecoder decoder(p / p.sum(1, true));
+  const auto source = torch::full({2, 4}, kA, torch::kInt64);
+  const auto lengths = torch::tensor({4, 2}, torch::kInt64);
+  SearchOptions options;
+  options.max_length_a = 1.5;
+  options.max_length_b = 1;
+  for (const std::int64_t beam : {1, 3}) {
+    options.beam = beam;
+    const auto out = search(decoder, source, lengths, options);
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[0][0].tokens.size(), 7u) << "beam " << beam;  // 1.5 * 4 + 1
+    EXPECT_EQ(out[1][0].tokens.size(), 4u) << "beam " << beam;  // 1.5 * 2 + 1
+    EXPECT_FALSE(out[0][0].finished);
+  }
+}
+
+Seq2Seq random_model(const std::string& cell, const std::string& attention) {
+  torch::manual_seed(3);
+  ModelOptions o;
+  o.cell = cell;
+  o.attention = attention;
+  o.embedding = 8;
+  o.encoder_hidden = 8;
+  o.decoder_hidden = attention == "dot" ? 16 : 12;
+  o.decoder_layers = 2;
+  o.dropout = 0;
+  Seq2Seq model(o, 9, 7);
+  model->eval();
+  return model;
+}
+
+TEST(Search, BeamOfOneEqualsGreedy) {
+  for (const auto& [cell, attention] : std::vector<std::pair<std::string, std::string>>{
+           {"lstm", "general"}, {"gru", "additive"}, {"lstm", "dot"}}) {
+    auto model = random_model(cell, attention);
+    const auto source = torch::randint(4, 9, {6, 5}, torch::kInt64);
+    const auto lengths = torch::tensor({5, 3, 1, 4, 5, 2}, torch::kInt64);
+    SearchOptions options;
+    options.attention = true;
+    const auto greedy = greedy_search(*model, source, lengths, options);
+    const auto beam = beam_search(*model, source, lengths, options);
+    ASSERT_EQ(greedy.size(), beam.size());
+    for (std::size_t i = 0; i < greedy.size(); ++i) {
+      EXPECT_EQ(greedy[i][0].tokens, beam[i][0].tokens) << cell << " " << attention << " " << i;
+      EXPECT_NEAR(greedy[i][0].log_prob, beam[i][0].log_prob, 1e-4);
+      EXPECT_EQ(greedy[i][0].finished, beam[i][0].finished);
+      ASSERT_EQ(greedy[i][0].attention.size(), beam[i][0].attention.size());
+      for (std::size_t t = 0; t < greedy[i][0].attention.size(); ++t) {
+        ASSERT_EQ(
+            greedy[i][0].attention[t].size(),
+            static_cast<std::size_t>(lengths[static_cast<std::int64_t>(i)].item<std::int64_t>()));
+        for (std::size_t s = 0; s < greedy[i][0].attention[t].size(); ++s)
+          EXPECT_NEAR(greedy[i][0].attention[t][s], beam[i][0].attention[t][s], 1e-5);
+      }
+    }
+  }
+}
+
+TEST(Search, BadOptionsAreRejected) {
+  SearchOptions o;
+  o.beam = 0;
+  EXPECT_THROW(o.validate(), core::OptionError);
+  o.beam = 2;
+  o.n_best = 3;
+  EXPECT_THROW(o.validate(), core::OptionError);
+  o.n_best = 2;
+  o.max_length_a = 0;
+  o.max_length_b = 0;
+  EXPECT_THROW(o.validate(), core::OptionError);
+}
+
+}  // namespace
+}  // namespace nnlab::seq2seq
