@@ -43,10 +43,23 @@ TensorList state_dict(const Classifier& model) {
   return out;
 }
 
+TensorList module_state(const torch::nn::Module& module) {
+  TensorList out;
+  for (const auto& item : module.named_parameters())
+    out.emplace_back(item.key(), item.value().detach());
+  for (const auto& item : module.named_buffers())
+    out.emplace_back(item.key(), item.value().detach());
+  return out;
+}
+
 void load_state_dict(Classifier& model, const TensorList& given, const std::string& source) {
-  const TensorList tensors = strip_module_prefix(given);
+  copy_state(state_dict(model), strip_module_prefix(given),
+             "architecture '" + model.info().arch + "'", source);
+}
+
+void copy_state(const TensorList& targets, const TensorList& tensors, const std::string& what,
+                const std::string& source) {
   std::map<std::string, torch::Tensor> by_name(tensors.begin(), tensors.end());
-  const TensorList targets = state_dict(model);
   std::vector<std::string> missing, misshaped, unexpected;
   std::map<std::string, bool> known;
   for (const auto& [name, target] : targets) {
@@ -69,7 +82,7 @@ void load_state_dict(Classifier& model, const TensorList& given, const std::stri
     if (!known.count(name)) unexpected.push_back(name);
   }
   if (!missing.empty() || !misshaped.empty() || !unexpected.empty()) {
-    std::string message = "does not fit architecture '" + model.info().arch + "':";
+    std::string message = "does not fit " + what + ":";
     if (!missing.empty()) message += " missing keys: " + join_first(missing, 8) + ";";
     if (!unexpected.empty()) message += " unexpected keys: " + join_first(unexpected, 8) + ";";
     if (!misshaped.empty()) message += " mis-shaped keys: " + join_first(misshaped, 8) + ";";

@@ -6,22 +6,19 @@
 
 namespace nnlab::seq2seq {
 
-DecodingState DecodingState::select(const torch::Tensor& rows) const {
-  DecodingState s;
-  s.hidden = hidden.index_select(1, rows);
-  if (cell.defined()) s.cell = cell.index_select(1, rows);
-  s.feed = feed.index_select(0, rows);
-  s.memory = memory.index_select(0, rows);
-  s.keys = keys.index_select(0, rows);
-  s.mask = mask.index_select(0, rows);
-  return s;
-}
-
 DecodingState DecodingState::reorder(const torch::Tensor& rows) const {
   DecodingState s = *this;
   s.hidden = hidden.index_select(1, rows);
   if (cell.defined()) s.cell = cell.index_select(1, rows);
   s.feed = feed.index_select(0, rows);
+  return s;
+}
+
+DecodingState DecodingState::select(const torch::Tensor& rows) const {
+  DecodingState s = reorder(rows);
+  s.memory = memory.index_select(0, rows);
+  s.keys = keys.index_select(0, rows);
+  s.mask = mask.index_select(0, rows);
   return s;
 }
 

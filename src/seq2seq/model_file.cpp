@@ -2,9 +2,8 @@
 
 #include <torch/torch.h>
 
-#include <set>
-
 #include "nnlab/core/error.h"
+#include "nnlab/models/state_dict.h"
 
 namespace nnlab::seq2seq {
 
@@ -23,35 +22,14 @@ void SequenceModel::create_network() {
 }
 
 models::TensorList sequence_state(const torch::nn::Module& module) {
-  models::TensorList state;
-  for (const auto& item : module.named_parameters())
-    state.emplace_back(item.key(), item.value().detach().to(torch::kCPU).clone());
-  for (const auto& item : module.named_buffers())
-    state.emplace_back(item.key(), item.value().detach().to(torch::kCPU).clone());
+  models::TensorList state = models::module_state(module);
+  for (auto& [name, tensor] : state) tensor = tensor.to(torch::kCPU).clone();
   return state;
 }
 
 void load_sequence_state(torch::nn::Module& module, const models::TensorList& state,
                          const std::string& source) {
-  torch::NoGradGuard no_grad;
-  auto params = module.named_parameters();
-  auto buffers = module.named_buffers();
-  std::set<std::string> seen;
-  for (const auto& [name, tensor] : state) {
-    torch::Tensor* target = params.find(name);
-    if (target == nullptr) target = buffers.find(name);
-    if (target == nullptr) throw core::FileError(source, "unexpected weight '" + name + "'");
-    if (target->sizes() != tensor.sizes()) {
-      throw core::FileError(source, "weight '" + name + "' has shape " + c10::str(tensor.sizes()) +
-                                        ", the model expects " + c10::str(target->sizes()));
-    }
-    target->copy_(tensor);
-    seen.insert(name);
-  }
-  for (const auto& item : params) {
-    if (!seen.count(item.key()))
-      throw core::FileError(source, "missing weight '" + item.key() + "'");
-  }
+  models::copy_state(models::module_state(module), state, "the seq2seq model's shape", source);
 }
 
 models::Archive to_archive(const SequenceModel& m) {

@@ -160,6 +160,7 @@ struct Seq2SeqTrainer::State {
   double seconds = 0;
   int best_epoch = 0;
   double best_wer = std::numeric_limits<double>::infinity();
+  double best_per = 0;
   int bad_epochs = 0;
   std::vector<Seq2SeqEpoch> history;
   models::TensorList best;
@@ -189,6 +190,7 @@ void Seq2SeqTrainer::resume(const models::Archive& checkpoint, const std::string
     state_->seconds = t.at("seconds").get<double>();
     state_->best_epoch = t.at("best_epoch").get<int>();
     state_->best_wer = t.at("best_wer").get<double>();
+    state_->best_per = t.at("best_per").get<double>();
     state_->bad_epochs = t.at("bad_epochs").get<int>();
     state_->history.clear();
     for (const auto& e : t.at("history")) state_->history.push_back(Seq2SeqEpoch::from_json(e));
@@ -296,6 +298,7 @@ Seq2SeqTrainResult Seq2SeqTrainer::fit(const Corpus& train, const Corpus& dev,
     while (static_cast<int>(s.window.size()) > options_.average_last) s.window.pop_front();
     if (record.dev_wer < s.best_wer) {
       s.best_wer = record.dev_wer;
+      s.best_per = record.dev_per;
       s.best_epoch = epoch;
       s.best = s.window.back();
       s.bad_epochs = 0;
@@ -321,11 +324,11 @@ Seq2SeqTrainResult Seq2SeqTrainer::fit(const Corpus& train, const Corpus& dev,
       auto checkpoint = to_archive(model_);
       nlohmann::json history = nlohmann::json::array();
       for (const auto& e : s.history) history.push_back(e.to_json());
-      checkpoint.meta["trainer"] = {{"completed", s.completed},     {"lr", s.lr},
-                                    {"seconds", s.seconds},         {"best_epoch", s.best_epoch},
-                                    {"best_wer", s.best_wer},       {"bad_epochs", s.bad_epochs},
-                                    {"history", history},           {"window", s.window.size()},
-                                    {"options", options_.to_json()}};
+      checkpoint.meta["trainer"] = {{"completed", s.completed},   {"lr", s.lr},
+                                    {"seconds", s.seconds},       {"best_epoch", s.best_epoch},
+                                    {"best_wer", s.best_wer},     {"best_per", s.best_per},
+                                    {"bad_epochs", s.bad_epochs}, {"history", history},
+                                    {"window", s.window.size()},  {"options", options_.to_json()}};
       torch::serialize::OutputArchive archive;
       s.optimizer->save(archive);
       std::ostringstream out;
@@ -343,10 +346,6 @@ Seq2SeqTrainResult Seq2SeqTrainer::fit(const Corpus& train, const Corpus& dev,
   result.seconds = s.seconds;
   result.best_epoch = s.best_epoch;
   result.best_dev_wer = s.best_wer;
-  const auto best_counts = [&] {
-    load_sequence_state(net, s.best, "best epoch");
-    return dev_scores();
-  };
   if (s.window.size() > 1) {
     load_sequence_state(net, average(s.window), "averaged weights");
     const auto averaged = dev_scores();
@@ -358,10 +357,11 @@ Seq2SeqTrainResult Seq2SeqTrainer::fit(const Corpus& train, const Corpus& dev,
     }
   }
   if (result.kept.empty()) {
-    const auto counts = best_counts();
+    // The best epoch's weights were scored when that epoch ended.
+    load_sequence_state(net, s.best, "best epoch");
     result.kept = "epoch " + std::to_string(s.best_epoch);
-    result.dev_wer = counts.wer();
-    result.dev_per = counts.per();
+    result.dev_wer = s.best_wer;
+    result.dev_per = s.best_per;
   }
   net.eval();
   return result;

@@ -1,11 +1,15 @@
-// Copies a name -> tensor list into a classifier's parameters and buffers, PyTorch-style
-// (strict). A mismatch is one error listing the missing, unexpected and mis-shaped keys.
+// Copies a name -> tensor list into a model's parameters and buffers, PyTorch-style (strict). A
+// mismatch is one error listing the missing, unexpected and mis-shaped keys.
 #pragma once
 
 #include <string>
 
 #include "nnlab/models/classifier.h"
 #include "nnlab/models/pth_reader.h"
+
+namespace torch::nn {
+class Module;
+}
 
 namespace nnlab::models {
 
@@ -14,5 +18,14 @@ void load_state_dict(Classifier& model, const TensorList& tensors, const std::st
 
 // Parameters then buffers of the model, detached, by name.
 TensorList state_dict(const Classifier& model);
+
+// The same for any LibTorch module (the tensors share the module's storage).
+TensorList module_state(const torch::nn::Module& module);
+
+// Copies `tensors` into `targets` (a model's own tensors by name, as state_dict gives them);
+// `what` names the model in the message ("architecture 'lenet5'"). Throws core::FileError
+// "<source>: does not fit <what>: missing keys: ...; unexpected keys: ...; mis-shaped keys: ...".
+void copy_state(const TensorList& targets, const TensorList& tensors, const std::string& what,
+                const std::string& source);
 
 }  // namespace nnlab::models

@@ -45,7 +45,8 @@ SequenceModel load_sequence_model(const std::string& path, const std::string& ta
 std::string tokenization_name(Tokenization t);
 Tokenization parse_tokenization(const std::string& name);  // throws core::OptionError
 
-// Copies named tensors into the model's parameters and buffers (strict; FileError on mismatch).
+// Copies named tensors into the model's parameters and buffers (models::copy_state: strict,
+// one FileError listing every mismatch).
 void load_sequence_state(torch::nn::Module& module, const models::TensorList& state,
                          const std::string& source);
 models::TensorList sequence_state(const torch::nn::Module& module);  // CPU clones
