@@ -63,6 +63,8 @@ int main(int argc, char** argv) {
   nnlab::app::setup_compress(app, global);
   nnlab::app::setup_g2p(app, global);
   nnlab::app::setup_seq2seq(app, global);
+  nnlab::app::setup_lm(app, global);
+  nnlab::app::setup_caption(app, global);
 
   try {
     app.parse(argc, argv);

@@ -63,4 +63,15 @@ step "11. seq2seq: grapheme-to-phoneme, an attention encoder-decoder trained bri
 "$NNLAB" g2p pronounce --model "$OUT/g2p.pt" --nbest 2 photograph tomato nnlab \
   --attention-svg "$OUT/photograph_attention.svg"
 
+step "12. generation: a character-level LSTM language model on the 300 Tang poems of Debian's fortunes-zh (a few epochs), held-out perplexity beside unigram and bigram baselines; then poems sampled from the lecture's 床前明月光， at temperature 0.8"
+"$NNLAB" lm train --text /usr/share/games/fortunes/tang300 --epochs 4 --hidden 256 --embedding 128 \
+  --output "$OUT/tang.lm"
+"$NNLAB" lm generate --model "$OUT/tang.lm" --prompt "床前明月光，" --temperature 0.8 --samples 3 \
+  --max-tokens 48 --verse
+
+step "13. captions: an attention decoder over a CNN's grid of regions, trained briefly on scenes of three Fashion-MNIST items; caption one test scene and draw each word's attention"
+"$NNLAB" caption train --scenes 4000 --epochs 2 --dev-scenes 200 --test-scenes 500 --output "$OUT/caption.pt"
+"$NNLAB" caption describe --model "$OUT/caption.pt" --scene 0 --html "$OUT/caption_attention.html"
+echo "attention maps (open in a browser): $OUT/caption_attention.html"
+
 printf '\nthe tour is done; outputs in %s\n' "$OUT"

@@ -20,5 +20,7 @@ void setup_quantize(CLI::App& app, GlobalOptions& global);
 void setup_compress(CLI::App& app, GlobalOptions& global);
 void setup_g2p(CLI::App& app, GlobalOptions& global);
 void setup_seq2seq(CLI::App& app, GlobalOptions& global);
+void setup_lm(CLI::App& app, GlobalOptions& global);
+void setup_caption(CLI::App& app, GlobalOptions& global);
 
 }  // namespace nnlab::app

@@ -6,6 +6,7 @@
 
 #include "nnlab/core/error.h"
 #include "nnlab/train/evaluate.h"
+#include "nnlab/train/temperature.h"
 
 namespace nnlab::compress {
 
@@ -17,8 +18,8 @@ torch::Tensor distillation_loss(const torch::Tensor& student_logits,
   TORCH_CHECK(student_logits.sizes() == teacher_logits.sizes(), "distillation: student logits ",
               student_logits.sizes(), " and teacher logits ", teacher_logits.sizes(), " differ");
   const double t = options.temperature;
-  const auto soft = F::kl_div(F::log_softmax(student_logits / t, F::LogSoftmaxFuncOptions(1)),
-                              F::softmax(teacher_logits.detach() / t, F::SoftmaxFuncOptions(1)),
+  const auto soft = F::kl_div(train::temperature_log_softmax(student_logits, t, 1),
+                              train::temperature_log_softmax(teacher_logits.detach(), t, 1).exp(),
                               F::KLDivFuncOptions().reduction(torch::kBatchMean));
   const auto hard = F::cross_entropy(student_logits, labels);
   return options.alpha * t * t * soft + (1.0 - options.alpha) * hard;

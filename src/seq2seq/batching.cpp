@@ -99,6 +99,25 @@ std::vector<std::vector<std::int64_t>> bucket_batches(const std::vector<Example>
   return batches;
 }
 
+torch::Tensor make_document_batch(const std::vector<std::vector<std::int64_t>>& documents,
+                                  const std::vector<std::int64_t>& rows, torch::Device device) {
+  std::size_t longest = 0;
+  for (const auto r : rows)
+    longest = std::max(longest, documents[static_cast<std::size_t>(r)].size());
+  const auto width = static_cast<std::int64_t>(longest) + 2;
+  auto batch =
+      torch::full({static_cast<std::int64_t>(rows.size()), width}, Vocabulary::kPad, torch::kInt64);
+  auto* data = batch.data_ptr<std::int64_t>();
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& doc = documents[static_cast<std::size_t>(rows[i])];
+    auto* row = data + static_cast<std::int64_t>(i) * width;
+    row[0] = Vocabulary::kBegin;
+    std::copy(doc.begin(), doc.end(), row + 1);
+    row[doc.size() + 1] = Vocabulary::kEnd;
+  }
+  return batch.to(device);
+}
+
 torch::Tensor length_mask(const torch::Tensor& lengths, std::int64_t max_length) {
   const auto positions = torch::arange(max_length, lengths.options()).unsqueeze(0);
   return positions < lengths.unsqueeze(1);

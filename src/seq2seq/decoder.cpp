@@ -10,15 +10,17 @@ DecodingState DecodingState::reorder(const torch::Tensor& rows) const {
   DecodingState s = *this;
   s.hidden = hidden.index_select(1, rows);
   if (cell.defined()) s.cell = cell.index_select(1, rows);
-  s.feed = feed.index_select(0, rows);
+  if (feed.defined()) s.feed = feed.index_select(0, rows);
   return s;
 }
 
 DecodingState DecodingState::select(const torch::Tensor& rows) const {
   DecodingState s = reorder(rows);
-  s.memory = memory.index_select(0, rows);
-  s.keys = keys.index_select(0, rows);
-  s.mask = mask.index_select(0, rows);
+  if (memory.defined()) {  // a language model has no memory
+    s.memory = memory.index_select(0, rows);
+    s.keys = keys.index_select(0, rows);
+    s.mask = mask.index_select(0, rows);
+  }
   return s;
 }
 

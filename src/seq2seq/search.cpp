@@ -1,5 +1,6 @@
 #include "nnlab/seq2seq/search.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 
 #include "nnlab/core/error.h"
 #include "nnlab/seq2seq/vocabulary.h"
+#include "nnlab/train/temperature.h"
 
 namespace nnlab::seq2seq {
 
@@ -49,6 +51,26 @@ torch::Tensor next_log_probs(const torch::Tensor& logits) {
   return log_probs;
 }
 
+// Draws one token per row from softmax(logits / T) over the top_k most likely tokens (never
+// padding, <s> or <unk>: a sample is text to read), on the CPU with the sampler's generator so a
+// seed means the same draw on any device.
+torch::Tensor sample_tokens(const torch::Tensor& logits, const SearchOptions& options,
+                            at::Generator& generator) {
+  auto scores = logits.to(torch::kCPU).to(torch::kFloat).clone();
+  const auto minus_infinity = -std::numeric_limits<float>::infinity();
+  scores.select(1, Vocabulary::kPad).fill_(minus_infinity);
+  scores.select(1, Vocabulary::kBegin).fill_(minus_infinity);
+  scores.select(1, Vocabulary::kUnknown).fill_(minus_infinity);
+  if (options.top_k > 0 && options.top_k < scores.size(1)) {
+    const auto kth = std::get<0>(scores.topk(options.top_k, 1)).select(1, options.top_k - 1);
+    scores.masked_fill_(scores < kth.unsqueeze(1), minus_infinity);
+  }
+  const auto probabilities = train::temperature_log_softmax(scores, options.temperature, 1).exp();
+  return torch::multinomial(probabilities, 1, /*replacement=*/false, generator)
+      .squeeze(1)
+      .to(logits.device());
+}
+
 }  // namespace
 
 void SearchOptions::validate() const {
@@ -59,6 +81,14 @@ void SearchOptions::validate() const {
   if (length_penalty < 0) throw core::OptionError("--length-penalty", "must be >= 0");
   if (max_length_a < 0 || max_length_b < 0 || (max_length_a == 0 && max_length_b == 0))
     throw core::OptionError("--max-length", "must allow at least one token");
+  if (temperature < 0) throw core::OptionError("--temperature", "must be >= 0");
+  if (top_k < 0) throw core::OptionError("--top-k", "must be >= 0");
+  if (temperature > 0 && beam > 1)
+    throw core::OptionError("--temperature", "sampling draws one output at a time: use --beam 1");
+  for (const auto token : prefix) {
+    if (token == Vocabulary::kPad || token == Vocabulary::kBegin || token == Vocabulary::kEnd)
+      throw core::OptionError("--prompt", "a prefix holds no padding, <s> or </s>");
+  }
 }
 
 std::vector<std::vector<Hypothesis>> greedy_search(StepDecoder& decoder,
@@ -76,10 +106,21 @@ std::vector<std::vector<Hypothesis>> greedy_search(StepDecoder& decoder,
   std::vector<Hypothesis> hyps(static_cast<std::size_t>(batch));
   std::vector<bool> done(static_cast<std::size_t>(batch), false);
   std::int64_t remaining = batch;
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
+  const auto forced = static_cast<std::int64_t>(options.prefix.size());
   const auto steps = *std::max_element(limit.begin(), limit.end());
   for (std::int64_t t = 0; t < steps && remaining > 0; ++t) {
     auto out = decoder.step(tokens, state);
-    auto [best, index] = next_log_probs(out.logits).max(1);
+    const auto log_probs = next_log_probs(out.logits);
+    torch::Tensor index;
+    if (t < forced) {
+      index = torch::full({batch}, options.prefix[static_cast<std::size_t>(t)], tokens.options());
+    } else if (options.temperature > 0) {
+      index = sample_tokens(out.logits, options, generator);
+    } else {
+      index = log_probs.argmax(1);
+    }
+    const auto best = log_probs.gather(1, index.unsqueeze(1)).squeeze(1);
     const auto best_cpu = best.to(torch::kCPU).contiguous();
     const auto index_cpu = index.to(torch::kCPU).contiguous();
     torch::Tensor attention_cpu;
@@ -144,12 +185,32 @@ std::vector<std::vector<Hypothesis>> beam_search(StepDecoder& decoder, const tor
       options.attention ? static_cast<std::size_t>(batch) : 0);
   std::vector<std::vector<Hypothesis>> finished(static_cast<std::size_t>(batch));
 
+  const auto forced = static_cast<std::int64_t>(options.prefix.size());
   const auto steps = *std::max_element(limit.begin(), limit.end());
   for (std::int64_t t = 0; t < steps && !active.empty(); ++t) {
     const auto groups = static_cast<std::int64_t>(active.size());
     const auto rows = groups * width;
     auto out = decoder.step(tokens, state);
     const auto log_probs = next_log_probs(out.logits);
+    if (t < forced) {
+      // The prefix: one row per source (width stays 1), every source takes the same token.
+      const auto token = options.prefix[static_cast<std::size_t>(t)];
+      const auto chosen = log_probs.select(1, token).to(torch::kCPU).contiguous();
+      torch::Tensor attention_cpu;
+      if (options.attention)
+        attention_cpu = out.attention.to(torch::kCPU).to(torch::kFloat).contiguous();
+      for (std::int64_t g = 0; g < groups; ++g) {
+        const auto gi = static_cast<std::size_t>(g);
+        scores[gi] += chosen.data_ptr<float>()[g];
+        history[gi].push_back(token);
+        if (options.attention)
+          attention[gi].push_back(
+              attention_row(attention_cpu, g, source_length.data_ptr<std::int64_t>()[active[gi]]));
+      }
+      tokens = torch::full({groups}, token, index_options.device(device));
+      state = std::move(out.state);
+      continue;
+    }
     const auto vocabulary = log_probs.size(1);
     const auto previous =
         torch::from_blob(scores.data(), {rows, 1}, torch::kDouble).to(torch::kFloat).to(device);

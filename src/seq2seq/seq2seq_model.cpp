@@ -31,21 +31,26 @@ std::int64_t Seq2SeqImpl::parameter_count() const {
 }
 
 SequenceOutput Seq2SeqImpl::forward(const Batch& batch, double teacher_forcing) {
-  auto state = start(batch.source, batch.source_lengths);
-  const auto steps = batch.target_input.size(1);
+  return decode_teacher_forced(*this, start(batch.source, batch.source_lengths), batch.target_input,
+                               teacher_forcing);
+}
+
+SequenceOutput decode_teacher_forced(StepDecoder& decoder, DecodingState state,
+                                     const torch::Tensor& target_input, double teacher_forcing) {
+  const auto steps = target_input.size(1);
   std::vector<torch::Tensor> logits, attention;
   logits.reserve(static_cast<std::size_t>(steps));
   attention.reserve(static_cast<std::size_t>(steps));
   const bool sampling = teacher_forcing < 1.0;
   for (std::int64_t t = 0; t < steps; ++t) {
-    auto tokens = batch.target_input.select(1, t);
+    auto tokens = target_input.select(1, t);
     if (sampling && t > 0) {
       const auto own = logits.back().detach().argmax(1);
       const auto use_own =
           torch::rand({tokens.size(0)}, tokens.options().dtype(torch::kFloat)) >= teacher_forcing;
       tokens = torch::where(use_own, own, tokens);
     }
-    auto out = step(tokens, state);
+    auto out = decoder.step(tokens, state);
     logits.push_back(out.logits);
     attention.push_back(out.attention);
     state = std::move(out.state);

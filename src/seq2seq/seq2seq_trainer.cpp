@@ -14,29 +14,11 @@
 #include "nnlab/seq2seq/batching.h"
 #include "nnlab/seq2seq/sequence_metrics.h"
 #include "nnlab/seq2seq/translator.h"
+#include "nnlab/train/optimizer_state.h"
 
 namespace nnlab::seq2seq {
 
 namespace {
-
-std::string pickle_tensors(const models::TensorList& tensors) {
-  c10::Dict<std::string, torch::Tensor> dict;
-  for (const auto& [name, t] : tensors) dict.insert(name, t);
-  const auto bytes = torch::pickle_save(dict);
-  return std::string(bytes.begin(), bytes.end());
-}
-
-models::TensorList unpickle_tensors(const std::string& bytes, const std::string& source) {
-  try {
-    const auto value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
-    models::TensorList out;
-    for (const auto& item : value.toGenericDict())
-      out.emplace_back(item.key().toStringRef(), item.value().toTensor());
-    return out;
-  } catch (const c10::Error& e) {
-    throw core::FileError(source, "damaged training state");
-  }
-}
 
 models::TensorList average(const std::deque<models::TensorList>& window) {
   models::TensorList mean = window.front();
@@ -132,20 +114,19 @@ nlohmann::json Seq2SeqTrainResult::to_json() const {
           {"stopped_early", stopped_early}};
 }
 
-BatchLoss sequence_loss(const SequenceOutput& output, const Batch& batch, double label_smoothing,
+BatchLoss sequence_loss(const SequenceOutput& output, const torch::Tensor& target_output,
+                        const torch::Tensor& source_mask, double label_smoothing,
                         double attention_lambda, double attention_tau) {
   const auto vocabulary = output.logits.size(2);
   BatchLoss loss;
   loss.cross_entropy = torch::nn::functional::cross_entropy(
-      output.logits.reshape({-1, vocabulary}), batch.target_output.reshape({-1}),
+      output.logits.reshape({-1, vocabulary}), target_output.reshape({-1}),
       torch::nn::functional::CrossEntropyFuncOptions()
           .ignore_index(Vocabulary::kPad)
           .label_smoothing(label_smoothing));
   loss.total = loss.cross_entropy;
   if (attention_lambda > 0) {
-    const auto source_mask =
-        length_mask(batch.source_lengths.to(output.attention.device()), batch.source.size(1));
-    const auto target_mask = batch.target_output.ne(Vocabulary::kPad);
+    const auto target_mask = target_output.ne(Vocabulary::kPad);
     loss.attention_penalty =
         attention_regularizer(output.attention, source_mask, target_mask, attention_tau);
     loss.total = loss.total + attention_lambda * loss.attention_penalty;
@@ -198,20 +179,16 @@ void Seq2SeqTrainer::resume(const models::Archive& checkpoint, const std::string
     state_->window.clear();
     for (int i = 0; i < window; ++i) {
       state_->window.push_back(
-          unpickle_tensors(checkpoint.blobs.at("window" + std::to_string(i)), source));
+          train::load_tensors(checkpoint.blobs.at("window" + std::to_string(i)), source));
     }
-    state_->best = unpickle_tensors(checkpoint.blobs.at("best"), source);
+    state_->best = train::load_tensors(checkpoint.blobs.at("best"), source);
   } catch (const nlohmann::json::exception& e) {
     throw core::FileError(source, std::string("bad training state: ") + e.what());
   } catch (const std::out_of_range&) {
     throw core::FileError(source, "bad training state: a saved tensor set is missing");
   }
-  torch::serialize::InputArchive archive;
-  std::istringstream in(checkpoint.blobs.at("optimizer"));
-  archive.load_from(in);
-  state_->optimizer->load(archive);
-  for (auto& group : state_->optimizer->param_groups())
-    static_cast<torch::optim::AdamOptions&>(group.options()).lr(state_->lr);
+  train::load_optimizer_state(*state_->optimizer, checkpoint.blobs.at("optimizer"), source);
+  train::set_learning_rate(*state_->optimizer, state_->lr);
 }
 
 Seq2SeqTrainResult Seq2SeqTrainer::fit(const Corpus& train, const Corpus& dev,
@@ -259,8 +236,10 @@ Seq2SeqTrainResult Seq2SeqTrainer::fit(const Corpus& train, const Corpus& dev,
       const auto batch = make_batch(examples, batches[i], device);
       const auto output =
           net.forward(batch, teacher_forcing_probability(options_.sampling, progress_epochs));
-      const auto loss = sequence_loss(output, batch, options_.label_smoothing,
-                                      options_.attention_lambda, options_.attention_tau);
+      const auto source_mask = length_mask(batch.source_lengths.to(device), batch.source.size(1));
+      const auto loss =
+          sequence_loss(output, batch.target_output, source_mask, options_.label_smoothing,
+                        options_.attention_lambda, options_.attention_tau);
       s.optimizer->zero_grad();
       loss.total.backward();
       if (options_.clip > 0) torch::nn::utils::clip_grad_norm_(net.parameters(), options_.clip);
@@ -306,8 +285,7 @@ Seq2SeqTrainResult Seq2SeqTrainer::fit(const Corpus& train, const Corpus& dev,
       ++s.bad_epochs;
       if (s.bad_epochs % options_.lr_patience == 0) {
         s.lr = std::max(options_.min_lr, s.lr * options_.lr_decay);
-        for (auto& group : s.optimizer->param_groups())
-          static_cast<torch::optim::AdamOptions&>(group.options()).lr(s.lr);
+        train::set_learning_rate(*s.optimizer, s.lr);
       }
     }
     s.history.push_back(record);
@@ -329,14 +307,10 @@ Seq2SeqTrainResult Seq2SeqTrainer::fit(const Corpus& train, const Corpus& dev,
                                     {"best_wer", s.best_wer},     {"best_per", s.best_per},
                                     {"bad_epochs", s.bad_epochs}, {"history", history},
                                     {"window", s.window.size()},  {"options", options_.to_json()}};
-      torch::serialize::OutputArchive archive;
-      s.optimizer->save(archive);
-      std::ostringstream out;
-      archive.save_to(out);
-      checkpoint.blobs["optimizer"] = out.str();
-      checkpoint.blobs["best"] = pickle_tensors(s.best);
+      checkpoint.blobs["optimizer"] = train::save_optimizer_state(*s.optimizer);
+      checkpoint.blobs["best"] = train::save_tensors(s.best);
       for (std::size_t i = 0; i < s.window.size(); ++i)
-        checkpoint.blobs["window" + std::to_string(i)] = pickle_tensors(s.window[i]);
+        checkpoint.blobs["window" + std::to_string(i)] = train::save_tensors(s.window[i]);
       models::save_archive(options_.checkpoint_path, checkpoint);
     }
     if (on_epoch) on_epoch(record);

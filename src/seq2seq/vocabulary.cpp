@@ -1,5 +1,6 @@
 #include "nnlab/seq2seq/vocabulary.h"
 
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -21,11 +22,15 @@ void Vocabulary::add(const std::string& token) {
   tokens_.push_back(token);
 }
 
-Vocabulary Vocabulary::build(const std::vector<const Tokens*>& sequences) {
-  std::set<std::string> seen;
-  for (const Tokens* tokens : sequences) seen.insert(tokens->begin(), tokens->end());
+Vocabulary Vocabulary::build(const std::vector<const Tokens*>& sequences, std::int64_t min_count) {
+  std::map<std::string, std::int64_t> seen;
+  for (const Tokens* tokens : sequences) {
+    for (const auto& token : *tokens) ++seen[token];
+  }
   Vocabulary vocabulary;
-  for (const auto& token : seen) vocabulary.add(token);
+  for (const auto& [token, count] : seen) {
+    if (count >= min_count) vocabulary.add(token);
+  }
   return vocabulary;
 }
 

@@ -12,6 +12,7 @@
 #include "nnlab/core/error.h"
 #include "nnlab/core/progress.h"
 #include "nnlab/train/evaluate.h"
+#include "nnlab/train/optimizer_state.h"
 
 namespace nnlab::train {
 
@@ -212,15 +213,7 @@ void Trainer::resume(const models::Checkpoint& checkpoint, const std::string& so
   for (const auto& row : checkpoint.meta.value("history", nlohmann::json::array())) {
     history_.push_back(EpochMetrics::from_json(row));
   }
-  try {
-    torch::serialize::InputArchive archive;
-    std::istringstream in(checkpoint.blobs.at("optimizer"));
-    archive.load_from(in);
-    optimizer_->load(archive);
-  } catch (const c10::Error& e) {
-    throw core::FileError(source,
-                          "damaged optimizer state: " + e.msg().substr(0, e.msg().find('\n')));
-  }
+  load_optimizer_state(*optimizer_, checkpoint.blobs.at("optimizer"), source);
 }
 
 EpochMetrics Trainer::run_epoch(const data::TrainTestSplit& data, int epoch) {
@@ -229,7 +222,7 @@ EpochMetrics Trainer::run_epoch(const data::TrainTestSplit& data, int epoch) {
   const std::int64_t n = train.size();
   const auto device = model_.device();
   const double lr = lr_for_epoch(epoch);
-  for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
+  set_learning_rate(*optimizer_, lr);
 
   auto order_gen = at::make_generator<at::CPUGeneratorImpl>(epoch_seed(options_.seed, epoch, 1));
   const auto order = torch::randperm(n, order_gen, torch::kLong);
@@ -303,11 +296,7 @@ void Trainer::write_checkpoint() {
   nlohmann::json history = nlohmann::json::array();
   for (const auto& m : history_) history.push_back(m.to_json());
   checkpoint.meta["history"] = history;
-  torch::serialize::OutputArchive archive;
-  optimizer_->save(archive);
-  std::ostringstream out;
-  archive.save_to(out);
-  checkpoint.blobs["optimizer"] = out.str();
+  checkpoint.blobs["optimizer"] = save_optimizer_state(*optimizer_);
   if (hooks_.on_epoch && !history_.empty()) hooks_.on_epoch(history_.back(), checkpoint);
   models::save_checkpoint(options_.checkpoint_path, checkpoint);
 }

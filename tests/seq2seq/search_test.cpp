@@ -160,5 +160,104 @@ TEST(Search, BadOptionsAreRejected) {
   EXPECT_THROW(o.validate(), core::OptionError);
 }
 
+// First-token frequencies of many sampled rows from <s> (a 0.6, b 0.4 in the garden path).
+double share_of_a(const std::vector<std::vector<Hypothesis>>& out) {
+  double a = 0;
+  for (const auto& list : out) a += !list[0].tokens.empty() && list[0].tokens.front() == kA ? 1 : 0;
+  return a / static_cast<double>(out.size());
+}
+
+TEST(Search, SamplingFollowsTheTemperatureSoftmax) {
+  auto decoder = garden_path();
+  const std::int64_t rows = 4000;
+  const auto source = torch::full({rows, 1}, kA, torch::kInt64);
+  const auto lengths = torch::ones({rows}, torch::kInt64);
+  SearchOptions o;
+  o.max_length_a = 0;
+  o.max_length_b = 1;
+  o.temperature = 1.0;
+  o.seed = 11;
+  EXPECT_NEAR(share_of_a(search(decoder, source, lengths, o)), 0.6, 0.03);
+  // T = 0.5 squares the probabilities before normalizing: 0.36 / (0.36 + 0.16).
+  o.temperature = 0.5;
+  EXPECT_NEAR(share_of_a(search(decoder, source, lengths, o)), 0.36 / 0.52, 0.03);
+  // T = 2: square roots, sqrt(0.6) / (sqrt(0.6) + sqrt(0.4)).
+  o.temperature = 2.0;
+  EXPECT_NEAR(share_of_a(search(decoder, source, lengths, o)),
+              std::sqrt(0.6) / (std::sqrt(0.6) + std::sqrt(0.4)), 0.03);
+  // top-k 1 keeps only the most likely token: always a.
+  o.top_k = 1;
+  EXPECT_EQ(share_of_a(search(decoder, source, lengths, o)), 1.0);
+}
+
+TEST(Search, SamplingIsReproducibleBySeedAndTemperatureZeroIsGreedy) {
+  auto decoder = garden_path();
+  const std::int64_t rows = 64;
+  const auto source = torch::full({rows, 1}, kA, torch::kInt64);
+  const auto lengths = torch::ones({rows}, torch::kInt64);
+  SearchOptions o;
+  o.max_length_b = 12;
+  o.temperature = 1.0;
+  const auto tokens = [&](std::uint64_t seed) {
+    o.seed = seed;
+    std::vector<std::vector<std::int64_t>> out;
+    for (const auto& list : search(decoder, source, lengths, o)) out.push_back(list[0].tokens);
+    return out;
+  };
+  EXPECT_EQ(tokens(5), tokens(5));
+  EXPECT_NE(tokens(5), tokens(6));
+  o.temperature = 0;
+  const auto first = tokens(5);
+  EXPECT_EQ(first, tokens(6));  // no randomness left
+  SearchOptions greedy;
+  greedy.max_length_b = 12;
+  const auto g = greedy_search(decoder, source, lengths, greedy);
+  for (std::int64_t i = 0; i < rows; ++i) EXPECT_EQ(first[i], g[i][0].tokens);
+}
+
+TEST(Search, APrefixIsForcedAndScored) {
+  auto decoder = garden_path();
+  const auto source = torch::full({1, 1}, kA, torch::kInt64);
+  const auto lengths = torch::ones({1}, torch::kInt64);
+  SearchOptions o;
+  o.length_penalty = 0;
+  // Greedy with the prefix b: then </s> (0.9), although greedy alone would start with a.
+  o.prefix = {kB};
+  const auto g = greedy_search(decoder, source, lengths, o);
+  EXPECT_EQ(g[0][0].tokens, (std::vector<std::int64_t>{kB}));
+  EXPECT_NEAR(g[0][0].log_prob, std::log(0.4 * 0.9), 1e-4);
+  // Beam 3 with the prefix a: the best continuation is "a b" (0.6 * 0.35 * 0.9), ahead of
+  // "a" alone (0.6 * 0.3); the 0.36 path through b is excluded by the prefix.
+  o.prefix = {kA};
+  o.beam = 3;
+  o.n_best = 2;
+  const auto b = beam_search(decoder, source, lengths, o);
+  ASSERT_EQ(b[0].size(), 2u);
+  EXPECT_EQ(b[0][0].tokens, (std::vector<std::int64_t>{kA, kB}));
+  EXPECT_NEAR(b[0][0].log_prob, std::log(0.189), 1e-4);
+  EXPECT_EQ(b[0][1].tokens, (std::vector<std::int64_t>{kA}));
+  EXPECT_NEAR(b[0][1].log_prob, std::log(0.18), 1e-4);
+  // A prefix of two tokens: a a, then beam picks among continuations of "a a".
+  o.prefix = {kA, kA};
+  const auto c = beam_search(decoder, source, lengths, o);
+  EXPECT_EQ(c[0][0].tokens[0], kA);
+  EXPECT_EQ(c[0][0].tokens[1], kA);
+}
+
+TEST(Search, BadSamplingOptionsAreRejected) {
+  SearchOptions o;
+  o.temperature = -1;
+  EXPECT_THROW(o.validate(), core::OptionError);
+  o.temperature = 0.8;
+  o.beam = 4;
+  EXPECT_THROW(o.validate(), core::OptionError);  // sampling is one output at a time
+  o.beam = 1;
+  o.top_k = -2;
+  EXPECT_THROW(o.validate(), core::OptionError);
+  o.top_k = 0;
+  o.prefix = {Vocabulary::kEnd};
+  EXPECT_THROW(o.validate(), core::OptionError);
+}
+
 }  // namespace
 }  // namespace nnlab::seq2seq

@@ -49,6 +49,11 @@ struct BucketOptions {
 std::vector<std::vector<std::int64_t>> bucket_batches(const std::vector<Example>& examples,
                                                       const BucketOptions& options);
 
+// Documents for a language model, padded into one B x (L + 2) batch on `device`: each row is
+// <s> x1 .. xn </s> followed by padding (L: the longest document of `rows`).
+torch::Tensor make_document_batch(const std::vector<std::vector<std::int64_t>>& documents,
+                                  const std::vector<std::int64_t>& rows, torch::Device device);
+
 // B x S bool: true at real (non-pad) positions of sequences with these lengths.
 torch::Tensor length_mask(const torch::Tensor& lengths, std::int64_t max_length);
 

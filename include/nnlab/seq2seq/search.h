@@ -1,7 +1,9 @@
-// Searches over a StepDecoder's outputs, batched over sources: greedy, and beam search with
-// length normalization and n-best lists (the search keeps `beam` live hypotheses per source and
-// finishes a source once `beam` hypotheses have ended). Every output is capped at
-// max_length_a * source length + max_length_b tokens so none runs away.
+// Searches over a StepDecoder's outputs, batched over sources: greedy, sampling (temperature,
+// top-k, seeded), and beam search with length normalization and n-best lists (the search keeps
+// `beam` live hypotheses per source and finishes a source once `beam` hypotheses have ended).
+// Every output is capped at max_length_a * source length + max_length_b tokens so none runs
+// away. A prefix forces the first tokens of every output (a language model's prompt; a
+// translation's given start, as CTranslate2's target_prefix).
 #pragma once
 
 #include <torch/types.h>
@@ -20,7 +22,16 @@ struct SearchOptions {
   double max_length_a = 3.0;
   std::int64_t max_length_b = 10;
   bool attention = false;  // keep each hypothesis' attention matrix
-  void validate() const;   // throws core::OptionError
+  // Sampling (beam 1 only): draw each token from softmax(logits / temperature), restricted to
+  // the top_k most likely (0: all), never <unk>. temperature 0 takes the most likely token
+  // (greedy).
+  double temperature = 0;
+  std::int64_t top_k = 0;
+  std::uint64_t seed = 0;  // the sampler's own generator: the same seed gives the same outputs
+  // Forced first tokens of every output (counted in its length, its log-probability and the
+  // maximum length, and returned in Hypothesis::tokens).
+  std::vector<std::int64_t> prefix;
+  void validate() const;  // throws core::OptionError
 };
 
 struct Hypothesis {
@@ -40,6 +51,7 @@ std::vector<std::vector<Hypothesis>> greedy_search(StepDecoder& decoder,
 std::vector<std::vector<Hypothesis>> beam_search(StepDecoder& decoder, const torch::Tensor& source,
                                                  const torch::Tensor& lengths,
                                                  const SearchOptions& options);
+// greedy_search samples when options.temperature > 0.
 // beam 1: greedy_search; otherwise beam_search.
 std::vector<std::vector<Hypothesis>> search(StepDecoder& decoder, const torch::Tensor& source,
                                             const torch::Tensor& lengths,

@@ -17,6 +17,13 @@ struct SequenceOutput {
   torch::Tensor attention;  // B x T x S
 };
 
+// The decoder pass of training, for any StepDecoder from a started state: step t reads
+// target_input[:, t] (B x T: <s> y1 .. yn), or, with probability 1 - teacher_forcing after the
+// first step, the row's own previous prediction (argmax, no gradient: scheduled sampling).
+SequenceOutput decode_teacher_forced(StepDecoder& decoder, DecodingState state,
+                                     const torch::Tensor& target_input,
+                                     double teacher_forcing = 1.0);
+
 class Seq2SeqImpl : public torch::nn::Module, public StepDecoder {
  public:
   Seq2SeqImpl(const ModelOptions& options, std::int64_t source_vocabulary,

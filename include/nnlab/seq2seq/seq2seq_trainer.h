@@ -69,12 +69,15 @@ struct Seq2SeqTrainResult {
   nlohmann::json to_json() const;
 };
 
-// Loss of one batch: label-smoothed cross-entropy over the real target tokens plus lambda times
-// the attention regularizer. Returns {total, cross-entropy, regularizer}.
+// Loss of one batch: label-smoothed cross-entropy over the real target tokens (target_output:
+// B x T, padded) plus lambda times the attention regularizer over the real source positions
+// (source_mask: B x S bool). Returns {total, cross-entropy, regularizer (undefined when lambda
+// is 0)}.
 struct BatchLoss {
   torch::Tensor total, cross_entropy, attention_penalty;
 };
-BatchLoss sequence_loss(const SequenceOutput& output, const Batch& batch, double label_smoothing,
+BatchLoss sequence_loss(const SequenceOutput& output, const torch::Tensor& target_output,
+                        const torch::Tensor& source_mask, double label_smoothing,
                         double attention_lambda, double attention_tau);
 
 class Seq2SeqTrainer {

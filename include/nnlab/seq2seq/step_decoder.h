@@ -8,6 +8,7 @@
 
 namespace nnlab::seq2seq {
 
+// A language model (nothing to attend to) fills only hidden and cell.
 struct DecodingState {
   torch::Tensor hidden;  // layers x B x H
   torch::Tensor cell;    // layers x B x H (LSTM; undefined for GRU)

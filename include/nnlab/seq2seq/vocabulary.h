@@ -20,8 +20,9 @@ class Vocabulary {
   static constexpr std::int64_t kUnknown = 3;
 
   Vocabulary();  // the reserved symbols only
-  // Every token seen, in sorted order after the reserved symbols (deterministic ids).
-  static Vocabulary build(const std::vector<const Tokens*>& sequences);
+  // Every token seen at least min_count times, in sorted order after the reserved symbols
+  // (deterministic ids); rarer tokens will read as <unk>.
+  static Vocabulary build(const std::vector<const Tokens*>& sequences, std::int64_t min_count = 1);
   static Vocabulary from_json(const nlohmann::json& j, const std::string& source);
   nlohmann::json to_json() const;
 

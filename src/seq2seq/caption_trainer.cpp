@@ -1,0 +1,161 @@
+#include "nnlab/seq2seq/caption_trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+
+#include "nnlab/core/error.h"
+#include "nnlab/core/progress.h"
+#include "nnlab/seq2seq/seq2seq_trainer.h"
+#include "nnlab/seq2seq/vocabulary.h"
+#include "nnlab/train/optimizer_state.h"
+
+namespace nnlab::seq2seq {
+
+namespace {
+
+// {target_input <s> w1 .. wn, target_output w1 .. wn </s>}, padded, for the scenes `rows`.
+std::pair<torch::Tensor, torch::Tensor> caption_targets(const data::SceneSet& scenes,
+                                                        const torch::Tensor& rows,
+                                                        const std::vector<std::int64_t>& tokens) {
+  const auto n = rows.size(0);
+  std::size_t longest = 0;
+  for (std::int64_t i = 0; i < n; ++i)
+    longest = std::max(
+        longest, scenes.labels[static_cast<std::size_t>(rows[i].item<std::int64_t>())].size());
+  const auto width = static_cast<std::int64_t>(longest) + 1;
+  auto input = torch::full({n, width}, Vocabulary::kPad, torch::kInt64);
+  auto output = torch::full({n, width}, Vocabulary::kPad, torch::kInt64);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto& labels = scenes.labels[static_cast<std::size_t>(rows[i].item<std::int64_t>())];
+    auto* in = input.data_ptr<std::int64_t>() + i * width;
+    auto* out = output.data_ptr<std::int64_t>() + i * width;
+    in[0] = Vocabulary::kBegin;
+    for (std::size_t k = 0; k < labels.size(); ++k) {
+      const auto token = tokens[static_cast<std::size_t>(labels[k])];
+      in[k + 1] = token;
+      out[k] = token;
+    }
+    out[labels.size()] = Vocabulary::kEnd;
+  }
+  return {input, output};
+}
+
+}  // namespace
+
+void CaptionTrainOptions::validate() const {
+  if (epochs < 1) throw core::OptionError("--epochs", "must be >= 1");
+  if (batch_size < 1) throw core::OptionError("--batch-size", "must be >= 1");
+  if (!(lr > 0)) throw core::OptionError("--lr", "must be > 0");
+  if (clip < 0) throw core::OptionError("--clip", "must be >= 0");
+  if (label_smoothing < 0 || label_smoothing >= 1)
+    throw core::OptionError("--label-smoothing", "must be in [0, 1)");
+  if (attention_lambda < 0) throw core::OptionError("--attention-lambda", "must be >= 0");
+  if (attention_tau < 0) throw core::OptionError("--attention-tau", "must be >= 0");
+}
+
+nlohmann::json CaptionTrainOptions::to_json() const {
+  return {{"epochs", epochs},
+          {"batch_size", batch_size},
+          {"lr", lr},
+          {"clip", clip},
+          {"label_smoothing", label_smoothing},
+          {"attention_lambda", attention_lambda},
+          {"attention_tau", attention_tau},
+          {"seed", seed}};
+}
+
+nlohmann::json CaptionEpoch::to_json() const {
+  return {{"epoch", epoch},
+          {"lr", lr},
+          {"loss", loss},
+          {"attention_penalty", attention_penalty},
+          {"dev", dev.to_json()},
+          {"seconds", seconds},
+          {"scenes_per_second", scenes_per_second}};
+}
+
+std::vector<CaptionEpoch> train_captioner(
+    CaptionModel& model, const data::SceneSet& train, const data::SceneSet& dev,
+    const CaptionTrainOptions& options, const std::function<void(const CaptionEpoch&)>& on_epoch) {
+  options.validate();
+  if (train.size() == 0 || dev.size() == 0) throw std::invalid_argument("no scenes to train on");
+  auto& net = model.model;
+  const auto device = net->device();
+  const auto tokens = model.class_tokens();
+  torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(options.lr));
+  std::vector<CaptionEpoch> history;
+  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    const auto begin = std::chrono::steady_clock::now();
+    torch::manual_seed(static_cast<std::uint64_t>(options.seed) * 1000003u +
+                       static_cast<std::uint64_t>(epoch));
+    CaptionEpoch record;
+    record.epoch = epoch;
+    record.lr = options.lr * 0.5 * (1.0 + std::cos(M_PI * (epoch - 1) / options.epochs));
+    train::set_learning_rate(optimizer, record.lr);
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(
+        static_cast<std::uint64_t>(options.seed) * 7919u + static_cast<std::uint64_t>(epoch));
+    const auto order = torch::randperm(train.size(), generator, torch::kLong);
+    const auto batches = (train.size() + options.batch_size - 1) / options.batch_size;
+    core::Progress progress("epoch " + std::to_string(epoch), batches, "batch");
+    if (!options.progress) progress.finish();
+    net->train();
+    double loss_sum = 0, penalty_sum = 0;
+    std::int64_t words = 0;
+    for (std::int64_t b = 0; b < batches; ++b) {
+      const auto rows =
+          order.narrow(0, b * options.batch_size,
+                       std::min(options.batch_size, train.size() - b * options.batch_size));
+      const auto images = train.images.index_select(0, rows).to(device);
+      auto [input, target] = caption_targets(train, rows, tokens);
+      input = input.to(device);
+      target = target.to(device);
+      const auto output = net->forward(images, input);
+      const auto regions = output.attention.size(2);
+      const auto mask = torch::ones({images.size(0), regions},
+                                    torch::TensorOptions().dtype(torch::kBool).device(device));
+      const double tau = options.attention_tau > 0
+                             ? options.attention_tau
+                             : static_cast<double>(target.size(1)) / static_cast<double>(regions);
+      const auto loss = sequence_loss(output, target, mask, options.label_smoothing,
+                                      options.attention_lambda, tau);
+      optimizer.zero_grad();
+      loss.total.backward();
+      if (options.clip > 0) torch::nn::utils::clip_grad_norm_(net->parameters(), options.clip);
+      optimizer.step();
+      const auto n_words = target.ne(Vocabulary::kPad).sum().item<std::int64_t>();
+      loss_sum += loss.cross_entropy.item<double>() * static_cast<double>(n_words);
+      words += n_words;
+      if (loss.attention_penalty.defined())
+        penalty_sum += loss.attention_penalty.item<double>() * static_cast<double>(rows.size(0));
+      if (options.progress) {
+        progress.advance();
+        std::ostringstream post;
+        post << "loss " << std::fixed << std::setprecision(3)
+             << loss_sum / static_cast<double>(std::max<std::int64_t>(words, 1));
+        progress.set_postfix(post.str());
+      }
+    }
+    progress.finish();
+    record.loss = loss_sum / static_cast<double>(std::max<std::int64_t>(words, 1));
+    record.attention_penalty = penalty_sum / static_cast<double>(train.size());
+    const double train_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    record.scenes_per_second = static_cast<double>(train.size()) / std::max(train_seconds, 1e-9);
+    SearchOptions greedy;
+    greedy.attention = true;
+    record.dev = score_captions(model, caption_images(model, dev.images, greedy), dev);
+    record.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    history.push_back(record);
+    if (on_epoch) on_epoch(record);
+  }
+  net->eval();
+  return history;
+}
+
+}  // namespace nnlab::seq2seq
