@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
   nnlab::app::setup_seq2seq(app, global);
   nnlab::app::setup_lm(app, global);
   nnlab::app::setup_caption(app, global);
+  nnlab::app::setup_launch(app, global);
 
   try {
     app.parse(argc, argv);

@@ -21,6 +21,7 @@
 #include "nnlab/data/image_folder.h"
 #include "nnlab/data/image_io.h"
 #include "nnlab/report/table.h"
+#include "nnlab/train/process_group.h"
 
 namespace nnlab::app {
 
@@ -170,6 +171,11 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
     defended_clean.push_back(attack::defended_accuracy(model, defense, set.images, set.labels,
                                                        options.attack.batch_size));
   }
+  // Several processes (nnlab launch, torchrun, ...): each attacks its share of the images.
+  const auto distributed = train::DistributedOptions::from_environment();
+  std::shared_ptr<train::ProcessGroup> group;
+  if (distributed.enabled()) group = train::ProcessGroup::connect(distributed);
+  const bool reports = !group || group->rank() == 0;
   torch::Tensor clean_logits;
   for (const double eps255 : epsilons) {
     attack_options.epsilon = eps255 / 255.0;
@@ -178,12 +184,15 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
     const auto started = std::chrono::steady_clock::now();
     attack::AttackSetOptions set_options;
     set_options.batch_size = options.attack.batch_size;
-    set_options.progress = !global.quiet;
+    set_options.progress = !global.quiet && reports;
     set_options.label = options.method + " eps " + epsilon_name(eps255);
     set_options.clean_logits = clean_logits;
     auto attacked =
-        attack::attack_set(*method, model, set.images, set.labels, targets, set_options);
+        group ? attack::attack_set(*method, model, set.images, set.labels, targets, set_options,
+                                   *group)
+              : attack::attack_set(*method, model, set.images, set.labels, targets, set_options);
     clean_logits = attacked.clean_logits;  // the same for every budget
+    if (!reports) continue;                // rank 0 scores, writes and reports
     auto adversarial = data::quantize_to_8bit(attacked.adversarial);
 
     std::string out_dir = options.output;
@@ -237,6 +246,7 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
                    report::fixed(scores.max_linf, 2), report::fixed(scores.mean_l2, 2),
                    report::fixed(seconds, 1)});
   }
+  if (!reports) return;
   if (!options.output.empty() && epsilons.size() > 1) {
     core::make_directories(options.output);
     core::write_text_atomically(options.output + "/curve.csv", curve.to_csv());

@@ -114,7 +114,8 @@ void run_caption_train(CaptionTrainCommand options, const GlobalOptions& global)
         if (training.attention_lambda > 0)
           line << ", attention penalty " << report::fixed(e.attention_penalty, 3);
         line << ", dev word accuracy " << report::fixed(e.dev.word_accuracy) << "%, exact "
-             << report::fixed(e.dev.exact_match) << "%, lr " << report::fixed(e.lr, 6) << ", "
+             << report::fixed(e.dev.exact_match) << "%, attention inside "
+             << report::fixed(e.dev.attention_inside) << "%, lr " << report::fixed(e.lr, 6) << ", "
              << report::fixed(e.scenes_per_second, 0) << " scenes/s, "
              << core::format_duration(e.seconds);
         info(global, line.str());

@@ -22,5 +22,6 @@ void setup_g2p(CLI::App& app, GlobalOptions& global);
 void setup_seq2seq(CLI::App& app, GlobalOptions& global);
 void setup_lm(CLI::App& app, GlobalOptions& global);
 void setup_caption(CLI::App& app, GlobalOptions& global);
+void setup_launch(CLI::App& app, GlobalOptions& global);
 
 }  // namespace nnlab::app

@@ -15,6 +15,7 @@
 #include "nnlab/models/registry.h"
 #include "nnlab/models/state_dict.h"
 #include "nnlab/report/table.h"
+#include "nnlab/train/data_parallel.h"
 #include "nnlab/train/trainer.h"
 
 namespace nnlab::app {
@@ -165,6 +166,22 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
     }
     if (!global.json) info(global, epoch_line(m, options.train.epochs));
   };
+  // Data parallelism when launched as one of several processes (RANK, WORLD_SIZE, ...: nnlab
+  // launch, torchrun or by hand): every rank trains on its share of each batch; rank 0 alone
+  // writes the checkpoint, the metrics and the output.
+  const auto distributed = train::DistributedOptions::from_environment();
+  std::shared_ptr<train::ProcessGroup> group;
+  if (distributed.enabled()) {
+    group = train::ProcessGroup::connect(distributed);
+    options.train.shard_rank = distributed.rank;
+    options.train.shard_count = distributed.world_size;
+    hooks = train::combine_hooks(std::move(hooks), train::data_parallel_hooks(group));
+    if (distributed.rank != 0) {
+      options.train.checkpoint_path.clear();
+      options.train.metrics_path.clear();
+      options.train.progress = false;
+    }
+  }
   train::Trainer trainer(model, options.train, hooks);
   if (resumed) {
     trainer.resume(*resumed, options.resume);
@@ -176,7 +193,9 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
                      std::to_string(options.train.epochs) +
                      " epochs done (raise --epochs to continue)");
   }
+  if (group) train::broadcast_state(*model.module(), *group);
   const auto result = trainer.fit(split);
+  if (group && group->rank() != 0) return;  // rank 0 reports
 
   nlohmann::json json;
   json["arch"] = model.info().arch;

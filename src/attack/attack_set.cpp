@@ -65,4 +65,25 @@ AttackSetResult attack_set(Attack& attack, models::Classifier& model, const torc
   return result;
 }
 
+AttackSetResult attack_set(Attack& attack, models::Classifier& model, const torch::Tensor& images,
+                           const torch::Tensor& labels, const torch::Tensor& targets,
+                           const AttackSetOptions& options, train::ProcessGroup& group) {
+  const auto n = images.size(0);
+  const auto from = n * group.rank() / group.world_size();
+  const auto to = n * (group.rank() + 1) / group.world_size();
+  AttackSetOptions shard_options = options;
+  if (options.clean_logits.defined())
+    shard_options.clean_logits = options.clean_logits.slice(0, from, to);
+  auto shard = attack_set(attack, model, images.slice(0, from, to), labels.slice(0, from, to),
+                          targets.defined() ? targets.slice(0, from, to) : targets, shard_options);
+  AttackSetResult result;
+  result.adversarial = torch::zeros_like(images, torch::TensorOptions().device(torch::kCPU));
+  result.adversarial.slice(0, from, to).copy_(shard.adversarial);
+  result.clean_logits = torch::zeros({n, shard.clean_logits.size(1)}, shard.clean_logits.options());
+  result.clean_logits.slice(0, from, to).copy_(shard.clean_logits);
+  std::vector<torch::Tensor> both = {result.adversarial, result.clean_logits};
+  group.all_reduce_sum(both);
+  return result;
+}
+
 }  // namespace nnlab::attack

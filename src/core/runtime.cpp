@@ -5,6 +5,7 @@
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
+#include <cstdlib>
 #include <thread>
 
 #include "nnlab/core/error.h"
@@ -52,7 +53,12 @@ torch::Device parse_device(const std::string& spec) {
 
 torch::Device init_runtime(const RuntimeOptions& options) {
   if (options.threads < 0) throw OptionError("--threads", "must be >= 0 (0: all cores)");
-  const int threads = options.threads == 0 ? available_cores() : options.threads;
+  int threads = options.threads == 0 ? available_cores() : options.threads;
+  // nnlab launch gives each of its workers a share of the cores.
+  if (const char* share = std::getenv("NNLAB_THREADS"); options.threads == 0 && share != nullptr) {
+    const int n = std::atoi(share);
+    if (n > 0) threads = n;
+  }
   at::set_num_threads(threads);
   torch::manual_seed(static_cast<std::uint64_t>(options.seed));
   return parse_device(options.device);

@@ -24,7 +24,7 @@ ModelOptions CaptionerOptions::decoder_options() const {
 
 void CaptionerOptions::validate() const {
   if (channels < 1) throw core::OptionError("--channels", "must be >= 1");
-  if (height < 4 || width < 4) throw core::OptionError("--canvas", "at least 4x4 pixels");
+  if (height < 8 || width < 8) throw core::OptionError("--canvas", "at least 8x8 pixels");
   if (features < 8) throw core::OptionError("--features", "must be >= 8");
   decoder_options().validate();
 }

@@ -19,9 +19,9 @@ void add_block(torch::nn::Sequential& cnn, int i, std::int64_t in, std::int64_t 
 
 ImageEncoderImpl::ImageEncoderImpl(std::int64_t channels, std::int64_t height, std::int64_t width,
                                    std::int64_t features)
-    : grid_height_(height / 4), grid_width_(width / 4) {
+    : grid_height_(height / 8), grid_width_(width / 8) {
   TORCH_CHECK(grid_height_ > 0 && grid_width_ > 0, "image encoder: images of ", height, "x", width,
-              " are too small (at least 4x4)");
+              " are too small (at least 8x8)");
   const auto first = std::max<std::int64_t>(features / 4, 8);
   const auto second = std::max<std::int64_t>(features / 2, 8);
   cnn_ = register_module("cnn", torch::nn::Sequential());
@@ -30,6 +30,8 @@ ImageEncoderImpl::ImageEncoderImpl(std::int64_t channels, std::int64_t height, s
   add_block(cnn_, 2, first, second);
   cnn_->push_back("pool2", torch::nn::MaxPool2d(2));
   add_block(cnn_, 3, second, features);
+  cnn_->push_back("pool3", torch::nn::MaxPool2d(2));
+  add_block(cnn_, 4, features, features);
   positions_ =
       register_parameter("positions", torch::randn({grid_height_ * grid_width_, features}) * 0.1);
 }

@@ -140,6 +140,7 @@ TrainHooks combine_hooks(TrainHooks first, TrainHooks second) {
   out.after_backward = chain(std::move(first.after_backward), std::move(second.after_backward));
   out.after_step = chain(std::move(first.after_step), std::move(second.after_step));
   out.on_epoch = chain(std::move(first.on_epoch), std::move(second.on_epoch));
+  out.reduce_sums = only_one(std::move(first.reduce_sums), std::move(second.reduce_sums), "sums");
   if (first.after_epoch && second.after_epoch) {
     out.after_epoch = [f = std::move(first.after_epoch), g = std::move(second.after_epoch)](
                           models::Classifier& model, EpochMetrics& metrics) {
@@ -156,6 +157,12 @@ Trainer::Trainer(models::Classifier& model, TrainOptions options, TrainHooks hoo
     : model_(model), options_(std::move(options)), hooks_(std::move(hooks)) {
   if (options_.epochs < 1) throw core::OptionError("--epochs", "must be >= 1");
   if (options_.batch_size < 1) throw core::OptionError("--batch-size", "must be >= 1");
+  if (options_.shard_count < 1 || options_.shard_rank < 0 ||
+      options_.shard_rank >= options_.shard_count)
+    throw std::invalid_argument("trainer: shard " + std::to_string(options_.shard_rank) + " of " +
+                                std::to_string(options_.shard_count));
+  if (options_.batch_size < options_.shard_count)
+    throw core::OptionError("--batch-size", "the global batch must give every process a sample");
   if (!(options_.lr > 0)) throw core::OptionError("--lr", "must be > 0");
   if (options_.weight_decay < 0) throw core::OptionError("--weight-decay", "must be >= 0");
   if (options_.label_smoothing < 0 || options_.label_smoothing >= 1) {
@@ -238,8 +245,13 @@ EpochMetrics Trainer::run_epoch(const data::TrainTestSplit& data, int epoch) {
   }
   for (std::int64_t begin = 0; begin < n; begin += options_.batch_size) {
     const auto end = std::min(n, begin + options_.batch_size);
-    if (end - begin < 2 && n > 1) break;  // a lone sample breaks BatchNorm statistics
-    const auto index = order.slice(0, begin, end);
+    // A lone sample breaks BatchNorm statistics (per process: shards of at least 2).
+    if (end - begin < 2 * options_.shard_count && n > 1) break;
+    // This shard's rows of the global batch [begin, end).
+    const auto global = end - begin;
+    const auto from = begin + global * options_.shard_rank / options_.shard_count;
+    const auto to = begin + global * (options_.shard_rank + 1) / options_.shard_count;
+    const auto index = order.slice(0, from, to);
     if (hooks_.before_batch) hooks_.before_batch(index);
     auto images = train.images.index_select(0, index);
     auto labels = train.labels.index_select(0, index);
@@ -255,11 +267,19 @@ EpochMetrics Trainer::run_epoch(const data::TrainTestSplit& data, int epoch) {
                                 logits, labels,
                                 torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(
                                     options_.label_smoothing));
-    loss.backward();
+    if (options_.shard_count > 1) {
+      // Shards of unequal size: weight each shard's mean so that the mean over ranks is the
+      // mean over the global batch.
+      (loss *
+       (static_cast<double>((to - from) * options_.shard_count) / static_cast<double>(global)))
+          .backward();
+    } else {
+      loss.backward();
+    }
     if (hooks_.after_backward) hooks_.after_backward(model_);
     optimizer_->step();
     if (hooks_.after_step) hooks_.after_step(model_);
-    const auto batch = end - begin;
+    const auto batch = to - from;
     loss_sum += loss.item<double>() * static_cast<double>(batch);
     correct += logits.argmax(1).eq(labels).sum().item<std::int64_t>();
     seen += batch;
@@ -269,6 +289,13 @@ EpochMetrics Trainer::run_epoch(const data::TrainTestSplit& data, int epoch) {
     }
   }
   if (bar) bar->finish();
+  if (hooks_.reduce_sums) {
+    std::vector<double> sums = {loss_sum, static_cast<double>(correct), static_cast<double>(seen)};
+    hooks_.reduce_sums(sums);
+    loss_sum = sums[0];
+    correct = static_cast<std::int64_t>(std::llround(sums[1]));
+    seen = static_cast<std::int64_t>(std::llround(sums[2]));
+  }
   const double train_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
 

@@ -6,6 +6,7 @@
 
 #include "nnlab/attack/attack.h"
 #include "nnlab/models/classifier.h"
+#include "nnlab/train/process_group.h"
 
 namespace nnlab::attack {
 
@@ -31,5 +32,13 @@ struct AttackSetResult {
 AttackSetResult attack_set(Attack& attack, models::Classifier& model, const torch::Tensor& images,
                            const torch::Tensor& labels, const torch::Tensor& targets = {},
                            const AttackSetOptions& options = {});
+
+// The same over the processes of a ProcessGroup: each rank attacks its contiguous share of the
+// images, and every rank gets the whole result back (the shares are summed into zero-filled
+// tensors: exact). Deterministic attacks (FGSM, I-FGSM, MI-FGSM, DeepFool, C&W) give what one
+// process gives; attacks with a random start draw it on the rank that attacks the image.
+AttackSetResult attack_set(Attack& attack, models::Classifier& model, const torch::Tensor& images,
+                           const torch::Tensor& labels, const torch::Tensor& targets,
+                           const AttackSetOptions& options, train::ProcessGroup& group);
 
 }  // namespace nnlab::attack

@@ -15,7 +15,9 @@ namespace nnlab::seq2seq {
 
 class ImageEncoderImpl : public torch::nn::Module {
  public:
-  // images: channels x height x width; the grid is (height / 4) x (width / 4), features wide.
+  // images: channels x height x width. Four conv 3x3 + BatchNorm + ReLU blocks with a 2x2 max
+  // pool between them: the grid is (height / 8) x (width / 8) regions, `features` wide, and each
+  // region sees 38 x 38 pixels — a whole 28 x 28 item from the region at its centre.
   ImageEncoderImpl(std::int64_t channels, std::int64_t height, std::int64_t width,
                    std::int64_t features);
   // images: B x C x H x W in [0, 1]. memory: B x (h * w) x features, row-major over the grid;

@@ -39,6 +39,10 @@ struct TrainOptions {
   std::string checkpoint_path;  // written atomically after every epoch; empty: none
   std::string metrics_path;     // JSON lines, one per epoch, rewritten atomically; empty: none
   bool progress = true;
+  // Data parallelism (train/data_parallel.h): this process trains on part shard_rank of
+  // shard_count equal parts of every batch; batch_size stays the global batch.
+  int shard_rank = 0;
+  int shard_count = 1;
 };
 
 struct EpochMetrics {
@@ -77,6 +81,9 @@ struct TrainHooks {
   std::function<bool(models::Classifier&, EpochMetrics&)> after_epoch;
   // Called after each epoch with its metrics; may add fields to the checkpoint's meta.
   std::function<void(const EpochMetrics&, models::Checkpoint&)> on_epoch;
+  // Turns this process's training sums {loss, correct, seen} into the global ones (e.g. an
+  // all-reduce across data-parallel ranks).
+  std::function<void(std::vector<double>&)> reduce_sums;
 };
 
 // Both sets of hooks: where both set one, the first's runs before the second's (after_epoch: both

@@ -1,0 +1,24 @@
+// Data-parallel training over a ProcessGroup, as torch.nn.parallel.DistributedDataParallel does
+// it: every rank starts from rank 0's weights, takes its share of each global batch (the Trainer's
+// TrainOptions::shard_rank / shard_count), and after every backward pass the gradients are summed
+// across ranks in flat buckets and divided by the world size — so N processes with 1/N of the
+// batch each take the same steps as one process with the whole batch. Epoch metrics are summed
+// across ranks too.
+#pragma once
+
+#include <torch/nn/module.h>
+
+#include <memory>
+
+#include "nnlab/train/process_group.h"
+#include "nnlab/train/trainer.h"
+
+namespace nnlab::train {
+
+// Copies rank 0's parameters and buffers into every rank's module.
+void broadcast_state(torch::nn::Module& module, ProcessGroup& group);
+
+// after_backward: all-reduce the mean gradient; reduce_sums: add up the epoch's counts.
+TrainHooks data_parallel_hooks(std::shared_ptr<ProcessGroup> group);
+
+}  // namespace nnlab::train

@@ -1,0 +1,56 @@
+// Processes that train or attack together, on PyTorch's own distributed engine: c10d with a
+// TCPStore rendezvous and ProcessGroupGloo (no transport of our own). Processes find each other
+// by torchrun's conventions — RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT — so the
+// same binary runs under `nnlab launch`, torchrun, Slurm or by hand on several hosts. Every
+// collective has a timeout: a peer that died or hangs makes the others fail with an error
+// instead of waiting forever.
+#pragma once
+
+#include <torch/types.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nnlab::train {
+
+struct DistributedOptions {
+  int rank = 0;
+  int world_size = 1;
+  int local_rank = 0;
+  std::string master_addr = "127.0.0.1";
+  int master_port = 29500;
+  double timeout_seconds = 60;  // rendezvous and each collective
+
+  bool enabled() const { return world_size > 1; }
+  // From RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT and NNLAB_DIST_TIMEOUT (seconds);
+  // absent variables keep the defaults (one process). Throws core::OptionError naming the
+  // variable when a value is malformed or out of range.
+  static DistributedOptions from_environment();
+};
+
+class ProcessGroup {
+ public:
+  // Rendezvous at master_addr:master_port (rank 0 hosts the store) and connect every rank.
+  // Throws std::runtime_error ("distributed: ...") when the others do not come in time.
+  static std::shared_ptr<ProcessGroup> connect(const DistributedOptions& options);
+  ~ProcessGroup();
+
+  int rank() const { return options_.rank; }
+  int world_size() const { return options_.world_size; }
+
+  // In place; every tensor on the CPU or all on one device. Throw std::runtime_error
+  // ("distributed: rank R: ...") when a peer fails or the timeout passes.
+  void all_reduce_sum(std::vector<torch::Tensor>& tensors);
+  void broadcast(std::vector<torch::Tensor>& tensors, int root = 0);
+  void barrier();
+
+ private:
+  explicit ProcessGroup(DistributedOptions options);
+  struct Impl;
+  DistributedOptions options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace nnlab::train

@@ -1,0 +1,157 @@
+// Data-parallel training across processes on c10d/Gloo, on loopback: two processes with half the
+// global batch each end where one process with the whole batch ends; a rank killed with SIGKILL
+// makes the other fail with a message instead of hanging, and the restarted job resumes from the
+// last checkpoint.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cli/cli_test_util.h"
+#include "nnlab/models/checkpoint.h"
+
+namespace nnlab::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+double max_difference(const std::string& a, const std::string& b) {
+  const auto x = models::read_checkpoint(a), y = models::read_checkpoint(b);
+  EXPECT_EQ(x.state.size(), y.state.size());
+  double worst = 0;
+  for (std::size_t i = 0; i < x.state.size() && i < y.state.size(); ++i) {
+    EXPECT_EQ(x.state[i].first, y.state[i].first);
+    worst = std::max(worst, (x.state[i].second.to(torch::kDouble) -
+                             y.state[i].second.to(torch::kDouble))
+                                .abs()
+                                .max()
+                                .item<double>());
+  }
+  return worst;
+}
+
+TEST(Distributed, TwoProcessesWithHalfTheBatchEqualOneWithAll) {
+  const auto dir = scratch_dir("distributed");
+  write_synthetic_idx(dir + "/data", 600, 100);
+  const auto common = "train --arch lenet300 --data idx:" + dir +
+                      "/data --epochs 2 --batch-size 60 --seed 4 -q --json -o " + dir;
+  const auto one = run_nnlab(common + "/one.ckpt");
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const auto two = run_nnlab("launch --nproc 2 -- nnlab " + common + "/two.ckpt");
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  // Only rank 0 reports and writes.
+  const auto j1 = nlohmann::json::parse(one.out), j2 = nlohmann::json::parse(two.out);
+  EXPECT_EQ(j1["test_accuracy"], j2["test_accuracy"]);
+  EXPECT_NEAR(j1["history"][1]["train_loss"].get<double>(),
+              j2["history"][1]["train_loss"].get<double>(), 1e-5);
+  EXPECT_EQ(j1["history"][1]["train_accuracy"], j2["history"][1]["train_accuracy"]);
+  EXPECT_LT(max_difference(dir + "/one.ckpt", dir + "/two.ckpt"), 1e-5);
+}
+
+// Starts one rank in the background: "nnlab ARGS" with the rendezvous variables; its exit
+// status lands in PREFIX.rc, its pid in PREFIX.pid.
+void start_rank(int rank, int port, const std::string& args, const std::string& prefix) {
+  const std::string command =
+      "(RANK=" + std::to_string(rank) + " WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" +
+      std::to_string(port) + " NNLAB_DIST_TIMEOUT=30 OMP_WAIT_POLICY=PASSIVE NNLAB_THREADS=1 " +
+      NNLAB_BINARY + " " + args + " > " + prefix + ".out 2> " + prefix + ".err & echo $! > " +
+      prefix + ".pid; wait $!; echo $? > " + prefix + ".rc.tmp; mv " + prefix + ".rc.tmp " +
+      prefix + ".rc) > /dev/null 2>&1 &";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+}
+
+bool wait_for(const std::string& path, double seconds) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < until) {
+    if (fs::exists(path) && fs::file_size(path) > 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+TEST(Distributed, AKilledRankStopsTheOtherAndTheJobResumes) {
+  const auto dir = scratch_dir("distributed_kill");
+  write_synthetic_idx(dir + "/data", 600, 100);
+  const int port = 20000 + static_cast<int>(::getpid() % 20000);
+  const auto args = "train --arch lenet300 --data idx:" + dir +
+                    "/data --epochs 1000 --batch-size 60 --seed 4 -q -o " + dir + "/job.ckpt";
+  start_rank(0, port, args, dir + "/r0");
+  start_rank(1, port, args, dir + "/r1");
+  ASSERT_TRUE(wait_for(dir + "/job.ckpt", 120)) << read_text(dir + "/r0.err");
+  ASSERT_TRUE(wait_for(dir + "/r1.pid", 10));
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_EQ(::kill(std::stoi(read_text(dir + "/r1.pid")), SIGKILL), 0);
+  ASSERT_TRUE(wait_for(dir + "/r0.rc", 60)) << "rank 0 still running 60 s after its peer died";
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_LT(seconds, 60);
+  EXPECT_NE(std::stoi(read_text(dir + "/r0.rc")), 0);
+  const auto err = read_text(dir + "/r0.err");
+  EXPECT_EQ(line_count(err), 1) << err;
+  EXPECT_NE(err.find("distributed: rank 0"), std::string::npos) << err;
+
+  // The restarted job continues from the last checkpoint and finishes.
+  const int done = models::read_checkpoint(dir + "/job.ckpt").meta["epoch"].get<int>();
+  ASSERT_GE(done, 1);
+  const auto resumed = run_nnlab("launch --nproc 2 -- nnlab train --resume " + dir +
+                                 "/job.ckpt --data idx:" + dir + "/data --epochs " +
+                                 std::to_string(done + 2) + " -q --json");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(nlohmann::json::parse(resumed.out)["epochs"], done + 2);
+}
+
+TEST(Distributed, AnAttackOverTwoProcessesWritesWhatOneWrites) {
+  const auto dir = scratch_dir("distributed_attack");
+  write_synthetic_idx(dir + "/data", 600, 90);
+  const auto data = " --data idx:" + dir + "/data";
+  ASSERT_EQ(run_nnlab("train --arch lenet5 --epochs 1 -q -o " + dir + "/m.ckpt" + data).exit_code,
+            0);
+  // An image folder in, adversarial PNGs out (I-FGSM, 5 steps, two budgets).
+  ASSERT_EQ(run_nnlab("export-images --count 90 --output " + dir + "/images" + data).exit_code, 0);
+  const auto attack = "attack --method ifgsm --steps 5 --epsilon 8,16 --model " + dir +
+                      "/m.ckpt --input " + dir + "/images -q --output " + dir;
+  const auto one = run_nnlab(attack + "/one");
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const auto two = run_nnlab("launch --nproc 2 -- nnlab " + attack + "/two");
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  std::size_t files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir + "/one")) {
+    if (!entry.is_regular_file()) continue;
+    const auto relative = fs::relative(entry.path(), dir + "/one").string();
+    const auto a = read_text(entry.path().string());
+    const auto b = read_text(dir + "/two/" + relative);
+    ++files;
+    if (relative.find("metrics.json") != std::string::npos) {
+      auto ja = nlohmann::json::parse(a), jb = nlohmann::json::parse(b);
+      ja.erase("seconds");
+      jb.erase("seconds");
+      EXPECT_EQ(ja, jb) << relative;
+    } else if (relative.find("curve.csv") == std::string::npos) {  // its seconds column differs
+      EXPECT_TRUE(a == b) << relative << " differs";
+    }
+  }
+  EXPECT_GT(files, 180u);  // 90 PNGs per budget, metrics, per-image CSVs
+}
+
+TEST(Distributed, BadRendezvousVariablesAreOneLineErrors) {
+  const auto dir = scratch_dir("distributed_bad");
+  write_synthetic_idx(dir + "/data", 100, 20);
+  const std::string command = "RANK=2 WORLD_SIZE=2 " + std::string(NNLAB_BINARY) +
+                              " train --arch lenet300 --data idx:" + dir + "/data -o " + dir +
+                              "/x.ckpt > " + dir + "/out 2> " + dir + "/err";
+  EXPECT_NE(std::system(command.c_str()), 0);
+  const auto err = read_text(dir + "/err");
+  EXPECT_EQ(line_count(err), 1) << err;
+  EXPECT_NE(err.find("RANK: 2 is not below WORLD_SIZE 2"), std::string::npos) << err;
+  const auto r = run_nnlab("launch --nproc 2 -- nnlab train --arch nonexistent -o " + dir +
+                           "/y.ckpt --data idx:" + dir + "/data");
+  EXPECT_NE(r.exit_code, 0);
+}
+
+}  // namespace
+}  // namespace nnlab::testing
