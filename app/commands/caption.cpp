@@ -30,6 +30,7 @@ constexpr std::uint64_t kTestSeedOffset = 1, kDevSeedOffset = 2;
 struct CaptionTrainCommand {
   std::string data = "fashion-mnist";
   std::int64_t scenes = 20000, dev_scenes = 1000, test_scenes = 2000;
+  bool fresh_scenes = false;
   std::int64_t items = 0;  // sets min and max
   std::string canvas = "64x64";
   data::SceneOptions scene;
@@ -54,7 +55,8 @@ struct CaptionDescribeCommand {
 std::string describe_scores(const seq2seq::CaptionScores& s) {
   std::ostringstream out;
   out << "word accuracy " << report::fixed(s.word_accuracy) << "%, exact match "
-      << report::fixed(s.exact_match) << "%, BLEU-4 " << report::fixed(s.bleu4)
+      << report::fixed(s.exact_match) << "%, BLEU-4 " << report::fixed(s.bleu4) << " (orders 1-"
+      << s.bleu_orders << ")"
       << ", attention inside the item " << report::fixed(s.attention_inside) << "% of "
       << s.attended_words << " words (" << s.scenes << " scenes)";
   return out.str();
@@ -95,7 +97,16 @@ void run_caption_train(CaptionTrainCommand options, const GlobalOptions& global)
   model.create_network();
   model.model->to(device);
 
-  const auto train = data::compose_scenes(split.train, options.scenes, options.scene);
+  // --fresh-scenes: new compositions every epoch (seed + 3 + epoch); otherwise one set.
+  const auto fixed = options.fresh_scenes
+                         ? data::SceneSet()
+                         : data::compose_scenes(split.train, options.scenes, options.scene);
+  const seq2seq::SceneSource train = [&](int epoch) {
+    if (!options.fresh_scenes) return fixed;
+    auto epoch_options = options.scene;
+    epoch_options.seed += 3 + static_cast<std::uint64_t>(epoch);
+    return data::compose_scenes(split.train, options.scenes, epoch_options);
+  };
   auto dev_options = options.scene;
   dev_options.seed += kDevSeedOffset;
   const auto dev = data::compose_scenes(split.train, options.dev_scenes, dev_options);
@@ -130,6 +141,7 @@ void run_caption_train(CaptionTrainCommand options, const GlobalOptions& global)
   }
   model.training = {{"data", options.data},
                     {"scenes", options.scenes},
+                    {"fresh_scenes", options.fresh_scenes},
                     {"options", training.to_json()},
                     {"epochs", epochs},
                     {"seconds", seconds},
@@ -255,7 +267,9 @@ void setup_caption(CLI::App& app, GlobalOptions& global) {
   auto& t = *train_options;
   auto* train = caption->add_subcommand("train", "train on composed scenes");
   train->add_option("--data", t.data, "the item images (a --data spec)")->capture_default_str();
-  train->add_option("--scenes", t.scenes, "training scenes")->capture_default_str();
+  train->add_option("--scenes", t.scenes, "training scenes (per epoch)")->capture_default_str();
+  train->add_flag("--fresh-scenes", t.fresh_scenes,
+                  "compose new training scenes every epoch from the same item images");
   train->add_option("--dev-scenes", t.dev_scenes)->capture_default_str();
   train->add_option("--test-scenes", t.test_scenes)->capture_default_str();
   train->add_option("--items", t.items, "items per scene (sets --min-items and --max-items)");

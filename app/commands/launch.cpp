@@ -64,9 +64,8 @@ int run_launch(const LaunchOptions& options) {
   if (options.nproc < 1) throw core::OptionError("--nproc", "must be >= 1");
   if (options.command.empty()) throw core::OptionError("--", "no command to launch");
   const int port = options.master_port > 0 ? options.master_port : free_port();
-  const int threads = options.threads > 0
-                          ? options.threads
-                          : std::max(1, core::available_cores() / options.nproc);
+  const int threads =
+      options.threads > 0 ? options.threads : std::max(1, core::available_cores() / options.nproc);
   // "nnlab" means this very binary, whatever PATH holds.
   std::vector<std::string> command = options.command;
   if (command.front() == "nnlab") command.front() = "/proc/self/exe";
@@ -142,8 +141,9 @@ void setup_launch(CLI::App& app, GlobalOptions&) {
   launch->add_option("--nproc", options->nproc, "processes")->capture_default_str();
   launch->add_option("--master-port", options->master_port, "rendezvous port (0: a free one)")
       ->capture_default_str();
-  launch->add_option("--threads-per-process", options->threads,
-                     "intra-op threads of each process (0: the cores divided by --nproc)")
+  launch
+      ->add_option("--threads-per-process", options->threads,
+                   "intra-op threads of each process (0: the cores divided by --nproc)")
       ->capture_default_str();
   launch->add_option("command", options->command, "the command, after --")->required();
   launch->callback([options] {

@@ -12,6 +12,7 @@ nlohmann::json CaptionScores::to_json() const {
           {"word_accuracy", word_accuracy},
           {"exact_match", exact_match},
           {"bleu4", bleu4},
+          {"bleu_orders", bleu_orders},
           {"attended_words", attended_words},
           {"attention_inside", attention_inside}};
 }
@@ -88,7 +89,9 @@ CaptionScores score_captions(const CaptionModel& model, const std::vector<Hypoth
   s.word_accuracy = percent(correct, s.reference_words);
   s.exact_match = percent(exact, s.scenes);
   s.attention_inside = percent(inside, s.attended_words);
-  s.bleu4 = corpus_bleu(references, hypotheses).bleu;
+  const auto bleu = corpus_bleu(references, hypotheses, 4, /*effective_order=*/true);
+  s.bleu4 = bleu.bleu;
+  s.bleu_orders = bleu.orders;
   return s;
 }
 

@@ -80,16 +80,18 @@ nlohmann::json CaptionEpoch::to_json() const {
 }
 
 std::vector<CaptionEpoch> train_captioner(
-    CaptionModel& model, const data::SceneSet& train, const data::SceneSet& dev,
+    CaptionModel& model, const SceneSource& scenes, const data::SceneSet& dev,
     const CaptionTrainOptions& options, const std::function<void(const CaptionEpoch&)>& on_epoch) {
   options.validate();
-  if (train.size() == 0 || dev.size() == 0) throw std::invalid_argument("no scenes to train on");
+  if (dev.size() == 0) throw std::invalid_argument("no dev scenes");
   auto& net = model.model;
   const auto device = net->device();
   const auto tokens = model.class_tokens();
   torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(options.lr));
   std::vector<CaptionEpoch> history;
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    const auto train = scenes(epoch);
+    if (train.size() == 0) throw std::invalid_argument("no scenes to train on");
     const auto begin = std::chrono::steady_clock::now();
     torch::manual_seed(static_cast<std::uint64_t>(options.seed) * 1000003u +
                        static_cast<std::uint64_t>(epoch));

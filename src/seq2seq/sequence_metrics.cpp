@@ -109,7 +109,7 @@ ErrorReport score_sequences(const Corpus& references, const std::vector<Tokens>&
 }
 
 BleuScore corpus_bleu(const Corpus& references, const std::vector<Tokens>& hypotheses,
-                      int max_order) {
+                      int max_order, bool effective_order) {
   if (max_order < 1) {
     throw std::invalid_argument("corpus_bleu: max_order " + std::to_string(max_order) +
                                 " is below 1");
@@ -159,6 +159,8 @@ BleuScore corpus_bleu(const Corpus& references, const std::vector<Tokens>& hypot
     const double precision =
         totals[n] == 0 ? 0.0 : static_cast<double>(matches[n]) / static_cast<double>(totals[n]);
     score.precisions.push_back(100.0 * precision);
+    if (effective_order && totals[n] == 0) continue;
+    ++score.orders;
     if (precision == 0) {
       any_zero = true;
     } else {
@@ -172,7 +174,9 @@ BleuScore corpus_bleu(const Corpus& references, const std::vector<Tokens>& hypot
   } else if (c < r) {
     score.brevity_penalty = std::exp(1.0 - r / c);
   }
-  score.bleu = any_zero ? 0.0 : 100.0 * score.brevity_penalty * std::exp(log_sum / max_order);
+  score.bleu = any_zero || score.orders == 0
+                   ? 0.0
+                   : 100.0 * score.brevity_penalty * std::exp(log_sum / score.orders);
   return score;
 }
 

@@ -27,7 +27,8 @@ TrainHooks data_parallel_hooks(std::shared_ptr<ProcessGroup> group) {
     auto t = torch::tensor(sums, torch::kDouble);
     std::vector<torch::Tensor> one = {t};
     group->all_reduce_sum(one);
-    for (std::size_t i = 0; i < sums.size(); ++i) sums[i] = t[static_cast<std::int64_t>(i)].item<double>();
+    for (std::size_t i = 0; i < sums.size(); ++i)
+      sums[i] = t[static_cast<std::int64_t>(i)].item<double>();
   };
   return hooks;
 }

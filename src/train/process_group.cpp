@@ -1,8 +1,5 @@
 #include "nnlab/train/process_group.h"
 
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
-
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <sys/socket.h>
@@ -10,6 +7,8 @@
 
 #include <cstdlib>
 #include <stdexcept>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "nnlab/core/error.h"
 
@@ -26,8 +25,8 @@ int env_int(const char* name, int fallback, int minimum) {
     if (used != std::string(value).size() || n < minimum) throw std::invalid_argument(value);
     return n;
   } catch (const std::exception&) {
-    throw core::OptionError(name, std::string("expected an integer >= ") +
-                                      std::to_string(minimum) + ", got '" + value + "'");
+    throw core::OptionError(name, std::string("expected an integer >= ") + std::to_string(minimum) +
+                                      ", got '" + value + "'");
   }
 }
 
@@ -102,8 +101,8 @@ std::shared_ptr<ProcessGroup> ProcessGroup::connect(const DistributedOptions& op
     auto gloo = c10d::ProcessGroupGloo::Options::create(milliseconds(options.timeout_seconds));
     gloo->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(
         local_address_toward(options.master_addr, options.master_port)));
-    pg->impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(
-        pg->impl_->store, options.rank, options.world_size, gloo);
+    pg->impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(pg->impl_->store, options.rank,
+                                                                   options.world_size, gloo);
   } catch (const std::exception& e) {
     const std::string what = e.what();
     throw std::runtime_error("distributed: rank " + std::to_string(options.rank) + " of " +
@@ -121,9 +120,9 @@ void guarded(int rank, const char* what, F&& f) {
     f();
   } catch (const std::exception& e) {
     const std::string message = e.what();
-    throw std::runtime_error("distributed: rank " + std::to_string(rank) + ": " + what +
-                             " failed (a peer died or hung?): " +
-                             message.substr(0, message.find('\n')));
+    throw std::runtime_error(
+        "distributed: rank " + std::to_string(rank) + ": " + what +
+        " failed (a peer died or hung?): " + message.substr(0, message.find('\n')));
   }
 }
 

@@ -123,7 +123,8 @@ TEST(CaptionTrainer, LearnsToNameItemsInOrderLookingAtEach) {
   o.batch_size = 32;
   o.lr = 5e-3;
   o.progress = false;
-  const auto history = train_captioner(m, train, dev, o);
+  const auto history = train_captioner(
+      m, [&](int) { return train; }, dev, o);
   ASSERT_EQ(history.size(), 8u);
   const auto& last = history.back().dev;
   EXPECT_GT(last.word_accuracy, 90.0) << last.to_json().dump();

@@ -151,4 +151,18 @@ TEST(Bleu, MultipleReferencesClipAndCombine) {
 }
 
 }  // namespace
+TEST(Bleu, EffectiveOrderLeavesOutOrdersWithoutNgrams) {
+  // Three-word captions: no 4-gram anywhere. Strict BLEU-4 is 0; with effective order it is the
+  // geometric mean of the 1- to 3-gram precisions: here 5/6, 3/4 and 1/2 (one caption wrong in
+  // its last word), no brevity penalty.
+  const Corpus references = {entry("a", {"sneaker shirt bag"}), entry("b", {"coat coat dress"})};
+  const std::vector<Tokens> hypotheses = {words("sneaker shirt bag"), words("coat coat bag")};
+  const auto strict = corpus_bleu(references, hypotheses);
+  EXPECT_DOUBLE_EQ(strict.bleu, 0.0);
+  EXPECT_EQ(strict.orders, 4);
+  const auto effective = corpus_bleu(references, hypotheses, 4, /*effective_order=*/true);
+  EXPECT_EQ(effective.orders, 3);
+  EXPECT_NEAR(effective.bleu, 100.0 * std::cbrt((5.0 / 6) * (3.0 / 4) * (1.0 / 2)), 1e-9);
+}
+
 }  // namespace nnlab::seq2seq

@@ -1,7 +1,8 @@
 // Scoring generated captions against the scenes' item classes:
 //   word accuracy   words equal to the reference at the same position / reference words
 //   exact match     captions equal to the reference
-//   BLEU-4          corpus BLEU (sequence_metrics)
+//   BLEU-4          corpus BLEU (sequence_metrics) with effective order: captions of three words
+//                   hold no 4-gram, so their BLEU-4 is the geometric mean of orders 1-3
 //   attention       the share of generated words (at positions the scene has an item for) with
 //                   at least half of their attention mass inside that item's box — a region
 //                   counts as inside when its centre is.
@@ -23,6 +24,7 @@ struct CaptionScores {
   double word_accuracy = 0;  // percent
   double exact_match = 0;    // percent
   double bleu4 = 0;          // percent
+  int bleu_orders = 0;       // the n-gram orders BLEU-4 averaged (3 for three-word captions)
   std::int64_t attended_words = 0;
   double attention_inside = 0;  // percent of attended_words
   nlohmann::json to_json() const;

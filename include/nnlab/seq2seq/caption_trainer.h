@@ -43,9 +43,13 @@ struct CaptionEpoch {
   nlohmann::json to_json() const;
 };
 
+// The training scenes of an epoch (1-based): the same set every epoch, or new compositions each
+// epoch (the items are reused, their places and companions change: data augmentation).
+using SceneSource = std::function<data::SceneSet(int epoch)>;
+
 // Trains model.model in place; returns every epoch. dev is scored with greedy search.
 std::vector<CaptionEpoch> train_captioner(
-    CaptionModel& model, const data::SceneSet& train, const data::SceneSet& dev,
+    CaptionModel& model, const SceneSource& train, const data::SceneSet& dev,
     const CaptionTrainOptions& options,
     const std::function<void(const CaptionEpoch&)>& on_epoch = {});
 

@@ -41,11 +41,15 @@ struct BleuScore {
   double brevity_penalty = 1;
   std::int64_t hypothesis_length = 0;
   std::int64_t reference_length = 0;  // closest reference length per sentence, summed
+  int orders = 0;                     // n-gram orders in the geometric mean
 };
 
 // Corpus-level BLEU with clipped counts against all targets of each entry, the closest-length
-// reference for the brevity penalty, no smoothing (a zero precision gives 0).
+// reference for the brevity penalty, no smoothing (a zero precision gives 0). With
+// effective_order, orders of which the hypotheses hold no n-gram at all are left out of the mean
+// (sacreBLEU's effective order): BLEU-4 of three-word captions is then their BLEU-3, where the
+// strict BLEU-4 is 0 because no 4-gram exists.
 BleuScore corpus_bleu(const Corpus& references, const std::vector<Tokens>& hypotheses,
-                      int max_order = 4);
+                      int max_order = 4, bool effective_order = false);
 
 }  // namespace nnlab::seq2seq
