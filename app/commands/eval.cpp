@@ -40,7 +40,14 @@ void run_eval(const EvalCommandOptions& options, const GlobalOptions& global) {
     throw core::OptionError("--data", test.source + " has labels beyond the model's " +
                                           std::to_string(mi.num_classes) + " classes");
   }
-  const auto result = train::evaluate(model, test, {options.batch_size, !global.quiet, "eval"});
+  // Several processes (nnlab launch, torchrun, ...): each evaluates its share; rank 0 reports.
+  const auto distributed = train::DistributedOptions::from_environment();
+  std::shared_ptr<train::ProcessGroup> group;
+  if (distributed.enabled()) group = train::ProcessGroup::connect(distributed);
+  const train::EvalOptions eval_options{options.batch_size, !global.quiet && !group, "eval"};
+  const auto result = group ? train::evaluate(model, test, eval_options, *group)
+                            : train::evaluate(model, test, eval_options);
+  if (group && group->rank() != 0) return;
 
   std::vector<std::string> names = !test.class_names.empty() ? test.class_names : mi.class_names;
   auto name_of = [&](std::int64_t c) {

@@ -24,6 +24,29 @@ torch::Tensor predict_logits(models::Classifier& model, const torch::Tensor& ima
   return outputs.empty() ? torch::empty({0, model.info().num_classes}) : torch::cat(outputs);
 }
 
+namespace {
+
+// Count, accuracy, mean loss (result.loss holds the sum on entry) and the per-class figures,
+// all from the confusion matrix.
+void finish_result(EvalResult& result, std::int64_t k) {
+  result.count = result.confusion.sum().item<std::int64_t>();
+  const auto n = static_cast<double>(result.count);
+  const auto correct = result.confusion.diagonal().sum().item<std::int64_t>();
+  result.accuracy = result.count > 0 ? static_cast<double>(correct) / n : 0.0;
+  result.loss = result.count > 0 ? result.loss / n : 0.0;
+  const auto rows = result.confusion.sum(1);
+  for (std::int64_t c = 0; c < k; ++c) {
+    const auto count = rows[c].item<std::int64_t>();
+    result.per_class_count.push_back(count);
+    result.per_class_accuracy.push_back(
+        count > 0 ? static_cast<double>(result.confusion[c][c].item<std::int64_t>()) /
+                        static_cast<double>(count)
+                  : 0.0);
+  }
+}
+
+}  // namespace
+
 EvalResult evaluate(models::Classifier& model, const data::Dataset& data,
                     const EvalOptions& options) {
   models::EvalModeGuard guard(model);
@@ -51,18 +74,26 @@ EvalResult evaluate(models::Classifier& model, const data::Dataset& data,
     if (bar) bar->advance(end - start);
   }
   if (bar) bar->finish();
-  const auto correct = result.confusion.diagonal().sum().item<std::int64_t>();
-  result.accuracy = n > 0 ? static_cast<double>(correct) / static_cast<double>(n) : 0.0;
-  result.loss = n > 0 ? loss_sum / static_cast<double>(n) : 0.0;
-  const auto rows = result.confusion.sum(1);
-  for (std::int64_t c = 0; c < k; ++c) {
-    const auto count = rows[c].item<std::int64_t>();
-    result.per_class_count.push_back(count);
-    result.per_class_accuracy.push_back(
-        count > 0 ? static_cast<double>(result.confusion[c][c].item<std::int64_t>()) /
-                        static_cast<double>(count)
-                  : 0.0);
-  }
+  result.loss = loss_sum;  // a sum until finish_result
+  finish_result(result, k);
+  return result;
+}
+
+EvalResult evaluate(models::Classifier& model, const data::Dataset& data,
+                    const EvalOptions& options, ProcessGroup& group) {
+  const auto n = data.size();
+  const auto from = n * group.rank() / group.world_size();
+  const auto to = n * (group.rank() + 1) / group.world_size();
+  auto result = evaluate(model, data.select(torch::arange(from, to, torch::kLong)), options);
+  // Sums across ranks: the confusion matrix (exact) and the loss.
+  std::vector<torch::Tensor> sums = {
+      result.confusion,
+      torch::tensor({result.loss * static_cast<double>(result.count)}, torch::kDouble)};
+  group.all_reduce_sum(sums);
+  result.loss = sums[1].item<double>();
+  result.per_class_accuracy.clear();
+  result.per_class_count.clear();
+  finish_result(result, model.info().num_classes);
   return result;
 }
 

@@ -137,6 +137,18 @@ TEST(Distributed, AnAttackOverTwoProcessesWritesWhatOneWrites) {
     }
   }
   EXPECT_GT(files, 180u);  // 90 PNGs per budget, metrics, per-image CSVs
+
+  // eval: each rank its share of the test set, the confusion matrices summed.
+  const auto eval = "eval --model " + dir + "/m.ckpt" + data + " --json -q";
+  const auto e1 = run_nnlab(eval), e2 = run_nnlab("launch --nproc 2 -- nnlab " + eval);
+  ASSERT_EQ(e1.exit_code, 0) << e1.err;
+  ASSERT_EQ(e2.exit_code, 0) << e2.err;
+  const auto j1 = nlohmann::json::parse(e1.out), j2 = nlohmann::json::parse(e2.out);
+  EXPECT_EQ(j1["count"], 90);
+  EXPECT_EQ(j1["count"], j2["count"]);
+  EXPECT_EQ(j1["accuracy"], j2["accuracy"]);
+  EXPECT_EQ(j1["confusion"], j2["confusion"]);
+  EXPECT_NEAR(j1["loss"].get<double>(), j2["loss"].get<double>(), 1e-5);
 }
 
 // Two "hosts": network namespaces joined by a veth pair on a private /24, one rank in each, each

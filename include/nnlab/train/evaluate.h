@@ -7,6 +7,7 @@
 
 #include "nnlab/data/dataset.h"
 #include "nnlab/models/classifier.h"
+#include "nnlab/train/process_group.h"
 
 namespace nnlab::train {
 
@@ -28,6 +29,11 @@ struct EvalResult {
 // Runs in eval mode under NoGradGuard on the model's device; restores the training flag.
 EvalResult evaluate(models::Classifier& model, const data::Dataset& data,
                     const EvalOptions& options = {});
+
+// The same over the processes of a group: each rank evaluates its contiguous share and every rank
+// gets the whole result (confusion matrices summed: exact; the loss up to summation order).
+EvalResult evaluate(models::Classifier& model, const data::Dataset& data,
+                    const EvalOptions& options, ProcessGroup& group);
 
 // Logits for every image, in order, on the CPU.
 torch::Tensor predict_logits(models::Classifier& model, const torch::Tensor& images,
