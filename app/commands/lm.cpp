@@ -236,6 +236,7 @@ void run_lm_generate(LmGenerateCommand options, const GlobalOptions& global) {
                                             "' never seen in training by " + options.model);
   }
   options.search.prefix = model.vocabulary.encode(prompt);
+  options.search.allow_unknown = false;
   options.search.max_length_a = 0;
   options.search.max_length_b =
       static_cast<std::int64_t>(options.search.prefix.size()) + options.max_tokens;

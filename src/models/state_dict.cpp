@@ -52,6 +52,12 @@ TensorList module_state(const torch::nn::Module& module) {
   return out;
 }
 
+std::int64_t parameter_count(const torch::nn::Module& module) {
+  std::int64_t n = 0;
+  for (const auto& p : module.parameters()) n += p.numel();
+  return n;
+}
+
 void load_state_dict(Classifier& model, const TensorList& given, const std::string& source) {
   copy_state(state_dict(model), strip_module_prefix(given),
              "architecture '" + model.info().arch + "'", source);

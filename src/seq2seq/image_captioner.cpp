@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "nnlab/core/error.h"
+#include "nnlab/models/state_dict.h"
 
 namespace nnlab::seq2seq {
 
@@ -85,9 +86,7 @@ torch::Device ImageCaptionerImpl::device() const {
 }
 
 std::int64_t ImageCaptionerImpl::parameter_count() const {
-  std::int64_t n = 0;
-  for (const auto& p : parameters()) n += p.numel();
-  return n;
+  return models::parameter_count(*this);
 }
 
 }  // namespace nnlab::seq2seq

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "nnlab/core/error.h"
+#include "nnlab/models/state_dict.h"
 #include "nnlab/seq2seq/vocabulary.h"
 
 namespace nnlab::seq2seq {
@@ -109,9 +110,7 @@ torch::Device LanguageModelImpl::device() const {
 }
 
 std::int64_t LanguageModelImpl::parameter_count() const {
-  std::int64_t n = 0;
-  for (const auto& p : parameters()) n += p.numel();
-  return n;
+  return models::parameter_count(*this);
 }
 
 }  // namespace nnlab::seq2seq

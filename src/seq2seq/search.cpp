@@ -43,16 +43,19 @@ std::vector<float> attention_row(const torch::Tensor& attention_cpu, std::int64_
   return std::vector<float>(a, a + length);
 }
 
-// Log-probabilities of the next token; padding and <s> are never generated.
-torch::Tensor next_log_probs(const torch::Tensor& logits) {
+// Log-probabilities of the next token; padding and <s> are never generated, nor <unk> unless
+// allowed.
+torch::Tensor next_log_probs(const torch::Tensor& logits, const SearchOptions& options) {
   auto log_probs = torch::log_softmax(logits.to(torch::kFloat), 1);
   log_probs.select(1, Vocabulary::kPad).fill_(-std::numeric_limits<float>::infinity());
   log_probs.select(1, Vocabulary::kBegin).fill_(-std::numeric_limits<float>::infinity());
+  if (!options.allow_unknown)
+    log_probs.select(1, Vocabulary::kUnknown).fill_(-std::numeric_limits<float>::infinity());
   return log_probs;
 }
 
 // Draws one token per row from softmax(logits / T) over the top_k most likely tokens (never
-// padding, <s> or <unk>: a sample is text to read), on the CPU with the sampler's generator so a
+// padding or <s>, nor <unk> unless allowed), on the CPU with the sampler's generator so a
 // seed means the same draw on any device.
 torch::Tensor sample_tokens(const torch::Tensor& logits, const SearchOptions& options,
                             at::Generator& generator) {
@@ -60,7 +63,7 @@ torch::Tensor sample_tokens(const torch::Tensor& logits, const SearchOptions& op
   const auto minus_infinity = -std::numeric_limits<float>::infinity();
   scores.select(1, Vocabulary::kPad).fill_(minus_infinity);
   scores.select(1, Vocabulary::kBegin).fill_(minus_infinity);
-  scores.select(1, Vocabulary::kUnknown).fill_(minus_infinity);
+  if (!options.allow_unknown) scores.select(1, Vocabulary::kUnknown).fill_(minus_infinity);
   if (options.top_k > 0 && options.top_k < scores.size(1)) {
     const auto kth = std::get<0>(scores.topk(options.top_k, 1)).select(1, options.top_k - 1);
     scores.masked_fill_(scores < kth.unsqueeze(1), minus_infinity);
@@ -111,7 +114,7 @@ std::vector<std::vector<Hypothesis>> greedy_search(StepDecoder& decoder,
   const auto steps = *std::max_element(limit.begin(), limit.end());
   for (std::int64_t t = 0; t < steps && remaining > 0; ++t) {
     auto out = decoder.step(tokens, state);
-    const auto log_probs = next_log_probs(out.logits);
+    const auto log_probs = next_log_probs(out.logits, options);
     torch::Tensor index;
     if (t < forced) {
       index = torch::full({batch}, options.prefix[static_cast<std::size_t>(t)], tokens.options());
@@ -191,7 +194,7 @@ std::vector<std::vector<Hypothesis>> beam_search(StepDecoder& decoder, const tor
     const auto groups = static_cast<std::int64_t>(active.size());
     const auto rows = groups * width;
     auto out = decoder.step(tokens, state);
-    const auto log_probs = next_log_probs(out.logits);
+    const auto log_probs = next_log_probs(out.logits, options);
     if (t < forced) {
       // The prefix: one row per source (width stays 1), every source takes the same token.
       const auto token = options.prefix[static_cast<std::size_t>(t)];

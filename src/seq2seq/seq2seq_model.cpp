@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "nnlab/models/state_dict.h"
+
 namespace nnlab::seq2seq {
 
 Seq2SeqImpl::Seq2SeqImpl(const ModelOptions& options, std::int64_t source_vocabulary,
@@ -25,9 +27,7 @@ torch::Device Seq2SeqImpl::device() const {
 }
 
 std::int64_t Seq2SeqImpl::parameter_count() const {
-  std::int64_t n = 0;
-  for (const auto& p : parameters()) n += p.numel();
-  return n;
+  return models::parameter_count(*this);
 }
 
 SequenceOutput Seq2SeqImpl::forward(const Batch& batch, double teacher_forcing) {

@@ -244,6 +244,34 @@ TEST(Search, APrefixIsForcedAndScored) {
   EXPECT_EQ(c[0][0].tokens[1], kA);
 }
 
+TEST(Search, UnknownCanBeForbidden) {
+  // A table whose most likely token after <s> is <unk>: greedy, beam and sampling all take it
+  // unless forbidden.
+  auto p = torch::full({6, 6}, 1e-9);
+  p[Vocabulary::kBegin][Vocabulary::kUnknown] = 0.7;
+  p[Vocabulary::kBegin][kA] = 0.3;
+  p[Vocabulary::kUnknown][Vocabulary::kEnd] = 1.0;
+  p[kA][Vocabulary::kEnd] = 1.0;
+  TableDecoder decoder(p / p.sum(1, true));
+  const auto source = torch::full({8, 1}, kA, torch::kInt64);
+  const auto lengths = torch::ones({8}, torch::kInt64);
+  for (const auto& [beam, temperature] :
+       std::vector<std::pair<int, double>>{{1, 0}, {3, 0}, {1, 1}}) {
+    SearchOptions o;
+    o.beam = beam;
+    o.temperature = temperature;
+    o.seed = 2;
+    bool saw_unknown = false;
+    for (const auto& list : search(decoder, source, lengths, o))
+      saw_unknown =
+          saw_unknown || list[0].tokens == std::vector<std::int64_t>{Vocabulary::kUnknown};
+    EXPECT_TRUE(saw_unknown) << "beam " << beam << " temperature " << temperature;
+    o.allow_unknown = false;
+    for (const auto& list : search(decoder, source, lengths, o))
+      EXPECT_EQ(list[0].tokens, (std::vector<std::int64_t>{kA}));
+  }
+}
+
 TEST(Search, BadSamplingOptionsAreRejected) {
   SearchOptions o;
   o.temperature = -1;

@@ -22,6 +22,9 @@ TensorList state_dict(const Classifier& model);
 // The same for any LibTorch module (the tensors share the module's storage).
 TensorList module_state(const torch::nn::Module& module);
 
+// Number of trainable values (parameters, not buffers) of any module.
+std::int64_t parameter_count(const torch::nn::Module& module);
+
 // Copies `tensors` into `targets` (a model's own tensors by name, as state_dict gives them);
 // `what` names the model in the message ("architecture 'lenet5'"). Throws core::FileError
 // "<source>: does not fit <what>: missing keys: ...; unexpected keys: ...; mis-shaped keys: ...".

@@ -22,9 +22,11 @@ struct SearchOptions {
   double max_length_a = 3.0;
   std::int64_t max_length_b = 10;
   bool attention = false;  // keep each hypothesis' attention matrix
+  // false: <unk> is never produced (generated text is for reading; a language model that maps
+  // rare tokens to <unk> would otherwise write it often).
+  bool allow_unknown = true;
   // Sampling (beam 1 only): draw each token from softmax(logits / temperature), restricted to
-  // the top_k most likely (0: all), never <unk>. temperature 0 takes the most likely token
-  // (greedy).
+  // the top_k most likely (0: all). temperature 0 takes the most likely token (greedy).
   double temperature = 0;
   std::int64_t top_k = 0;
   std::uint64_t seed = 0;  // the sampler's own generator: the same seed gives the same outputs
