@@ -1,7 +1,8 @@
 // The container under every nnlab model file: a torch.save-compatible zip holding one plain dict
 // of tensors — a JSON metadata entry, the state_dict ("model.<name>"), pruning masks
 // ("mask.<name>") and opaque byte blobs ("blob.<name>") — so Python's torch.load reads it too.
-// Classifier checkpoints and seq2seq models differ only in their metadata (docs/FORMAT.md).
+// Classifier checkpoints, seq2seq, language and caption models differ only in their metadata
+// (docs/FORMAT.md).
 #pragma once
 
 #include <map>
