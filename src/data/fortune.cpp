@@ -4,35 +4,11 @@
 
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
+#include "nnlab/core/utf8.h"
 
 namespace nnlab::data {
 
 namespace {
-
-bool valid_utf8(const std::string& s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t extra = 0;
-    if (c < 0x80) {
-      extra = 0;
-    } else if ((c & 0xE0) == 0xC0 && c >= 0xC2) {
-      extra = 1;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2;
-    } else if ((c & 0xF8) == 0xF0 && c <= 0xF4) {
-      extra = 3;
-    } else {
-      return false;
-    }
-    if (i + extra >= s.size()) return false;
-    for (std::size_t k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
 
 bool blank(const std::string& line) {
   return line.find_first_not_of(" \t\r") == std::string::npos;
@@ -69,7 +45,7 @@ std::vector<FortuneRecord> read_fortunes(const std::string& path, const FortuneO
   while (std::getline(in, line)) {
     ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!valid_utf8(line))
+    if (!core::valid_utf8(line))
       throw core::FileError(path, "line " + std::to_string(number) + ": invalid UTF-8");
     if (line == "%") {
       close();

@@ -52,23 +52,14 @@ models::Archive to_archive(const CaptionModel& m) {
 
 CaptionModel caption_model_from_archive(const models::Archive& archive, const std::string& source,
                                         torch::Device device) {
-  models::check_archive_format(archive, kCaptionFormat, kCaptionVersion, "an nnlab caption model",
-                               source);
-  CaptionModel m;
-  try {
-    const auto& meta = archive.meta;
-    m.options = CaptionerOptions::from_json(meta.at("model"), source);
-    m.class_words = meta.at("class_words").get<std::vector<std::string>>();
-    m.scenes = scenes_from_json(meta.at("scenes"));
-    m.training = meta.value("training", nlohmann::json::object());
-  } catch (const nlohmann::json::exception& e) {
-    throw core::FileError(source, std::string("bad caption model metadata: ") + e.what());
-  }
-  m.create_network();
-  load_sequence_state(*m.model, archive.state, source);
-  m.model->to(device);
-  m.model->eval();
-  return m;
+  return sequence_file_from_archive<CaptionModel>(
+      archive, source, kCaptionFormat, kCaptionVersion, "caption model", device,
+      [&](const nlohmann::json& meta, CaptionModel& m) {
+        m.options = CaptionerOptions::from_json(meta.at("model"), source);
+        m.class_words = meta.at("class_words").get<std::vector<std::string>>();
+        m.scenes = scenes_from_json(meta.at("scenes"));
+        m.training = meta.value("training", nlohmann::json::object());
+      });
 }
 
 void save_caption_model(const std::string& path, const CaptionModel& model) {

@@ -23,15 +23,16 @@ std::pair<torch::Tensor, torch::Tensor> caption_targets(const data::SceneSet& sc
                                                         const torch::Tensor& rows,
                                                         const std::vector<std::int64_t>& tokens) {
   const auto n = rows.size(0);
+  const auto row_tensor = rows.to(torch::kCPU, torch::kInt64).contiguous();
+  const auto* row = row_tensor.data_ptr<std::int64_t>();
   std::size_t longest = 0;
   for (std::int64_t i = 0; i < n; ++i)
-    longest = std::max(
-        longest, scenes.labels[static_cast<std::size_t>(rows[i].item<std::int64_t>())].size());
+    longest = std::max(longest, scenes.labels[static_cast<std::size_t>(row[i])].size());
   const auto width = static_cast<std::int64_t>(longest) + 1;
   auto input = torch::full({n, width}, Vocabulary::kPad, torch::kInt64);
   auto output = torch::full({n, width}, Vocabulary::kPad, torch::kInt64);
   for (std::int64_t i = 0; i < n; ++i) {
-    const auto& labels = scenes.labels[static_cast<std::size_t>(rows[i].item<std::int64_t>())];
+    const auto& labels = scenes.labels[static_cast<std::size_t>(row[i])];
     auto* in = input.data_ptr<std::int64_t>() + i * width;
     auto* out = output.data_ptr<std::int64_t>() + i * width;
     in[0] = Vocabulary::kBegin;

@@ -19,6 +19,7 @@
 
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
+#include "nnlab/core/utf8.h"
 
 namespace nnlab::seq2seq {
 
@@ -220,23 +221,8 @@ Tokens tokenize(const std::string& text, Tokenization mode) {
   }
   size_t i = 0;
   while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    size_t length = 1;
-    if (lead >= 0xF0 && lead <= 0xF4) {
-      length = 4;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      length = 3;
-    } else if (lead >= 0xC2 && lead <= 0xDF) {
-      length = 2;
-    }
-    // A truncated or malformed sequence (Latin-1 text, say) becomes one token per byte.
-    if (length > 1) {
-      bool valid = i + length <= text.size();
-      for (size_t k = 1; valid && k < length; ++k) {
-        valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-      }
-      if (!valid) length = 1;
-    }
+    // A malformed sequence (Latin-1 text, say) becomes one token per byte.
+    const size_t length = std::max<size_t>(1, core::utf8_sequence_length(text, i));
     if (!(length == 1 && is_space(text[i]))) tokens.push_back(text.substr(i, length));
     i += length;
   }

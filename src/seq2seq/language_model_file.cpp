@@ -22,25 +22,14 @@ models::Archive to_archive(const LanguageModelFile& m) {
 
 LanguageModelFile language_model_from_archive(const models::Archive& archive,
                                               const std::string& source, torch::Device device) {
-  models::check_archive_format(archive, kLanguageModelFormat, kLanguageModelVersion,
-                               "an nnlab language model", source);
-  LanguageModelFile m;
-  try {
-    const auto& meta = archive.meta;
-    m.options = LanguageModelOptions::from_json(meta.at("model"), source);
-    m.vocabulary = Vocabulary::from_json(meta.at("vocabulary"), source);
-    m.tokens = parse_tokenization(meta.at("tokens").get<std::string>());
-    m.training = meta.value("training", nlohmann::json::object());
-  } catch (const nlohmann::json::exception& e) {
-    throw core::FileError(source, std::string("bad language model metadata: ") + e.what());
-  } catch (const core::OptionError& e) {
-    throw core::FileError(source, std::string("bad language model metadata: ") + e.what());
-  }
-  m.create_network();
-  load_sequence_state(*m.model, archive.state, source);
-  m.model->to(device);
-  m.model->eval();
-  return m;
+  return sequence_file_from_archive<LanguageModelFile>(
+      archive, source, kLanguageModelFormat, kLanguageModelVersion, "language model", device,
+      [&](const nlohmann::json& meta, LanguageModelFile& m) {
+        m.options = LanguageModelOptions::from_json(meta.at("model"), source);
+        m.vocabulary = Vocabulary::from_json(meta.at("vocabulary"), source);
+        m.tokens = parse_tokenization(meta.at("tokens").get<std::string>());
+        m.training = meta.value("training", nlohmann::json::object());
+      });
 }
 
 void save_language_model(const std::string& path, const LanguageModelFile& model) {

@@ -49,31 +49,21 @@ models::Archive to_archive(const SequenceModel& m) {
 
 SequenceModel from_archive(const models::Archive& archive, const std::string& source,
                            const std::string& task, torch::Device device) {
-  models::check_archive_format(archive, kSeq2SeqFormat, kSeq2SeqVersion, "an nnlab seq2seq model",
-                               source);
-  SequenceModel m;
-  try {
-    const auto& meta = archive.meta;
-    m.task = meta.at("task").get<std::string>();
-    if (!task.empty() && m.task != task) {
-      throw core::FileError(source, "a model trained for '" + m.task + "', not for '" + task + "'");
-    }
-    m.options = ModelOptions::from_json(meta.at("model"), source);
-    m.source_vocabulary = Vocabulary::from_json(meta.at("source_vocabulary"), source);
-    m.target_vocabulary = Vocabulary::from_json(meta.at("target_vocabulary"), source);
-    m.source_tokens = parse_tokenization(meta.at("source_tokens").get<std::string>());
-    m.target_tokens = parse_tokenization(meta.at("target_tokens").get<std::string>());
-    m.training = meta.value("training", nlohmann::json::object());
-  } catch (const nlohmann::json::exception& e) {
-    throw core::FileError(source, std::string("bad seq2seq metadata: ") + e.what());
-  } catch (const core::OptionError& e) {
-    throw core::FileError(source, std::string("bad seq2seq metadata: ") + e.what());
-  }
-  m.create_network();
-  load_sequence_state(*m.model, archive.state, source);
-  m.model->to(device);
-  m.model->eval();
-  return m;
+  return sequence_file_from_archive<SequenceModel>(
+      archive, source, kSeq2SeqFormat, kSeq2SeqVersion, "seq2seq model", device,
+      [&](const nlohmann::json& meta, SequenceModel& m) {
+        m.task = meta.at("task").get<std::string>();
+        if (!task.empty() && m.task != task) {
+          throw core::FileError(source,
+                                "a model trained for '" + m.task + "', not for '" + task + "'");
+        }
+        m.options = ModelOptions::from_json(meta.at("model"), source);
+        m.source_vocabulary = Vocabulary::from_json(meta.at("source_vocabulary"), source);
+        m.target_vocabulary = Vocabulary::from_json(meta.at("target_vocabulary"), source);
+        m.source_tokens = parse_tokenization(meta.at("source_tokens").get<std::string>());
+        m.target_tokens = parse_tokenization(meta.at("target_tokens").get<std::string>());
+        m.training = meta.value("training", nlohmann::json::object());
+      });
 }
 
 void save_sequence_model(const std::string& path, const SequenceModel& model) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "nnlab/core/error.h"
 #include "nnlab/models/archive.h"
 #include "nnlab/seq2seq/corpus.h"
 #include "nnlab/seq2seq/model_options.h"
@@ -50,5 +51,29 @@ Tokenization parse_tokenization(const std::string& name);  // throws core::Optio
 void load_sequence_state(torch::nn::Module& module, const models::TensorList& state,
                          const std::string& source);
 models::TensorList sequence_state(const torch::nn::Module& module);  // CPU clones
+
+// What every sequence-model file (seq2seq, language model, captioner) does on reading: checks the
+// archive's format and version, lets read_meta(meta, file) fill the fields (a JSON or option
+// error there becomes one FileError: "bad <what> metadata: ..."), builds the network, loads the
+// weights and moves it to `device` in eval mode. File needs create_network() and a `model`.
+template <typename File, typename ReadMeta>
+File sequence_file_from_archive(const models::Archive& archive, const std::string& source,
+                                const std::string& format, int version, const std::string& what,
+                                torch::Device device, ReadMeta read_meta) {
+  models::check_archive_format(archive, format, version, "an nnlab " + what, source);
+  File file;
+  try {
+    read_meta(archive.meta, file);
+  } catch (const nlohmann::json::exception& e) {
+    throw core::FileError(source, "bad " + what + " metadata: " + e.what());
+  } catch (const core::OptionError& e) {
+    throw core::FileError(source, "bad " + what + " metadata: " + e.what());
+  }
+  file.create_network();
+  load_sequence_state(*file.model, archive.state, source);
+  file.model->to(device);
+  file.model->eval();
+  return file;
+}
 
 }  // namespace nnlab::seq2seq
