@@ -5,6 +5,8 @@
 //   eval      word accuracy, exact match, BLEU-4 and where attention went, on test scenes
 //   describe  the caption of one scene (or a PNG) and, in an HTML report, every word's attention
 //             map over the image
+#include <torch/nn/functional/upsampling.h>
+
 #include <iostream>
 #include <sstream>
 

@@ -65,8 +65,7 @@ std::vector<FactorizedLayer> factorize_linear(models::Classifier& model,
     const auto weight = linear->weight.detach();
     const auto bias = linear->bias.defined() ? linear->bias.detach().clone() : torch::Tensor();
     const auto out = weight.size(0), in = weight.size(1);
-    auto [u, s, vh] =
-        torch::linalg::svd(weight.to(torch::kDouble), /*full_matrices=*/false, c10::nullopt);
+    auto [u, s, vh] = torch::linalg_svd(weight.to(torch::kDouble), /*full_matrices=*/false);
     const auto rank = chosen_rank(options, s, out, in);
     if (rank > std::min(out, in)) {
       throw core::OptionError("--rank",

@@ -55,7 +55,7 @@ TEST(LowRank, AFullRankFactorizationIsExactAndATruncatedOneIsTheBestApproximatio
   auto truncated = models::create_model("lenet300");
   options.rank = 10;
   factorize_linear(truncated, options);
-  const auto s = torch::linalg::svdvals(w.to(torch::kDouble), c10::nullopt);
+  const auto s = torch::linalg_svdvals(w.to(torch::kDouble));
   const auto low =
       torch::matmul(weight_of(truncated, "fc2.1.weight"), weight_of(truncated, "fc2.0.weight"));
   const double error = (low - w).to(torch::kDouble).pow(2).sum().item<double>();
