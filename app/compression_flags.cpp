@@ -3,6 +3,7 @@
 #include "model_flags.h"
 #include "nnlab/core/error.h"
 #include "nnlab/data/data_spec.h"
+#include "nnlab/train/data_parallel.h"
 #include "nnlab/train/evaluate.h"
 
 namespace nnlab::app {
@@ -38,7 +39,15 @@ CompressionInput load_for_compression(CompressionFlags& flags, const GlobalOptio
   if (flags.limit > 0) split.train = split.train.head(flags.limit);
   flags.finetune.progress = !global.quiet;
   flags.finetune.seed = global.runtime.seed;
-  return {std::move(checkpoint), std::move(model), std::move(split)};
+  std::shared_ptr<train::ProcessGroup> group;
+  const auto distributed = train::DistributedOptions::from_environment();
+  if (distributed.enabled()) {
+    group = train::ProcessGroup::connect(distributed);
+    flags.finetune.shard_rank = distributed.rank;
+    flags.finetune.shard_count = distributed.world_size;
+    if (distributed.rank != 0) flags.finetune.progress = false;
+  }
+  return {std::move(checkpoint), std::move(model), std::move(split), std::move(group)};
 }
 
 bool output_is_nnz(const CompressionFlags& flags) {
@@ -50,7 +59,9 @@ bool output_is_nnz(const CompressionFlags& flags) {
 
 double test_accuracy(models::Classifier& model, const CompressionInput& input,
                      const CompressionFlags& flags) {
-  return train::evaluate(model, input.split.test, {flags.finetune.eval_batch_size, false, "test"})
+  const train::EvalOptions options{flags.finetune.eval_batch_size, false, "test"};
+  return (input.group ? train::evaluate(model, input.split.test, options, *input.group)
+                      : train::evaluate(model, input.split.test, options))
       .accuracy;
 }
 
@@ -59,6 +70,11 @@ void finetune(models::Classifier& model, const CompressionInput& input,
   if (flags.finetune.epochs == 0) return;
   auto options = flags.finetune;
   options.seed = flags.finetune.seed + round;
+  if (input.group) {
+    // The gradients are averaged first: masks and centroid sums then act on the global mean.
+    hooks = train::combine_hooks(train::data_parallel_hooks(input.group), std::move(hooks));
+    train::broadcast_state(*model.module(), *input.group);
+  }
   train::Trainer(model, options, std::move(hooks)).fit({input.split.train, {}});
 }
 
@@ -77,7 +93,9 @@ models::Checkpoint compressed_checkpoint(const models::Classifier& model,
 nlohmann::json save_compressed(const models::Classifier& model, const CompressionInput& input,
                                const CompressionFlags& flags, const std::string& key,
                                const nlohmann::json& section) {
-  models::save_checkpoint(flags.output, compressed_checkpoint(model, input, key, section));
+  if (input.reports()) {
+    models::save_checkpoint(flags.output, compressed_checkpoint(model, input, key, section));
+  }
   auto json = section;
   json["checkpoint"] = flags.output;
   return json;

@@ -10,6 +10,7 @@
 #include "cli_common.h"
 #include "nnlab/data/dataset.h"
 #include "nnlab/models/checkpoint.h"
+#include "nnlab/train/process_group.h"
 #include "nnlab/train/trainer.h"
 
 namespace nnlab::app {
@@ -31,20 +32,29 @@ struct CompressionInput {
   models::Checkpoint checkpoint;
   models::Classifier model;
   data::TrainTestSplit split;
+  // Set when launched as one of several processes (RANK, WORLD_SIZE, ...): fine-tuning is data
+  // parallel and testing sharded, every rank takes the same pruning and clustering decisions
+  // (the weights agree bit for bit), rank 0 alone writes and reports.
+  std::shared_ptr<train::ProcessGroup> group;
+
+  bool reports() const { return !group || group->rank() == 0; }
 };
 
 // Checks --model and --output, reads the checkpoint, rebuilds the model on the device and
-// loads the data. Sets flags.finetune's seed and progress from the global options.
+// loads the data; joins the process group when the environment names one. Sets
+// flags.finetune's seed and progress from the global options.
 CompressionInput load_for_compression(CompressionFlags& flags, const GlobalOptions& global,
                                       const torch::Device& device);
 
 // True when --output names an .nnz file (by its extension).
 bool output_is_nnz(const CompressionFlags& flags);
 
+// On the whole test set (each rank its share when distributed).
 double test_accuracy(models::Classifier& model, const CompressionInput& input,
                      const CompressionFlags& flags);
 
-// flags.finetune.epochs of training (none when 0), seeded with seed + round.
+// flags.finetune.epochs of training (none when 0), seeded with seed + round; data parallel
+// across input.group when there is one.
 void finetune(models::Classifier& model, const CompressionInput& input,
               const CompressionFlags& flags, int round, train::TrainHooks hooks = {});
 
@@ -54,8 +64,8 @@ models::Checkpoint compressed_checkpoint(const models::Classifier& model,
                                          const CompressionInput& input, const std::string& key,
                                          nlohmann::json section);
 
-// Saves that checkpoint to flags.output; returns the section with "checkpoint" added (the
-// command's --json result).
+// Saves that checkpoint to flags.output (rank 0 only); returns the section with "checkpoint" added
+// (the command's --json result).
 nlohmann::json save_compressed(const models::Classifier& model, const CompressionInput& input,
                                const CompressionFlags& flags, const std::string& key,
                                const nlohmann::json& section);

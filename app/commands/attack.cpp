@@ -135,6 +135,7 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
   torch::Tensor targets;
   attack::AttackOptions attack_options = options.attack;
   attack_options.round_to_8bit = !options.no_round;
+  attack_options.seed = static_cast<std::uint64_t>(global.runtime.seed);
   if (options.target != "none") {
     attack_options.targeted = true;
     if (options.target == "given") {

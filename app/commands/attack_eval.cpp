@@ -3,6 +3,7 @@
 // metrics.json), plus the clean images; columns: the victims; cells: victim accuracy.
 #include <torch/torch.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -16,6 +17,7 @@
 #include "nnlab/data/image_folder.h"
 #include "nnlab/data/image_io.h"
 #include "nnlab/report/table.h"
+#include "nnlab/train/process_group.h"
 
 namespace nnlab::app {
 
@@ -101,22 +103,52 @@ void run_attack_eval(const AttackEvalOptions& options, const GlobalOptions& glob
     header.push_back(name);
     for (const auto& defense : defenses) header.push_back(name + " [" + defense.spec + "]");
   }
-  std::vector<std::vector<double>> matrix(row_paths.size());
-  for (size_t r = 0; r < row_paths.size(); ++r) {
+  // Several processes (nnlab launch, torchrun, ...): each reads and scores its share of the
+  // images; the correct counts are summed and rank 0 reports.
+  const auto distributed = train::DistributedOptions::from_environment();
+  std::shared_ptr<train::ProcessGroup> group;
+  if (distributed.enabled()) group = train::ProcessGroup::connect(distributed);
+  const auto n = labels.size(0);
+  const auto [from, to] = group ? group->share(n) : std::pair<std::int64_t, std::int64_t>{0, n};
+  const auto shard_labels = labels.slice(0, from, to);
+  const auto shard_size = static_cast<double>(to - from);
+  const auto columns = header.size() - 1;
+  // Correct answers per cell, rows by columns, over this rank's share.
+  auto correct = torch::zeros(
+      {static_cast<std::int64_t>(row_paths.size()), static_cast<std::int64_t>(columns)},
+      torch::kDouble);
+  for (size_t r = 0; r < row_paths.size() && to > from; ++r) {
+    const std::vector<std::string> paths(row_paths[r].begin() + from, row_paths[r].begin() + to);
     // Read once per row, again only for a victim that takes another input size.
     torch::Tensor images;
+    std::int64_t column = 0;
+    const auto add = [&](double accuracy) {
+      correct[static_cast<std::int64_t>(r)][column++] = std::round(accuracy * shard_size);
+    };
     for (auto& victim : victims) {
       const auto& vi = victim.info();
       if (!images.defined() || images.size(1) != vi.in_channels || images.size(2) != vi.height ||
           images.size(3) != vi.width) {
-        images = data::load_images_of_size(row_paths[r], static_cast<int>(vi.in_channels),
-                                           vi.height, vi.width);
+        images =
+            data::load_images_of_size(paths, static_cast<int>(vi.in_channels), vi.height, vi.width);
       }
-      matrix[r].push_back(attack::accuracy_through(victim, images, labels, options.batch_size));
+      add(attack::accuracy_through(victim, images, shard_labels, options.batch_size));
       for (const auto& defense : defenses) {
-        matrix[r].push_back(
-            attack::defended_accuracy(victim, defense, images, labels, options.batch_size));
+        add(attack::defended_accuracy(victim, defense, images, shard_labels, options.batch_size));
       }
+    }
+  }
+  if (group) {
+    std::vector<torch::Tensor> sums = {correct};
+    group->all_reduce_sum(sums);
+    if (group->rank() != 0) return;
+  }
+  std::vector<std::vector<double>> matrix(row_paths.size());
+  for (size_t r = 0; r < row_paths.size(); ++r) {
+    for (size_t c = 0; c < columns; ++c) {
+      matrix[r].push_back(
+          correct[static_cast<std::int64_t>(r)][static_cast<std::int64_t>(c)].item<double>() /
+          static_cast<double>(n));
     }
   }
 

@@ -1,8 +1,8 @@
 // nnlab compress --pipeline deep: Deep Compression (Han, Mao & Dally, ICLR 2016) in one command.
 //   P  iterative magnitude pruning with fine-tuning: one global threshold (--sparsity), or each
 //      layer to its own kept fraction (--keep fc1=0.08,...), on an agp or equal schedule;
-//   Q  k-means weight sharing of the kept weights (--conv-bits, --fc-bits; the paper: 8 and 5)
-//      and centroid fine-tuning;
+//   Q  k-means weight sharing of the kept weights (--conv-bits, --fc-bits; the paper: 8 and 5;
+//      --layer-bits for single layers) and centroid fine-tuning;
 //   H  Huffman coding of the cluster indices and of the gaps between kept weights: the .nnz file.
 // Fine-tuning may distil from the uncompressed model (--distil). The file is read back and
 // evaluated, and the paper's table printed: per layer the weights kept, the bits per weight and
@@ -26,7 +26,9 @@
 #include "nnlab/compress/magnitude_pruning.h"
 #include "nnlab/compress/nnz_format.h"
 #include "nnlab/compress/weight_clustering.h"
+#include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
+#include "nnlab/models/checkpoint.h"
 #include "nnlab/models/model_loader.h"
 #include "nnlab/models/state_dict.h"
 #include "nnlab/report/table.h"
@@ -45,6 +47,7 @@ struct CompressOptions {
   std::string score = "l1";
   int conv_bits = 8;
   int fc_bits = 5;
+  std::string layer_bits;  // "fc3=6,conv1=5": bits of single layers, over --conv-bits / --fc-bits
   int cluster_epochs = 2;
   double cluster_lr = 1e-4;
   int gap_bits = 0;
@@ -56,25 +59,51 @@ struct CompressOptions {
 
 using LayerRatios = std::vector<std::pair<std::string, double>>;
 
-// "fc1=0.08,conv2=0.2" -> {{"fc1", 0.92}, {"conv2", 0.8}}: the pruned fractions.
-LayerRatios parse_keep(const std::string& text) {
+// "fc1=0.08,conv2=0.2" -> {{"fc1.weight", 0.08}, {"conv2.weight", 0.2}}; every value must
+// pass `valid` (`expected` says what it should be), every layer must name one of the `prunable`
+// weights (by the weight's name or its layer's).
+LayerRatios parse_layer_values(const std::string& flag, const std::string& text,
+                               const std::string& expected, bool (*valid)(double),
+                               const std::vector<std::string>& prunable) {
   LayerRatios out;
   std::stringstream list(text);
   for (std::string item; std::getline(list, item, ',');) {
     const auto eq = item.find('=');
-    double keep = -1;
+    double value = 0;
+    bool ok = false;
     try {
-      if (eq != std::string::npos && eq > 0) keep = std::stod(item.substr(eq + 1));
+      std::size_t used = 0;
+      if (eq != std::string::npos && eq > 0) {
+        value = std::stod(item.substr(eq + 1), &used);
+        ok = used == item.size() - eq - 1 && valid(value);
+      }
     } catch (const std::exception&) {
-      keep = -1;
+      ok = false;
     }
-    if (!(keep > 0 && keep <= 1)) {
+    if (!ok) throw core::OptionError(flag, "expected LAYER=" + expected + ", got '" + item + "'");
+    auto layer = item.substr(0, eq);
+    const auto has = [&](const std::string& name) {
+      return std::find(prunable.begin(), prunable.end(), name) != prunable.end();
+    };
+    if (!has(layer) && has(layer + ".weight")) layer += ".weight";
+    if (!has(layer)) {
+      std::string known;
+      for (const auto& p : prunable) known += (known.empty() ? "" : ", ") + p;
       throw core::OptionError(
-          "--keep", "expected LAYER=FRACTION items with a fraction in (0, 1], got '" + item + "'");
+          flag, "the model has no prunable weight '" + layer + "' (it has: " + known + ")");
     }
-    out.emplace_back(item.substr(0, eq), 1 - keep);
+    out.emplace_back(layer, value);
   }
-  if (out.empty()) throw core::OptionError("--keep", "no layers given");
+  if (out.empty()) throw core::OptionError(flag, "no layers given");
+  return out;
+}
+
+// "fc1=0.08,conv2=0.2" -> {{"fc1", 0.92}, {"conv2", 0.8}}: the pruned fractions.
+LayerRatios parse_keep(const std::string& text, const std::vector<std::string>& prunable) {
+  auto out = parse_layer_values(
+      "--keep", text, "FRACTION with a fraction in (0, 1]",
+      [](double keep) { return keep > 0 && keep <= 1; }, prunable);
+  for (auto& [layer, value] : out) value = 1 - value;
   return out;
 }
 
@@ -222,14 +251,24 @@ void run_compress(CompressOptions options, const GlobalOptions& global) {
     throw core::OptionError("--gap-bits",
                             "must be in 0..16, got " + std::to_string(options.gap_bits));
   }
-  const LayerRatios per_layer = options.keep.empty() ? LayerRatios{} : parse_keep(options.keep);
-  if (per_layer.empty() && !(options.sparsity > 0 && options.sparsity < 1)) {
+  if (options.keep.empty() && !(options.sparsity > 0 && options.sparsity < 1)) {
     throw core::OptionError("--sparsity",
                             "must be in (0, 1), got " + std::to_string(options.sparsity));
   }
   const torch::Device device = start(global);
   auto input = load_for_compression(flags, global, device);
   auto& model = input.model;
+  const auto prunable = compress::prunable_weights(model);
+  const LayerRatios per_layer =
+      options.keep.empty() ? LayerRatios{} : parse_keep(options.keep, prunable);
+  std::map<std::string, int> bits_of;  // --layer-bits, by weight name
+  if (!options.layer_bits.empty()) {
+    for (const auto& [name, bits] : parse_layer_values(
+             "--layer-bits", options.layer_bits, "BITS with whole bits in 1..16",
+             [](double b) { return b >= 1 && b <= 16 && b == std::floor(b); }, prunable)) {
+      bits_of[name] = static_cast<int>(bits);
+    }
+  }
   prune_step(model, options, per_layer, options.steps);  // checks the layers before any work
 
   train::TrainHooks teacher_hooks;
@@ -254,18 +293,22 @@ void run_compress(CompressOptions options, const GlobalOptions& global) {
     masks.apply(model);
     finetune(model, input, flags, step, train::combine_hooks(masks.hooks(), teacher_hooks));
     accuracy["pruned"] = test_accuracy(model, input, flags);  // the last step's stays
-    info(global, "P step " + std::to_string(step) + "/" + std::to_string(options.steps) +
-                     ": sparsity " + report::percent(masks.stats(model).sparsity(), 1) +
-                     ", test accuracy " + report::percent(accuracy["pruned"].get<double>()));
+    if (input.reports()) {
+      info(global, "P step " + std::to_string(step) + "/" + std::to_string(options.steps) +
+                       ": sparsity " + report::percent(masks.stats(model).sparsity(), 1) +
+                       ", test accuracy " + report::percent(accuracy["pruned"].get<double>()));
+    }
   }
 
   std::vector<std::pair<std::string, compress::ClusteredTensor>> clusters;
   {
     torch::NoGradGuard no_grad;
-    const auto prunable = compress::prunable_weights(model);
     for (auto& [name, p] : model.named_parameters()) {
       if (std::find(prunable.begin(), prunable.end(), name) == prunable.end()) continue;
-      const int bits = p.dim() > 2 ? options.conv_bits : options.fc_bits;
+      const auto given = bits_of.find(name);
+      const int bits = given != bits_of.end() ? given->second
+                       : p.dim() > 2          ? options.conv_bits
+                                              : options.fc_bits;
       auto c = compress::kmeans_cluster(p, masks.mask_of(name), {bits, 50});
       p.copy_(compress::clustered_weights(c).to(p.device()));
       clusters.emplace_back(name, std::move(c));
@@ -288,13 +331,19 @@ void run_compress(CompressOptions options, const GlobalOptions& global) {
   nnz_options.half_precision_rest = options.rest == "float16";
   auto nnz = compress::nnz_from_model(model, clusters, nnz_options);
   nnz.meta = {{"pipeline", "deep"}};  // the report is the command's output; every byte counts here
-  compress::save_nnz(out, nnz);
-  const auto file_bytes = static_cast<double>(std::filesystem::file_size(out));
-  models::ModelSource source;
-  source.path = out;
-  auto decoded = load_model_file(source);
+  // Every rank decodes the same bytes (and tests its share of the decoded model); rank 0 writes
+  // them.
+  const std::string bytes = compress::encode_nnz(nnz);
+  if (input.reports()) core::write_text_atomically(out, bytes);
+  const auto file_bytes = static_cast<double>(bytes.size());
+  auto decoded = models::classifier_from_checkpoint(
+      compress::nnz_to_checkpoint(compress::decode_nnz(
+          reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), out)),
+      out);
   decoded.to(device);
+  decoded.eval();
   accuracy["nnz"] = test_accuracy(decoded, input, flags);
+  if (!input.reports()) return;
 
   auto sizes = size_report(model, nnz, file_bytes);
   report::Table stages({"stage", "test acc", "bytes", "ratio"});
@@ -349,6 +398,8 @@ void setup_compress(CLI::App& app, GlobalOptions& global) {
       ->capture_default_str();
   command->add_option("--fc-bits", options->fc_bits, "Q: bits per fully connected weight")
       ->capture_default_str();
+  command->add_option("--layer-bits", options->layer_bits,
+                      "Q: bits of single layers over those two, e.g. fc3=6,conv1=5");
   command->add_option("--cluster-epochs", options->cluster_epochs, "Q: centroid fine-tuning epochs")
       ->capture_default_str();
   command->add_option("--cluster-lr", options->cluster_lr, "Q: centroid fine-tuning rate")

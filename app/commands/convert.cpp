@@ -82,6 +82,7 @@ void run_convert(ConvertOptions options, const GlobalOptions& global) {
                                  {"epochs", flags.finetune.epochs},
                                  {"temperature", options.distillation.temperature},
                                  {"alpha", options.distillation.alpha}};
+  if (!input.reports()) return;  // rank 0 writes and reports
   const auto json = save_compressed(model, input, flags, "depthwise_conversion", result);
   emit(global, json,
        "depthwise-separable conversion of " + model.info().arch + " (distilled, T " +

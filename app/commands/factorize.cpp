@@ -62,6 +62,7 @@ void run_factorize(FactorizeOptions options, const GlobalOptions& global) {
                                  {"accuracy_factorized", accuracy_factorized},
                                  {"accuracy_finetuned", accuracy_finetuned},
                                  {"finetune_epochs", flags.finetune.epochs}};
+  if (!input.reports()) return;  // rank 0 writes and reports
   const auto json = save_compressed(model, input, flags, "factorization", result);
   emit(global, json,
        "low-rank factorization of " + model.info().arch + "\n" + table.render() +

@@ -166,10 +166,13 @@ void run_prune(PruneOptions options, const GlobalOptions& global) {
     }
     finetune(model, input, flags, step, hooks);
     add_row(step);
-    info(global, "step " + std::to_string(step) + "/" + std::to_string(options.steps) + ": " +
-                     what + ", test accuracy " +
-                     report::percent(rows.back()["test_accuracy"].get<double>()));
+    if (input.reports()) {
+      info(global, "step " + std::to_string(step) + "/" + std::to_string(options.steps) + ": " +
+                       what + ", test accuracy " +
+                       report::percent(rows.back()["test_accuracy"].get<double>()));
+    }
   }
+  if (!input.reports()) return;  // rank 0 writes and reports
 
   const nlohmann::json section = options.structured
                                      ? nlohmann::json{{"method", "channel"},

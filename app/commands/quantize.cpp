@@ -98,6 +98,7 @@ void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
                            {"accuracy_quantized", accuracy_quantized},
                            {"accuracy_finetuned", accuracy_finetuned},
                            {"float32_bytes", float_bytes}};
+  if (!input.reports()) return;  // rank 0 writes and reports
   if (writes_nnz) {
     compress::NnzOptions nnz_options;
     nnz_options.gap_bits = options.gap_bits;

@@ -39,6 +39,7 @@ AttackSetResult attack_set(Attack& attack, models::Classifier& model, const torc
   for (std::int64_t start = 0; start < n; start += options.batch_size) {
     const auto index = todo.slice(0, start, std::min(n, start + options.batch_size));
     const auto batch = images.index_select(0, index).to(device);
+    attack.set_image_keys(index + options.first_key);
     auto out = attack.attack(model, batch, goals.index_select(0, index).to(device),
                              /*verdict=*/false);
     auto adversarial = out.images.to(torch::kCPU);
@@ -53,6 +54,7 @@ AttackSetResult attack_set(Attack& attack, models::Classifier& model, const torc
     result.adversarial.index_copy_(0, index, adversarial);
     if (bar) bar->advance(index.size(0));
   }
+  attack.set_image_keys({});
   if (bar) bar->finish();
   if (one_pass) {
     // An attack that does not report them (with skip_misclassified off) leaves one forward pass.
@@ -69,9 +71,9 @@ AttackSetResult attack_set(Attack& attack, models::Classifier& model, const torc
                            const torch::Tensor& labels, const torch::Tensor& targets,
                            const AttackSetOptions& options, train::ProcessGroup& group) {
   const auto n = images.size(0);
-  const auto from = n * group.rank() / group.world_size();
-  const auto to = n * (group.rank() + 1) / group.world_size();
+  const auto [from, to] = group.share(n);
   AttackSetOptions shard_options = options;
+  shard_options.first_key = options.first_key + from;
   if (options.clean_logits.defined())
     shard_options.clean_logits = options.clean_logits.slice(0, from, to);
   auto shard = attack_set(attack, model, images.slice(0, from, to), labels.slice(0, from, to),

@@ -1,8 +1,10 @@
 #include "nnlab/attack/norm_ball.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include "nnlab/core/error.h"
+#include "nnlab/core/seed.h"
 
 namespace nnlab::attack {
 
@@ -45,14 +47,39 @@ torch::Tensor project_to_ball(const torch::Tensor& adv, const torch::Tensor& cle
   return (clean + d).clamp(0, 1);
 }
 
-torch::Tensor random_start(const torch::Tensor& clean, double eps, Norm norm) {
+torch::Tensor random_start(const torch::Tensor& clean, double eps, Norm norm,
+                           const torch::Tensor& keys, std::uint64_t seed, std::uint64_t stream) {
   torch::Tensor d;
-  if (norm == Norm::kLinf) {
-    d = torch::empty_like(clean).uniform_(-eps, eps);
+  torch::Tensor radius;
+  if (!keys.defined()) {
+    if (norm == Norm::kLinf) {
+      d = torch::empty_like(clean).uniform_(-eps, eps);
+    } else {
+      d = torch::randn_like(clean);
+      radius = torch::rand({clean.size(0)}, clean.options());
+    }
   } else {
-    d = torch::randn_like(clean);
-    const auto radius = torch::rand({clean.size(0)}, clean.options()) * eps;
-    d = d * per_image(radius / per_image_norm(d, Norm::kL2).clamp_min(1e-12), d);
+    TORCH_CHECK(keys.numel() == clean.size(0), "random_start: ", keys.numel(), " keys for ",
+                clean.size(0), " images");
+    const auto key = keys.to(torch::kCPU, torch::kLong).contiguous();
+    const auto* k = key.data_ptr<std::int64_t>();
+    d = torch::empty(clean.sizes(), torch::kFloat);
+    radius = torch::empty({clean.size(0)}, torch::kFloat);
+    for (std::int64_t i = 0; i < clean.size(0); ++i) {
+      auto generator = at::make_generator<at::CPUGeneratorImpl>(
+          core::mix_seed(seed, static_cast<std::uint64_t>(k[i]), stream));
+      if (norm == Norm::kLinf) {
+        d[i].uniform_(-eps, eps, generator);
+      } else {
+        d[i].normal_(0, 1, generator);
+        radius[i].uniform_(0, 1, generator);
+      }
+    }
+    d = d.to(clean.options());
+    radius = radius.to(clean.options());
+  }
+  if (norm == Norm::kL2) {
+    d = d * per_image(radius * eps / per_image_norm(d, Norm::kL2).clamp_min(1e-12), d);
   }
   return (clean + d).clamp(0, 1);
 }

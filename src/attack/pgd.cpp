@@ -21,7 +21,7 @@ double Pgd::step_size() const {
 }
 
 AttackResult Pgd::attack_once(models::Classifier& model, const torch::Tensor& images,
-                              const torch::Tensor& labels) {
+                              const torch::Tensor& labels, const torch::Tensor& keys, int restart) {
   const auto eps = options_.epsilon;
   const auto alpha = step_size();
   const auto norm = norm_;
@@ -29,7 +29,9 @@ AttackResult Pgd::attack_once(models::Classifier& model, const torch::Tensor& im
                  [eps, norm](const torch::Tensor& adv, const torch::Tensor& clean) {
                    return quantize_in_ball(adv, clean, eps, norm);
                  });
-  auto adversarial = options_.random_start ? random_start(images, eps, norm) : images.clone();
+  auto adversarial = options_.random_start ? random_start(images, eps, norm, keys, options_.seed,
+                                                          static_cast<std::uint64_t>(restart))
+                                           : images.clone();
   for (int step = 0; step < options_.steps && !stop.finished(); ++step) {
     const auto active = stop.active();
     const auto x = adversarial.index_select(0, active);
@@ -50,14 +52,17 @@ AttackResult Pgd::attack_once(models::Classifier& model, const torch::Tensor& im
 
 AttackResult Pgd::attack_batch(models::Classifier& model, const torch::Tensor& images,
                                const torch::Tensor& labels) {
-  auto best = attack_once(model, images, labels);
+  auto best = attack_once(model, images, labels, batch_keys_, 0);
   if (options_.restarts == 1) return best;
   auto best_loss = attack_loss(logits_of(model, best.images), labels, options_.targeted);
   for (int restart = 1; restart < options_.restarts; ++restart) {
     const auto open = best.success.logical_not().nonzero().flatten();
     if (open.numel() == 0) break;
     const auto sub_labels = labels.index_select(0, open);
-    const auto trial = attack_once(model, images.index_select(0, open), sub_labels);
+    const auto trial = attack_once(
+        model, images.index_select(0, open), sub_labels,
+        batch_keys_.defined() ? batch_keys_.index_select(0, open.to(torch::kCPU)) : torch::Tensor(),
+        restart);
     const auto loss = attack_loss(logits_of(model, trial.images), sub_labels, options_.targeted);
     // `open` holds only failures so far: a success, or else a higher loss, is better.
     const auto better = trial.success.logical_or(loss > best_loss.index_select(0, open));

@@ -26,6 +26,9 @@ constexpr std::size_t kMaxHuffmanAlphabet = std::size_t{1} << 17;
 // terabytes (found by the fuzzer).
 constexpr std::uint64_t kMaxElements = std::uint64_t{1} << 28;
 constexpr std::uint64_t kMaxTotalElements = std::uint64_t{1} << 30;
+// The metadata (architecture, class names, report) is a few hundred bytes; 16 MiB is far beyond
+// any real one and bounds what a damaged length can make the reader allocate.
+constexpr std::uint32_t kMaxMetadataBytes = std::uint32_t{1} << 24;
 
 class Writer {
  public:
@@ -83,6 +86,34 @@ float half_to_float(std::uint16_t bits) {
 std::uint32_t crc_of(const void* data, std::size_t n) {
   return static_cast<std::uint32_t>(
       crc32(crc32(0L, Z_NULL, 0), static_cast<const Bytef*>(data), static_cast<uInt>(n)));
+}
+
+// Version 3's META payload: the JSON's length (u32), then the JSON deflated (zlib's format).
+std::string deflate_metadata(const std::string& json) {
+  uLongf size = compressBound(static_cast<uLong>(json.size()));
+  std::string packed(size, '\0');
+  const int status = compress2(reinterpret_cast<Bytef*>(packed.data()), &size,
+                               reinterpret_cast<const Bytef*>(json.data()),
+                               static_cast<uLong>(json.size()), Z_BEST_COMPRESSION);
+  if (status != Z_OK) throw std::runtime_error("nnz: zlib compress2 failed");
+  packed.resize(size);
+  Writer w;
+  w.put<std::uint32_t>(static_cast<std::uint32_t>(json.size()));
+  w.bytes(packed.data(), packed.size());
+  return std::move(w.str());
+}
+
+std::string inflate_metadata(Reader& r) {
+  const auto length = r.get<std::uint32_t>();
+  if (length > kMaxMetadataBytes) r.fail("metadata of " + std::to_string(length) + " bytes");
+  const auto packed_size = r.left();
+  const auto* packed = r.take(packed_size);
+  std::string json(length, '\0');
+  uLongf size = length;
+  const int status = uncompress(reinterpret_cast<Bytef*>(json.data()), &size, packed,
+                                static_cast<uLong>(packed_size));
+  if (status != Z_OK || size != length) r.fail("the deflated metadata does not inflate");
+  return json;
 }
 
 void put_section(Writer& file, const char (&tag)[5], const std::string& payload) {
@@ -241,7 +272,7 @@ std::string encode_nnz(const NnzModel& model) {
   const nlohmann::json meta = {{"model", models::info_to_json(model.info)},
                                {"meta", model.meta},
                                {"tensors", model.tensors.size()}};
-  put_section(file, "META", meta.dump());
+  put_section(file, "META", deflate_metadata(meta.dump()));
   for (const auto& t : model.tensors) put_section(file, "TENS", tensor_payload(t));
   put_section(file, "END.", "");
   return std::move(file.str());
@@ -256,8 +287,8 @@ NnzModel decode_nnz(const std::uint8_t* data, std::size_t size, const std::strin
   Reader file(data, size, source, "header");
   file.take(sizeof(kNnzMagic));
   const auto version = file.get<std::uint32_t>();
-  if (version != kNnzVersion) {
-    file.fail("version " + std::to_string(version) + ", this nnlab reads " +
+  if (version != 2 && version != kNnzVersion) {
+    file.fail("version " + std::to_string(version) + ", this nnlab reads 2 and " +
               std::to_string(kNnzVersion));
   }
   NnzModel model;
@@ -287,7 +318,10 @@ NnzModel decode_nnz(const std::uint8_t* data, std::size_t size, const std::strin
     Reader body(payload, static_cast<std::size_t>(length), source, "section '" + name + "'");
     if (name == "META" && index == 0) {
       try {
-        const auto j = nlohmann::json::parse(payload, payload + length);
+        const std::string text = version == 2
+                                     ? std::string(reinterpret_cast<const char*>(payload), length)
+                                     : inflate_metadata(body);
+        const auto j = nlohmann::json::parse(text);
         model.info = models::info_from_json(j.at("model"), source);
         model.meta = j.value("meta", nlohmann::json::object());
         expected_tensors = j.at("tensors").get<std::uint64_t>();

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "nnlab/train/evaluate.h"
+
 namespace nnlab::train {
 
 void broadcast_state(torch::nn::Module& module, ProcessGroup& group) {
@@ -29,6 +31,10 @@ TrainHooks data_parallel_hooks(std::shared_ptr<ProcessGroup> group) {
     group->all_reduce_sum(one);
     for (std::size_t i = 0; i < sums.size(); ++i)
       sums[i] = t[static_cast<std::int64_t>(i)].item<double>();
+  };
+  hooks.evaluate = [group](models::Classifier& model, const data::Dataset& data,
+                           const EvalOptions& options) {
+    return evaluate(model, data, options, *group);
   };
   return hooks;
 }

@@ -82,8 +82,7 @@ EvalResult evaluate(models::Classifier& model, const data::Dataset& data,
 EvalResult evaluate(models::Classifier& model, const data::Dataset& data,
                     const EvalOptions& options, ProcessGroup& group) {
   const auto n = data.size();
-  const auto from = n * group.rank() / group.world_size();
-  const auto to = n * (group.rank() + 1) / group.world_size();
+  const auto [from, to] = group.share(n);
   auto result = evaluate(model, data.select(torch::arange(from, to, torch::kLong)), options);
   // Sums across ranks: the confusion matrix (exact) and the loss.
   std::vector<torch::Tensor> sums = {

@@ -62,6 +62,10 @@ std::chrono::milliseconds milliseconds(double seconds) {
 
 }  // namespace
 
+std::pair<std::int64_t, std::int64_t> share_of(std::int64_t n, int rank, int count) {
+  return {n * rank / count, n * (rank + 1) / count};
+}
+
 DistributedOptions DistributedOptions::from_environment() {
   DistributedOptions o;
   o.world_size = env_int("WORLD_SIZE", 1, 1);

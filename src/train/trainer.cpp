@@ -11,6 +11,7 @@
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
 #include "nnlab/core/progress.h"
+#include "nnlab/core/seed.h"
 #include "nnlab/train/evaluate.h"
 #include "nnlab/train/optimizer_state.h"
 
@@ -21,12 +22,8 @@ namespace {
 // Seed of epoch e's generators: distinct per (seed, epoch) and independent of how the run got
 // there (fresh or resumed).
 std::uint64_t epoch_seed(std::int64_t seed, int epoch, std::uint64_t stream) {
-  std::uint64_t x = static_cast<std::uint64_t>(seed) * 0x9E3779B97F4A7C15ULL +
-                    static_cast<std::uint64_t>(epoch) * 0xBF58476D1CE4E5B9ULL + stream;
-  x ^= x >> 31;
-  x *= 0x94D049BB133111EBULL;
-  x ^= x >> 29;
-  return x;
+  return core::mix_seed(static_cast<std::uint64_t>(seed), static_cast<std::uint64_t>(epoch),
+                        stream);
 }
 
 }  // namespace
@@ -141,6 +138,7 @@ TrainHooks combine_hooks(TrainHooks first, TrainHooks second) {
   out.after_step = chain(std::move(first.after_step), std::move(second.after_step));
   out.on_epoch = chain(std::move(first.on_epoch), std::move(second.on_epoch));
   out.reduce_sums = only_one(std::move(first.reduce_sums), std::move(second.reduce_sums), "sums");
+  out.evaluate = only_one(std::move(first.evaluate), std::move(second.evaluate), "evaluation");
   if (first.after_epoch && second.after_epoch) {
     out.after_epoch = [f = std::move(first.after_epoch), g = std::move(second.after_epoch)](
                           models::Classifier& model, EpochMetrics& metrics) {
@@ -249,8 +247,9 @@ EpochMetrics Trainer::run_epoch(const data::TrainTestSplit& data, int epoch) {
     if (end - begin < 2 * options_.shard_count && n > 1) break;
     // This shard's rows of the global batch [begin, end).
     const auto global = end - begin;
-    const auto from = begin + global * options_.shard_rank / options_.shard_count;
-    const auto to = begin + global * (options_.shard_rank + 1) / options_.shard_count;
+    const auto [first, last] = share_of(global, options_.shard_rank, options_.shard_count);
+    const auto from = begin + first;
+    const auto to = begin + last;
     const auto index = order.slice(0, from, to);
     if (hooks_.before_batch) hooks_.before_batch(index);
     auto images = train.images.index_select(0, index);
@@ -306,8 +305,9 @@ EpochMetrics Trainer::run_epoch(const data::TrainTestSplit& data, int epoch) {
   m.train_accuracy = seen > 0 ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
   m.images_per_second = train_seconds > 0 ? static_cast<double>(seen) / train_seconds : 0.0;
   if (data.test.size() > 0) {
-    const auto eval =
-        evaluate(model_, data.test, {options_.eval_batch_size, options_.progress, "test"});
+    const EvalOptions eval_options{options_.eval_batch_size, options_.progress, "test"};
+    const auto eval = hooks_.evaluate ? hooks_.evaluate(model_, data.test, eval_options)
+                                      : evaluate(model_, data.test, eval_options);
     m.test_loss = eval.loss;
     m.test_accuracy = eval.accuracy;
   }

@@ -111,3 +111,62 @@ TEST(Pgd, RestartsKeepTheBestPerImage) {
 }
 
 }  // namespace nnlab::attack
+
+namespace nnlab::attack {
+
+using namespace testing;
+
+TEST(Pgd, KeyedRandomStartsDoNotDependOnBatchingOrOrder) {
+  const auto batch = make_batch(24, 21);
+  for (const auto* norm : {"linf", "l2"}) {
+    AttackOptions options;
+    options.norm = norm;
+    options.epsilon = std::string(norm) == "l2" ? 1.0 : 0.05;
+    options.steps = 3;
+    options.restarts = 2;
+    options.seed = 17;
+    const auto keys = torch::arange(100, 124, torch::kLong);
+    // The whole set in batches of 24, of 5, and in reverse order: image k gets the same result.
+    options.batch_size = 24;
+    Pgd whole(options);
+    whole.set_image_keys(keys);
+    torch::manual_seed(1);
+    const auto a = whole.run(trained_model(), batch.images, batch.labels);
+    options.batch_size = 5;
+    Pgd small(options);
+    small.set_image_keys(keys);
+    torch::manual_seed(2);  // the default generator plays no part
+    const auto b = small.run(trained_model(), batch.images, batch.labels);
+    EXPECT_TRUE(torch::equal(a, b)) << norm;
+    const auto reverse = torch::arange(23, -1, -1, torch::kLong);
+    small.set_image_keys(keys.index_select(0, reverse));
+    const auto c = small.run(trained_model(), batch.images.index_select(0, reverse),
+                             batch.labels.index_select(0, reverse));
+    EXPECT_TRUE(torch::equal(a, c.index_select(0, reverse))) << norm;
+    // Another seed draws other starts.
+    options.seed = 18;
+    Pgd other(options);
+    other.set_image_keys(keys);
+    EXPECT_FALSE(torch::equal(a, other.run(trained_model(), batch.images, batch.labels))) << norm;
+  }
+}
+
+TEST(Pgd, KeyedRandomStartsAreUniformInTheBall) {
+  const auto clean = torch::full({400, 1, 8, 8}, 0.5);
+  const auto keys = torch::arange(400, torch::kLong);
+  const auto d = random_start(clean, 0.1, Norm::kLinf, keys, 3) - clean;
+  EXPECT_LE(d.abs().max().item<double>(), 0.1 + 1e-6);
+  EXPECT_NEAR(d.mean().item<double>(), 0, 2e-3);
+  EXPECT_NEAR(d.abs().mean().item<double>(), 0.05, 2e-3);  // E|U(-e, e)| = e / 2
+  // Streams (restarts) differ; the same key and stream repeat.
+  const auto again = random_start(clean, 0.1, Norm::kLinf, keys, 3) - clean;
+  EXPECT_TRUE(torch::equal(d, again));
+  const auto stream1 = random_start(clean, 0.1, Norm::kLinf, keys, 3, 1) - clean;
+  EXPECT_FALSE(torch::equal(d, stream1));
+  // L2: every radius inside eps, spread over (0, eps) (mean of U(0,1) * eps).
+  const auto l2 = per_image_norm(random_start(clean, 1.0, Norm::kL2, keys, 3) - clean, Norm::kL2);
+  EXPECT_LE(l2.max().item<double>(), 1.0 + 1e-5);
+  EXPECT_NEAR(l2.mean().item<double>(), 0.5, 0.05);
+}
+
+}  // namespace nnlab::attack

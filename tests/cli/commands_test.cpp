@@ -296,7 +296,7 @@ TEST(Commands, DeepCompressionPipelineReportsEachStageAndItsFileEvaluatesAlike) 
   const std::string data = " --data idx:" + dir + "/data";
   const auto c = run_nnlab("compress --pipeline deep --model " + dir +
                            "/d.ckpt --keep fc1=0.05,fc2=0.1,fc3=0.5 --steps 2 --finetune-epochs 1 "
-                           "--fc-bits 4 --cluster-epochs 1 --distil -o " +
+                           "--fc-bits 4 --layer-bits fc3=6 --cluster-epochs 1 --distil -o " +
                            dir + "/m.nnz --json -q");
   ASSERT_EQ(c.exit_code, 0) << c.err;
   const auto j = nlohmann::json::parse(c.out);
@@ -305,6 +305,7 @@ TEST(Commands, DeepCompressionPipelineReportsEachStageAndItsFileEvaluatesAlike) 
   EXPECT_NEAR(j["layers"][0]["kept_fraction"].get<double>(), 0.05, 1e-3);
   EXPECT_NEAR(j["layers"][2]["kept_fraction"].get<double>(), 0.5, 1e-3);
   EXPECT_EQ(j["layers"][0]["weight_bits"], 4);
+  EXPECT_EQ(j["layers"][2]["weight_bits"], 6);  // --layer-bits over --fc-bits
   EXPECT_LE(j["layers"][0]["weight_bits_huffman"].get<double>(), 4.0);
   // Each stage is smaller than the one before; the last is the file.
   double previous = 1e30;
@@ -320,7 +321,8 @@ TEST(Commands, DeepCompressionPipelineReportsEachStageAndItsFileEvaluatesAlike) 
   EXPECT_DOUBLE_EQ(nlohmann::json::parse(eval.out)["accuracy"].get<double>(),
                    j["stages"][4]["test_accuracy"].get<double>());
   for (const auto* bad :
-       {"--keep fc1=2", "--keep fc9=0.5", "--pipeline shallow", "--fc-bits 0", "--sparsity 1"}) {
+       {"--keep fc1=2", "--keep fc9=0.5", "--pipeline shallow", "--fc-bits 0", "--sparsity 1",
+        "--layer-bits fc1=0", "--layer-bits fc1=4.5", "--layer-bits fc9=4", "--layer-bits fc1"}) {
     const auto r =
         run_nnlab("compress --model " + dir + "/d.ckpt " + bad + " -o " + dir + "/x.nnz -q");
     EXPECT_EQ(r.exit_code, 1) << bad;

@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <zlib.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "nnlab/compress/magnitude_pruning.h"
 #include "nnlab/core/error.h"
@@ -183,6 +185,54 @@ TEST(NnzFormat, EveryChangedByteAndEveryTruncationIsAnError) {
   EXPECT_EQ(undetected, 0) << "of " << copy.size() << " bytes";
   for (std::size_t n = 0; n < bytes.size(); ++n) {
     EXPECT_THROW(decode_nnz(data, n, "s.nnz"), core::FileError) << n;
+  }
+}
+
+TEST(NnzFormat, TheMetadataIsDeflatedAndVersion2FilesStillRead) {
+  auto [model, nnz] = compressed_lenet(2);
+  const auto bytes = encode_nnz(nnz);
+  // Header: magic, version; then META: tag, length, payload (JSON length, deflated JSON), CRC.
+  std::uint32_t version = 0, length = 0, json_length = 0;
+  std::memcpy(&version, bytes.data() + 8, 4);
+  ASSERT_EQ(version, 3u);
+  ASSERT_EQ(bytes.substr(12, 4), "META");
+  std::memcpy(&length, bytes.data() + 16, 4);
+  std::memcpy(&json_length, bytes.data() + 20, 4);
+  std::string json(json_length, '\0');
+  uLongf size = json_length;
+  ASSERT_EQ(uncompress(reinterpret_cast<Bytef*>(json.data()), &size,
+                       reinterpret_cast<const Bytef*>(bytes.data() + 24), length - 4),
+            Z_OK);
+  EXPECT_LT(length, json.size());  // deflate pays for its length field
+  EXPECT_NE(json.find("lenet300"), std::string::npos);
+
+  // The same model as version 2 wrote it: the JSON as it is.
+  std::string v2 = bytes.substr(0, 8);
+  const std::uint32_t two = 2, raw_length = static_cast<std::uint32_t>(json.size());
+  const auto crc = static_cast<std::uint32_t>(crc32(crc32(0L, Z_NULL, 0),
+                                                    reinterpret_cast<const Bytef*>(json.data()),
+                                                    static_cast<uInt>(json.size())));
+  v2.append(reinterpret_cast<const char*>(&two), 4);
+  v2 += "META";
+  v2.append(reinterpret_cast<const char*>(&raw_length), 4);
+  v2 += json;
+  v2.append(reinterpret_cast<const char*>(&crc), 4);
+  v2 += bytes.substr(16 + 4 + length + 4);
+  const auto old = decode_nnz(reinterpret_cast<const std::uint8_t*>(v2.data()), v2.size(), "2.nnz");
+  auto a = models::classifier_from_checkpoint(nnz_to_checkpoint(old), "2.nnz");
+  a.eval();
+  model.eval();
+  const auto x = torch::rand({3, 1, 28, 28});
+  EXPECT_TRUE(torch::equal(a(x), model(x)));
+  // Version 1 and unknown versions are refused by name.
+  std::string v9 = bytes;
+  const std::uint32_t nine = 9;
+  std::memcpy(v9.data() + 8, &nine, 4);
+  try {
+    decode_nnz(reinterpret_cast<const std::uint8_t*>(v9.data()), v9.size(), "9.nnz");
+    ADD_FAILURE() << "version 9 read";
+  } catch (const core::FileError& e) {
+    EXPECT_NE(std::string(e.what()).find("version 9"), std::string::npos) << e.what();
   }
 }
 

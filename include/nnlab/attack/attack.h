@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nnlab/models/classifier.h"
@@ -32,6 +33,7 @@ struct AttackOptions {
   double overshoot = 0.02;      // DeepFool
   int candidates = 10;          // DeepFool: classes considered
   int deepfool_steps = 50;      // DeepFool: most linearize-and-step iterations per image
+  std::uint64_t seed = 0;       // per-image random choices under image keys (Attack)
   // Rounding-aware: success is judged on the 8-bit image (round(x*255)/255) that will be
   // saved; iterative attacks keep going on the 8-bit grid until the rounded image succeeds or
   // the budget ends. Off: exact real-valued results (the formulas, for tests).
@@ -74,6 +76,16 @@ class Attack {
   // True when attack() fills AttackResult::clean_logits (so a caller need not run the clean
   // images through the model itself).
   virtual bool reports_clean_logits() const { return false; }
+
+  // Keys for the images of the following attack() calls: image i of a call is image keys[i]
+  // (int64, any device) of the whole set. An attack's per-image random choices (PGD's random
+  // start) are then drawn from a generator keyed by (options.seed, keys[i], restart), so its
+  // result depends neither on the batching nor on how the set is split across processes.
+  // Undefined (the default): torch's default generator, as torch::manual_seed left it.
+  void set_image_keys(torch::Tensor keys) { image_keys_ = std::move(keys); }
+
+ protected:
+  torch::Tensor image_keys_;
 };
 
 // "fgsm", "ifgsm" (= "bim"), "pgd" (norm from options), "pgdl2", "mifgsm", "difgsm", "cw",

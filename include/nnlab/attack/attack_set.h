@@ -18,6 +18,9 @@ struct AttackSetOptions {
   // The model's logits on these clean images when known (from an earlier budget of a sweep):
   // no forward pass is spent on them again.
   torch::Tensor clean_logits;
+  // The first image's key (Attack::set_image_keys): image i is keyed first_key + i, so that a
+  // shard of a larger set draws what the whole set's run draws for the same images.
+  std::int64_t first_key = 0;
 };
 
 struct AttackSetResult {

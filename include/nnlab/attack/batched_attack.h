@@ -26,7 +26,8 @@ class BatchedAttack : public Attack {
                                     const torch::Tensor& labels) = 0;
 
   AttackOptions options_;
-  bool verdict_ = true;  // whether the current call wants AttackResult::success
+  bool verdict_ = true;       // whether the current call wants AttackResult::success
+  torch::Tensor batch_keys_;  // the current batch's image keys (undefined without keys)
 };
 
 // Throws core::OptionError(option, "must be at least <minimum>, got <value>").

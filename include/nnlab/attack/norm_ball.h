@@ -25,7 +25,10 @@ torch::Tensor project_to_ball(const torch::Tensor& adv, const torch::Tensor& cle
 
 // PGD's random start. Linf: d ~ U[-eps, eps] per pixel. L2 (as torchattacks' PGDL2): a uniform
 // direction (normalized Gaussian) with radius U(0,1) * eps. Clamped to [0,1]. Uses torch's
-// default generator.
-torch::Tensor random_start(const torch::Tensor& clean, double eps, Norm norm);
+// default generator; with keys (N, int64), image i's draws come from a generator of its own,
+// seeded core::mix_seed(seed, keys[i], stream), the same whatever batch it is in.
+torch::Tensor random_start(const torch::Tensor& clean, double eps, Norm norm,
+                           const torch::Tensor& keys = {}, std::uint64_t seed = 0,
+                           std::uint64_t stream = 0);
 
 }  // namespace nnlab::attack

@@ -30,8 +30,9 @@ class Pgd : public BatchedAttack {
                             const torch::Tensor& labels) override;
 
  private:
+  // keys: the images' keys (undefined: the default generator); restart: the random stream.
   AttackResult attack_once(models::Classifier& model, const torch::Tensor& images,
-                           const torch::Tensor& labels);
+                           const torch::Tensor& labels, const torch::Tensor& keys, int restart);
 
   Norm norm_;
 };

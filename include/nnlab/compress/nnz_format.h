@@ -44,7 +44,8 @@ struct NnzModel {
 };
 
 inline constexpr char kNnzMagic[8] = {'N', 'N', 'L', 'A', 'B', 'N', 'N', 'Z'};
-inline constexpr std::uint32_t kNnzVersion = 2;
+// Written: 3 (the metadata deflated). Read: 2 and 3.
+inline constexpr std::uint32_t kNnzVersion = 3;
 
 // True when the bytes (or the file) start with the magic.
 bool has_nnz_magic(const std::uint8_t* data, std::size_t size);

@@ -18,7 +18,8 @@ namespace nnlab::train {
 // Copies rank 0's parameters and buffers into every rank's module.
 void broadcast_state(torch::nn::Module& module, ProcessGroup& group);
 
-// after_backward: all-reduce the mean gradient; reduce_sums: add up the epoch's counts.
+// after_backward: all-reduce the mean gradient; reduce_sums: add up the epoch's counts;
+// evaluate: each rank tests its share of the test set, the results summed.
 TrainHooks data_parallel_hooks(std::shared_ptr<ProcessGroup> group);
 
 }  // namespace nnlab::train

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nnlab::train {
@@ -30,6 +31,10 @@ struct DistributedOptions {
   static DistributedOptions from_environment();
 };
 
+// The contiguous share [first, second) of n items that `rank` of `count` takes: in rank order,
+// sizes differing by at most one, every item in exactly one share.
+std::pair<std::int64_t, std::int64_t> share_of(std::int64_t n, int rank, int count);
+
 class ProcessGroup {
  public:
   // Rendezvous at master_addr:master_port (rank 0 hosts the store) and connect every rank.
@@ -39,6 +44,10 @@ class ProcessGroup {
 
   int rank() const { return options_.rank; }
   int world_size() const { return options_.world_size; }
+  // This rank's share of n items (share_of).
+  std::pair<std::int64_t, std::int64_t> share(std::int64_t n) const {
+    return share_of(n, rank(), world_size());
+  }
 
   // In place; every tensor on the CPU or all on one device. Throw std::runtime_error
   // ("distributed: rank R: ...") when a peer fails or the timeout passes.

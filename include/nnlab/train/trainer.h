@@ -14,6 +14,7 @@
 #include "nnlab/data/dataset.h"
 #include "nnlab/models/checkpoint.h"
 #include "nnlab/models/classifier.h"
+#include "nnlab/train/evaluate.h"
 
 namespace torch::optim {
 class Optimizer;
@@ -84,6 +85,9 @@ struct TrainHooks {
   // Turns this process's training sums {loss, correct, seen} into the global ones (e.g. an
   // all-reduce across data-parallel ranks).
   std::function<void(std::vector<double>&)> reduce_sums;
+  // Replaces the end-of-epoch test evaluation (e.g. each data-parallel rank evaluates its share
+  // and the results are summed); default: train::evaluate on the whole test set.
+  std::function<EvalResult(models::Classifier&, const data::Dataset&, const EvalOptions&)> evaluate;
 };
 
 // Both sets of hooks: where both set one, the first's runs before the second's (after_epoch: both
