@@ -42,12 +42,13 @@ want caffe && run "deep lenet5-caffe" deep_lenet5_caffe.json \
   --json -q
 
 # The zoo's LeNet-5 (61,706 parameters, 7x fewer than the paper's): fine-tuned by distillation
-# from the cnn, 4-bit weights everywhere.
+# from the cnn (T 4, alpha 0.9), 14 pruning steps of 5 epochs, 5-bit conv, 4-bit fc1 and fc2, 6-bit
+# fc3 weights (docs/BENCHMARKS.md: 40.0x).
 want deep5 && run "deep lenet5" deep_lenet5.json \
   "$nnlab" compress --pipeline deep --model lenet5_alone.ckpt \
-  --keep conv1=0.6,conv2=0.2,fc1=0.05,fc2=0.1,fc3=0.3 --steps 10 --finetune-epochs 4 --lr 1e-3 \
-  --schedule-lr cosine --teacher cnn.ckpt --temperature 2 --alpha 0.5 --conv-bits 4 --fc-bits 4 \
-  --cluster-epochs 8 -o lenet5_deep.nnz --json -q
+  --keep conv1=0.6,conv2=0.2,fc1=0.048,fc2=0.09,fc3=0.3 --steps 14 --finetune-epochs 5 --lr 7e-4 \
+  --schedule-lr cosine --teacher cnn.ckpt --temperature 4 --alpha 0.9 --conv-bits 5 --fc-bits 4 \
+  --layer-bits fc3=6 --cluster-epochs 8 --cluster-lr 5e-4 -o lenet5_deep.nnz --json -q
 
 # Accuracy against bits, every Linear and Conv weight quantized, nothing pruned: uniform
 # (affine, min/max per tensor), k-means (linear initialization), and k-means after one epoch of
