@@ -39,14 +39,8 @@ CompressionInput load_for_compression(CompressionFlags& flags, const GlobalOptio
   if (flags.limit > 0) split.train = split.train.head(flags.limit);
   flags.finetune.progress = !global.quiet;
   flags.finetune.seed = global.runtime.seed;
-  std::shared_ptr<train::ProcessGroup> group;
-  const auto distributed = train::DistributedOptions::from_environment();
-  if (distributed.enabled()) {
-    group = train::ProcessGroup::connect(distributed);
-    flags.finetune.shard_rank = distributed.rank;
-    flags.finetune.shard_count = distributed.world_size;
-    if (distributed.rank != 0) flags.finetune.progress = false;
-  }
+  auto group = train::ProcessGroup::join_from_environment();
+  if (group) train::shard_training(flags.finetune, *group);
   return {std::move(checkpoint), std::move(model), std::move(split), std::move(group)};
 }
 

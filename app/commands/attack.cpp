@@ -173,9 +173,7 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
                                                        options.attack.batch_size));
   }
   // Several processes (nnlab launch, torchrun, ...): each attacks its share of the images.
-  const auto distributed = train::DistributedOptions::from_environment();
-  std::shared_ptr<train::ProcessGroup> group;
-  if (distributed.enabled()) group = train::ProcessGroup::connect(distributed);
+  const auto group = train::ProcessGroup::join_from_environment();
   const bool reports = !group || group->rank() == 0;
   torch::Tensor clean_logits;
   for (const double eps255 : epsilons) {

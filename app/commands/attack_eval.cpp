@@ -105,11 +105,9 @@ void run_attack_eval(const AttackEvalOptions& options, const GlobalOptions& glob
   }
   // Several processes (nnlab launch, torchrun, ...): each reads and scores its share of the
   // images; the correct counts are summed and rank 0 reports.
-  const auto distributed = train::DistributedOptions::from_environment();
-  std::shared_ptr<train::ProcessGroup> group;
-  if (distributed.enabled()) group = train::ProcessGroup::connect(distributed);
+  const auto group = train::ProcessGroup::join_from_environment();
   const auto n = labels.size(0);
-  const auto [from, to] = group ? group->share(n) : std::pair<std::int64_t, std::int64_t>{0, n};
+  const auto [from, to] = group ? group->share(n) : train::share_of(n, 0, 1);
   const auto shard_labels = labels.slice(0, from, to);
   const auto shard_size = static_cast<double>(to - from);
   const auto columns = header.size() - 1;
@@ -143,12 +141,12 @@ void run_attack_eval(const AttackEvalOptions& options, const GlobalOptions& glob
     group->all_reduce_sum(sums);
     if (group->rank() != 0) return;
   }
+  const auto fractions = correct / static_cast<double>(n);
+  const auto cell = fractions.accessor<double, 2>();
   std::vector<std::vector<double>> matrix(row_paths.size());
   for (size_t r = 0; r < row_paths.size(); ++r) {
     for (size_t c = 0; c < columns; ++c) {
-      matrix[r].push_back(
-          correct[static_cast<std::int64_t>(r)][static_cast<std::int64_t>(c)].item<double>() /
-          static_cast<double>(n));
+      matrix[r].push_back(cell[static_cast<std::int64_t>(r)][static_cast<std::int64_t>(c)]);
     }
   }
 

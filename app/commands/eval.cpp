@@ -41,9 +41,7 @@ void run_eval(const EvalCommandOptions& options, const GlobalOptions& global) {
                                           std::to_string(mi.num_classes) + " classes");
   }
   // Several processes (nnlab launch, torchrun, ...): each evaluates its share; rank 0 reports.
-  const auto distributed = train::DistributedOptions::from_environment();
-  std::shared_ptr<train::ProcessGroup> group;
-  if (distributed.enabled()) group = train::ProcessGroup::connect(distributed);
+  const auto group = train::ProcessGroup::join_from_environment();
   const train::EvalOptions eval_options{options.batch_size, !global.quiet && !group, "eval"};
   const auto result = group ? train::evaluate(model, test, eval_options, *group)
                             : train::evaluate(model, test, eval_options);

@@ -169,18 +169,10 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
   // Data parallelism when launched as one of several processes (RANK, WORLD_SIZE, ...: nnlab
   // launch, torchrun or by hand): every rank trains on its share of each batch; rank 0 alone
   // writes the checkpoint, the metrics and the output.
-  const auto distributed = train::DistributedOptions::from_environment();
-  std::shared_ptr<train::ProcessGroup> group;
-  if (distributed.enabled()) {
-    group = train::ProcessGroup::connect(distributed);
-    options.train.shard_rank = distributed.rank;
-    options.train.shard_count = distributed.world_size;
+  const auto group = train::ProcessGroup::join_from_environment();
+  if (group) {
+    train::shard_training(options.train, *group);
     hooks = train::combine_hooks(std::move(hooks), train::data_parallel_hooks(group));
-    if (distributed.rank != 0) {
-      options.train.checkpoint_path.clear();
-      options.train.metrics_path.clear();
-      options.train.progress = false;
-    }
   }
   train::Trainer trainer(model, options.train, hooks);
   if (resumed) {

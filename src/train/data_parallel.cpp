@@ -14,6 +14,16 @@ void broadcast_state(torch::nn::Module& module, ProcessGroup& group) {
   group.broadcast(tensors, 0);
 }
 
+void shard_training(TrainOptions& options, const ProcessGroup& group) {
+  options.shard_rank = group.rank();
+  options.shard_count = group.world_size();
+  if (group.rank() != 0) {
+    options.checkpoint_path.clear();
+    options.metrics_path.clear();
+    options.progress = false;
+  }
+}
+
 TrainHooks data_parallel_hooks(std::shared_ptr<ProcessGroup> group) {
   TrainHooks hooks;
   hooks.after_backward = [group](models::Classifier& model) {

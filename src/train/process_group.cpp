@@ -116,6 +116,11 @@ std::shared_ptr<ProcessGroup> ProcessGroup::connect(const DistributedOptions& op
   return pg;
 }
 
+std::shared_ptr<ProcessGroup> ProcessGroup::join_from_environment() {
+  const auto options = DistributedOptions::from_environment();
+  return options.enabled() ? connect(options) : nullptr;
+}
+
 namespace {
 
 template <typename F>

@@ -18,6 +18,10 @@ namespace nnlab::train {
 // Copies rank 0's parameters and buffers into every rank's module.
 void broadcast_state(torch::nn::Module& module, ProcessGroup& group);
 
+// Makes `options` this rank's part of a data-parallel run: its shard of every global batch and,
+// on ranks other than 0, no progress bar, checkpoint or metrics file (rank 0 writes those).
+void shard_training(TrainOptions& options, const ProcessGroup& group);
+
 // after_backward: all-reduce the mean gradient; reduce_sums: add up the epoch's counts;
 // evaluate: each rank tests its share of the test set, the results summed.
 TrainHooks data_parallel_hooks(std::shared_ptr<ProcessGroup> group);

@@ -40,6 +40,9 @@ class ProcessGroup {
   // Rendezvous at master_addr:master_port (rank 0 hosts the store) and connect every rank.
   // Throws std::runtime_error ("distributed: ...") when the others do not come in time.
   static std::shared_ptr<ProcessGroup> connect(const DistributedOptions& options);
+  // connect(DistributedOptions::from_environment()) when the environment names several
+  // processes; nullptr for a single one.
+  static std::shared_ptr<ProcessGroup> join_from_environment();
   ~ProcessGroup();
 
   int rank() const { return options_.rank; }
