@@ -28,6 +28,9 @@ void add_training_flags(CLI::App* app, seq2seq::Seq2SeqTrainOptions& o) {
   app->add_option("--epochs", o.epochs)->capture_default_str();
   app->add_option("--batch-size", o.batch_size)->capture_default_str();
   app->add_option("--lr", o.lr, "Adam's learning rate")->capture_default_str();
+  app->add_option("--lr-schedule", o.lr_schedule,
+                  "plateau (decay when dev WER stalls) | cosine (to 0 over the epochs)")
+      ->capture_default_str();
   app->add_option("--lr-decay", o.lr_decay, "rate factor when dev WER stalls")
       ->capture_default_str();
   app->add_option("--lr-patience", o.lr_patience, "epochs without progress before decaying")

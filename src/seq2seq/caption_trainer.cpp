@@ -98,7 +98,8 @@ std::vector<CaptionEpoch> train_captioner(
                        static_cast<std::uint64_t>(epoch));
     CaptionEpoch record;
     record.epoch = epoch;
-    record.lr = options.lr * 0.5 * (1.0 + std::cos(M_PI * (epoch - 1) / options.epochs));
+    record.lr =
+        train::cosine_learning_rate(options.lr, static_cast<double>(epoch - 1) / options.epochs);
     train::set_learning_rate(optimizer, record.lr);
     auto generator = at::make_generator<at::CPUGeneratorImpl>(
         static_cast<std::uint64_t>(options.seed) * 7919u + static_cast<std::uint64_t>(epoch));

@@ -62,8 +62,11 @@ DecodingState DecoderImpl::initial_state(const EncoderOutput& encoded) {
   state.hidden = to_layers(bridge_hidden_->forward(encoded.final));
   if (bridge_cell_) state.cell = to_layers(bridge_cell_->forward(encoded.final));
   state.feed = torch::zeros({batch, h}, encoded.memory.options());
-  state.memory = encoded.memory;
   state.keys = attention_->precompute(encoded.memory);
+  // W_c [context; h] = W_m context + W_h h, and W_m context = sum_s alpha_s (W_m memory_s): the
+  // memory is projected once per source here instead of its weighted mean at every step.
+  state.memory = torch::nn::functional::linear(
+      encoded.memory, combine_->weight.slice(1, 0, options_.encoder_output()));
   state.mask = encoded.mask;
   return state;
 }
@@ -85,8 +88,10 @@ StepOutput DecoderImpl::step(const torch::Tensor& tokens, const DecodingState& s
     }
     input = hidden.back();
   }
+  // context: the attention-weighted mean of the projected memory, W_m times the usual context.
   auto [context, weights] = attention_(input, state.keys, state.memory, state.mask);
-  const auto attentional = torch::tanh(combine_(torch::cat({context, input}, 1)));
+  const auto attentional = torch::tanh(torch::nn::functional::linear(
+      input, combine_->weight.slice(1, options_.encoder_output()), context));
   StepOutput out;
   out.logits = output_(dropout_(attentional));
   out.attention = weights;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <numeric>
 
@@ -72,6 +73,23 @@ torch::Tensor sample_tokens(const torch::Tensor& logits, const SearchOptions& op
   return torch::multinomial(probabilities, 1, /*replacement=*/false, generator)
       .squeeze(1)
       .to(logits.device());
+}
+
+// True when the n_best best finished hypotheses of a source score at least as high as any
+// continuation of its live ones can: log-probabilities only fall as an output grows, so the best
+// live log-probability `best_live` bounds every continuation's; with length normalization
+// (log P / length^penalty, log P <= 0) a continuation scores highest at the longest length allowed.
+bool cannot_be_beaten(const std::vector<Hypothesis>& finished, double best_live,
+                      std::int64_t max_length, const SearchOptions& options) {
+  const auto n = static_cast<std::size_t>(options.n_best);
+  if (finished.size() < n) return false;
+  std::vector<double> scores;
+  scores.reserve(finished.size());
+  for (const auto& h : finished) scores.push_back(h.score);
+  std::nth_element(scores.begin(), scores.begin() + static_cast<std::ptrdiff_t>(n - 1),
+                   scores.end(), std::greater<>());
+  return scores[n - 1] >=
+         normalized(best_live, static_cast<std::size_t>(max_length), options.length_penalty);
 }
 
 }  // namespace
@@ -276,7 +294,9 @@ std::vector<std::vector<Hypothesis>> beam_search(StepDecoder& decoder, const tor
         ++alive;
       }
       const auto live = static_cast<std::int64_t>(next_rows.size() - first_slot);
-      if (static_cast<std::int64_t>(finished[bi].size()) >= k || live == 0) {
+      if (static_cast<std::int64_t>(finished[bi].size()) >= k || live == 0 ||
+          (options.stop_early &&
+           cannot_be_beaten(finished[bi], next_scores[first_slot], limit[bi], options))) {
         // Done: its candidates leave the next layout.
         next_rows.resize(first_slot);
         next_tokens.resize(first_slot);

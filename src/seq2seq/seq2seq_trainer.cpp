@@ -39,6 +39,9 @@ void Seq2SeqTrainOptions::validate() const {
   if (epochs < 1) throw core::OptionError("--epochs", "must be >= 1");
   if (batch_size < 1) throw core::OptionError("--batch-size", "must be >= 1");
   if (!(lr > 0)) throw core::OptionError("--lr", "must be > 0");
+  if (lr_schedule != "plateau" && lr_schedule != "cosine")
+    throw core::OptionError("--lr-schedule",
+                            "expected plateau or cosine, got '" + lr_schedule + "'");
   if (!(lr_decay > 0 && lr_decay <= 1)) throw core::OptionError("--lr-decay", "must be in (0, 1]");
   if (lr_patience < 1) throw core::OptionError("--lr-patience", "must be >= 1");
   if (clip < 0) throw core::OptionError("--clip", "must be >= 0");
@@ -55,6 +58,7 @@ nlohmann::json Seq2SeqTrainOptions::to_json() const {
   return {{"epochs", epochs},
           {"batch_size", batch_size},
           {"lr", lr},
+          {"lr_schedule", lr_schedule},
           {"lr_decay", lr_decay},
           {"lr_patience", lr_patience},
           {"min_lr", min_lr},
@@ -220,6 +224,12 @@ Seq2SeqTrainResult Seq2SeqTrainer::fit(const Corpus& train, const Corpus& dev,
     bucket.seed =
         static_cast<std::uint64_t>(options_.seed) * 7919u + static_cast<std::uint64_t>(epoch);
     const auto batches = bucket_batches(examples, bucket);
+    const bool cosine = options_.lr_schedule == "cosine";
+    // The cosine rate at a point of the run, counted in epochs.
+    const auto cosine_rate = [&](double epochs_done) {
+      return train::cosine_learning_rate(options_.lr, epochs_done / options_.epochs);
+    };
+    if (cosine) s.lr = cosine_rate(epoch - 1);
     Seq2SeqEpoch record;
     record.epoch = epoch;
     record.lr = s.lr;
@@ -233,6 +243,7 @@ Seq2SeqTrainResult Seq2SeqTrainer::fit(const Corpus& train, const Corpus& dev,
     for (std::size_t i = 0; i < batches.size(); ++i) {
       const double progress_epochs =
           (epoch - 1) + static_cast<double>(i) / static_cast<double>(batches.size());
+      if (cosine) train::set_learning_rate(*s.optimizer, cosine_rate(progress_epochs));
       const auto batch = make_batch(examples, batches[i], device);
       const auto output =
           net.forward(batch, teacher_forcing_probability(options_.sampling, progress_epochs));
@@ -283,7 +294,7 @@ Seq2SeqTrainResult Seq2SeqTrainer::fit(const Corpus& train, const Corpus& dev,
       s.bad_epochs = 0;
     } else {
       ++s.bad_epochs;
-      if (s.bad_epochs % options_.lr_patience == 0) {
+      if (!cosine && s.bad_epochs % options_.lr_patience == 0) {
         s.lr = std::max(options_.min_lr, s.lr * options_.lr_decay);
         train::set_learning_rate(*s.optimizer, s.lr);
       }

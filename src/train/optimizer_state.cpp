@@ -4,6 +4,7 @@
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include <cmath>
 #include <sstream>
 
 #include "nnlab/core/error.h"
@@ -33,6 +34,10 @@ void load_optimizer_state(torch::optim::Optimizer& optimizer, const std::string&
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
   for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+}
+
+double cosine_learning_rate(double base, double progress) {
+  return base * 0.5 * (1.0 + std::cos(M_PI * progress));
 }
 
 std::string save_tensors(const models::TensorList& tensors) {

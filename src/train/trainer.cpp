@@ -203,7 +203,7 @@ double Trainer::lr_for_epoch(int epoch) const {
   if (options_.schedule == "step")
     return options_.lr * std::pow(options_.gamma, (epoch - 1) / options_.step_size);
   if (options_.schedule == "cosine") {
-    return options_.lr * 0.5 * (1.0 + std::cos(M_PI * (epoch - 1) / options_.epochs));
+    return cosine_learning_rate(options_.lr, static_cast<double>(epoch - 1) / options_.epochs);
   }
   return options_.lr;
 }

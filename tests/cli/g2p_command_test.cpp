@@ -165,6 +165,10 @@ TEST(G2pBadInput, EachIsAOneLineErrorNamingTheFile) {
                      "not an nnlab seq2seq model");
   expect_clean_error(run_nnlab("g2p pronounce -m " + f.train + " abc"), "train.dict", "not");
 
+  expect_clean_error(
+      run_nnlab("g2p train --train " + f.train + " --lr-schedule sometimes -o " + out),
+      "--lr-schedule", "expected plateau or cosine, got 'sometimes'");
+
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 

@@ -147,6 +147,60 @@ TEST(Search, BeamOfOneEqualsGreedy) {
   }
 }
 
+// Counts the rows every step runs, over any decoder.
+class CountingDecoder : public StepDecoder {
+ public:
+  explicit CountingDecoder(StepDecoder& inner) : inner_(inner) {}
+  DecodingState start(const torch::Tensor& source, const torch::Tensor& lengths) override {
+    return inner_.start(source, lengths);
+  }
+  StepOutput step(const torch::Tensor& tokens, const DecodingState& state) override {
+    rows += tokens.size(0);
+    return inner_.step(tokens, state);
+  }
+  torch::Device device() const override { return inner_.device(); }
+  std::int64_t rows = 0;
+
+ private:
+  StepDecoder& inner_;
+};
+
+TEST(Search, StoppingEarlyKeepsTheNBestAndSavesSteps) {
+  auto model = random_model("lstm", "general");
+  torch::manual_seed(8);
+  const auto source = torch::randint(4, 9, {12, 6}, torch::kInt64);
+  const auto lengths = torch::tensor({6, 3, 1, 4, 5, 2, 6, 6, 2, 3, 5, 4}, torch::kInt64);
+  for (const double penalty : {0.0, 0.5, 1.0}) {
+    for (const std::int64_t n_best : {1, 3}) {
+      SearchOptions options;
+      options.beam = 4;
+      options.n_best = n_best;
+      options.length_penalty = penalty;
+      options.attention = true;
+      CountingDecoder early(*model);
+      const auto fast = beam_search(early, source, lengths, options);
+      options.stop_early = false;
+      CountingDecoder full(*model);
+      const auto slow = beam_search(full, source, lengths, options);
+      const auto label = "penalty " + std::to_string(penalty) + " n-best " + std::to_string(n_best);
+      ASSERT_EQ(fast.size(), slow.size()) << label;
+      for (std::size_t i = 0; i < fast.size(); ++i) {
+        ASSERT_EQ(fast[i].size(), static_cast<std::size_t>(n_best)) << label;
+        for (std::size_t j = 0; j < fast[i].size(); ++j) {
+          EXPECT_EQ(fast[i][j].tokens, slow[i][j].tokens) << label << " source " << i;
+          EXPECT_EQ(fast[i][j].score, slow[i][j].score) << label << " source " << i;
+          EXPECT_EQ(fast[i][j].attention, slow[i][j].attention) << label << " source " << i;
+        }
+      }
+      EXPECT_LE(early.rows, full.rows) << label;
+      // Without length normalization the best hypothesis ends the search for its source at once.
+      if (penalty == 0 && n_best == 1) {
+        EXPECT_LT(early.rows, full.rows * 3 / 4) << label;
+      }
+    }
+  }
+}
+
 TEST(Search, BadOptionsAreRejected) {
   SearchOptions o;
   o.beam = 0;

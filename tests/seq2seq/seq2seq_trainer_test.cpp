@@ -95,28 +95,56 @@ TEST(Seq2SeqTrainer, LearnsToReverseWords) {
 TEST(Seq2SeqTrainer, ResumedRunEqualsTheUninterruptedOne) {
   const auto train = reversal_corpus(120, 3);
   const auto dev = reversal_corpus(30, 4);
-  TempDir dir;
+  for (const std::string schedule : {"plateau", "cosine"}) {
+    TempDir dir;
+    auto whole = toy_model(train);
+    auto options = toy_options(4);
+    options.lr_schedule = schedule;
+    const auto all = Seq2SeqTrainer(whole, options).fit(train, dev);
 
-  auto whole = toy_model(train);
-  const auto all = Seq2SeqTrainer(whole, toy_options(4)).fit(train, dev);
+    // The same run, stopped after its second epoch (as by a kill: the callback comes after the
+    // state is written), then resumed. The cosine's rate depends on the planned epochs, so the
+    // interrupted run plans 4 as well.
+    auto first = toy_model(train);
+    options.checkpoint_path = dir / "state.pt";
+    struct Interrupted {};
+    EXPECT_THROW(Seq2SeqTrainer(first, options)
+                     .fit(train, dev,
+                          [](const Seq2SeqEpoch& e) {
+                            if (e.epoch == 2) throw Interrupted{};
+                          }),
+                 Interrupted);
 
-  auto first = toy_model(train);
-  auto options = toy_options(2);
-  options.checkpoint_path = dir / "state.pt";
-  Seq2SeqTrainer(first, options).fit(train, dev);
-
-  auto resumed = toy_model(train);
-  options.epochs = 4;
-  Seq2SeqTrainer trainer(resumed, options);
-  trainer.resume(models::read_archive(options.checkpoint_path), options.checkpoint_path);
-  const auto rest = trainer.fit(train, dev);
-  ASSERT_EQ(rest.history.size(), 4u);
-  for (std::size_t i = 0; i < 4; ++i) {
-    EXPECT_NEAR(rest.history[i].loss, all.history[i].loss, 1e-5) << "epoch " << i + 1;
-    EXPECT_DOUBLE_EQ(rest.history[i].dev_wer, all.history[i].dev_wer) << "epoch " << i + 1;
+    auto resumed = toy_model(train);
+    Seq2SeqTrainer trainer(resumed, options);
+    trainer.resume(models::read_archive(options.checkpoint_path), options.checkpoint_path);
+    const auto rest = trainer.fit(train, dev);
+    ASSERT_EQ(rest.history.size(), 4u) << schedule;
+    for (std::size_t i = 0; i < 4; ++i) {
+      EXPECT_NEAR(rest.history[i].loss, all.history[i].loss, 1e-5)
+          << schedule << " epoch " << i + 1;
+      EXPECT_DOUBLE_EQ(rest.history[i].dev_wer, all.history[i].dev_wer)
+          << schedule << " epoch " << i + 1;
+      EXPECT_DOUBLE_EQ(rest.history[i].lr, all.history[i].lr) << schedule << " epoch " << i + 1;
+    }
+    EXPECT_EQ(rest.kept, all.kept) << schedule;
+    EXPECT_DOUBLE_EQ(rest.dev_wer, all.dev_wer) << schedule;
   }
-  EXPECT_EQ(rest.kept, all.kept);
-  EXPECT_DOUBLE_EQ(rest.dev_wer, all.dev_wer);
+}
+
+TEST(Seq2SeqTrainer, CosineRateFallsFromTheRateToZeroOverTheEpochs) {
+  const auto train = reversal_corpus(60, 6);
+  const auto dev = reversal_corpus(20, 7);
+  auto model = toy_model(train);
+  auto options = toy_options(4);
+  options.lr_schedule = "cosine";
+  options.lr = 8e-3;
+  const auto result = Seq2SeqTrainer(model, options).fit(train, dev);
+  ASSERT_EQ(result.history.size(), 4u);
+  // lr * (1 + cos(pi * (epoch - 1) / 4)) / 2 at each epoch's start, whatever dev WER does.
+  const double expected[] = {8e-3, 8e-3 * 0.853553390593, 4e-3, 8e-3 * 0.146446609407};
+  for (std::size_t i = 0; i < 4; ++i)
+    EXPECT_NEAR(result.history[i].lr, expected[i], 1e-12) << "epoch " << i + 1;
 }
 
 TEST(Seq2SeqTrainer, RefusesAFileWithoutTrainingState) {
@@ -138,6 +166,9 @@ TEST(Seq2SeqTrainer, BadOptionsAreRejected) {
   EXPECT_THROW(o.validate(), core::OptionError);
   o = {};
   o.sampling.schedule = "sometimes";
+  EXPECT_THROW(o.validate(), core::OptionError);
+  o = {};
+  o.lr_schedule = "sometimes";
   EXPECT_THROW(o.validate(), core::OptionError);
 }
 

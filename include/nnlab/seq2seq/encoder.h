@@ -1,5 +1,6 @@
 // The encoder of the attention encoder-decoder: embeddings, then a (bidirectional, stacked) GRU or
-// LSTM over packed sequences, so padding never enters the recurrence of either direction.
+// LSTM over packed sequences, so padding never enters the recurrence of either direction (a batch
+// without padding runs unpacked, which is faster and gives the same result).
 #pragma once
 
 #include <torch/nn/module.h>

@@ -1,6 +1,7 @@
 // Searches over a StepDecoder's outputs, batched over sources: greedy, sampling (temperature,
 // top-k, seeded), and beam search with length normalization and n-best lists (the search keeps
-// `beam` live hypotheses per source and finishes a source once `beam` hypotheses have ended).
+// `beam` live hypotheses per source and finishes a source once `beam` hypotheses have ended, or
+// earlier once no live hypothesis can beat its n_best finished ones).
 // Every output is capped at max_length_a * source length + max_length_b tokens so none runs
 // away. A prefix forces the first tokens of every output (a language model's prompt; a
 // translation's given start, as CTranslate2's target_prefix).
@@ -22,6 +23,11 @@ struct SearchOptions {
   double max_length_a = 3.0;
   std::int64_t max_length_b = 10;
   bool attention = false;  // keep each hypothesis' attention matrix
+  // Beam search finishes a source as soon as its n_best best finished hypotheses score at least
+  // as high as any continuation of a live one can (log P only falls as an output grows; with
+  // length normalization a live hypothesis is credited with the longest length allowed). The
+  // n-best list is the same as without it; false runs every source until `beam` have ended.
+  bool stop_early = true;
   // false: <unk> is never produced (generated text is for reading; a language model that maps
   // rare tokens to <unk> would otherwise write it often).
   bool allow_unknown = true;

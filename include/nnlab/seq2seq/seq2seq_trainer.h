@@ -1,6 +1,7 @@
 // Training of an attention encoder-decoder: teacher forcing or scheduled sampling, label-smoothed
 // cross-entropy plus the attention regularizer lambda * sum_i (tau - sum_t alpha_t^i)^2, gradient
-// clipping, Adam whose rate decays when the dev error stops improving, early stopping on dev WER,
+// clipping, Adam whose rate decays when the dev error stops improving (or on a cosine), early
+// stopping on dev WER,
 // and the average of the last N epochs' weights (kept when it beats the best single epoch on dev).
 // After every epoch the whole training state is written so --resume continues the run.
 #pragma once
@@ -23,6 +24,9 @@ struct Seq2SeqTrainOptions {
   int epochs = 30;
   std::int64_t batch_size = 64;
   double lr = 1e-3;
+  // plateau: the rate is multiplied by lr_decay after lr_patience epochs without a better dev
+  // WER; cosine: it falls from lr to 0 over the epochs, step by step (train::cosine_learning_rate).
+  std::string lr_schedule = "plateau";
   double lr_decay = 0.5;  // multiply the rate by this after lr_patience epochs without progress
   int lr_patience = 1;
   double min_lr = 1e-5;
@@ -44,8 +48,8 @@ struct Seq2SeqTrainOptions {
 };
 
 struct Seq2SeqEpoch {
-  int epoch = 0;  // 1-based
-  double lr = 0;
+  int epoch = 0;                 // 1-based
+  double lr = 0;                 // the rate at the epoch's start
   double teacher_forcing = 1;    // the probability at the epoch's start
   double loss = 0;               // cross-entropy per target token (with label smoothing)
   double attention_penalty = 0;  // the regularizer per sequence (before lambda)

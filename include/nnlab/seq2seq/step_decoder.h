@@ -13,7 +13,7 @@ struct DecodingState {
   torch::Tensor hidden;  // layers x B x H
   torch::Tensor cell;    // layers x B x H (LSTM; undefined for GRU)
   torch::Tensor feed;    // B x H: the previous attentional state (input feeding)
-  torch::Tensor memory;  // B x S x M: the encoder's output
+  torch::Tensor memory;  // B x S x M: the encoder's output, as the decoder averages it
   torch::Tensor keys;    // B x S x K: the memory as the attention reads it
   torch::Tensor mask;    // B x S bool: true at real source positions
 

@@ -16,6 +16,9 @@ std::string save_optimizer_state(torch::optim::Optimizer& optimizer);
 void load_optimizer_state(torch::optim::Optimizer& optimizer, const std::string& bytes,
                           const std::string& source);
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
+// The cosine schedule: base at progress 0, falling to 0 at progress 1 (the share of the training
+// done, in epochs or in steps).
+double cosine_learning_rate(double base, double progress);
 
 std::string save_tensors(const models::TensorList& tensors);
 // Throws core::FileError ("<source>: damaged training state").
