@@ -1,8 +1,8 @@
 // Training of an attention encoder-decoder: teacher forcing or scheduled sampling, label-smoothed
 // cross-entropy plus the attention regularizer lambda * sum_i (tau - sum_t alpha_t^i)^2, gradient
-// clipping, Adam whose rate decays when the dev error stops improving (or on a cosine), early
-// stopping on dev WER,
-// and the average of the last N epochs' weights (kept when it beats the best single epoch on dev).
+// clipping, Adam whose rate decays when the dev error stops improving or follows a cosine, early
+// stopping on dev WER, and the average of the last N epochs' weights (kept when it beats the best
+// single epoch on dev).
 // After every epoch the whole training state is written so --resume continues the run.
 #pragma once
 
