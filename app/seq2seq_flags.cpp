@@ -72,6 +72,19 @@ void add_search_flags(CLI::App* app, seq2seq::SearchOptions& o) {
   app->add_option("--max-length-b", o.max_length_b)->capture_default_str();
 }
 
+void add_model_files_flag(CLI::App* app, std::vector<std::string>& paths) {
+  app->add_option("-m,--model", paths, "model file; repeat the flag to decode an ensemble")
+      ->required()
+      ->expected(1)
+      ->allow_extra_args(false)  // one file per flag: the words after it are not models
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+void describe_models(nlohmann::json& json, const std::vector<std::string>& paths) {
+  json["model"] = paths.front();
+  if (paths.size() > 1) json["ensemble"] = paths;
+}
+
 void add_train_command_flags(CLI::App* app, TrainingData& data, SequenceTrainingJob& job,
                              const std::string& train_help) {
   app->add_option("--train", data.train, train_help)->required();

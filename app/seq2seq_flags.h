@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "cli_common.h"
 #include "nnlab/seq2seq/corpus.h"
@@ -17,6 +18,12 @@ namespace nnlab::app {
 void add_model_flags(CLI::App* app, seq2seq::ModelOptions& options);
 void add_training_flags(CLI::App* app, seq2seq::Seq2SeqTrainOptions& options);
 void add_search_flags(CLI::App* app, seq2seq::SearchOptions& options);
+// -m,--model (required): one model file, or several (the flag repeated, one file each) decoded
+// as an ensemble.
+void add_model_files_flag(CLI::App* app, std::vector<std::string>& paths);
+// A command's JSON names its model ("model": the first file) and an ensemble's files
+// ("ensemble": all of them).
+void describe_models(nlohmann::json& json, const std::vector<std::string>& paths);
 
 // Where a training command's examples come from.
 struct TrainingData {

@@ -12,6 +12,7 @@
 #include "nnlab/core/progress.h"
 #include "nnlab/report/heatmap.h"
 #include "nnlab/report/table.h"
+#include "nnlab/seq2seq/ensemble.h"
 #include "nnlab/seq2seq/sequence_metrics.h"
 #include "nnlab/seq2seq/translator.h"
 #include "seq2seq_flags.h"
@@ -30,7 +31,7 @@ struct G2pTrainOptions {
 };
 
 struct G2pEvalOptions {
-  std::string model;
+  std::vector<std::string> models;
   std::string test;
   seq2seq::SearchOptions search;
   std::int64_t batch_size = 256;
@@ -39,7 +40,7 @@ struct G2pEvalOptions {
 };
 
 struct G2pPronounceOptions {
-  std::string model;
+  std::vector<std::string> models;
   std::vector<std::string> words;
   seq2seq::SearchOptions search;
   std::string attention_svg;
@@ -81,7 +82,8 @@ void run_g2p_train(G2pTrainOptions options, const GlobalOptions& global) {
 
 void run_g2p_eval(const G2pEvalOptions& options, const GlobalOptions& global) {
   const torch::Device device = start(global);
-  auto model = seq2seq::load_sequence_model(options.model, "g2p", device);
+  const auto models = seq2seq::load_model_ensemble(options.models, "g2p", device);
+  const auto& model = models.first();
   auto test = seq2seq::read_pronunciations(options.test, dictionary_options(false));
   if (options.limit > 0 && static_cast<std::int64_t>(test.size()) > options.limit)
     test.resize(static_cast<std::size_t>(options.limit));
@@ -90,7 +92,8 @@ void run_g2p_eval(const G2pEvalOptions& options, const GlobalOptions& global) {
   for (const auto& e : test) sources.push_back(e.source);
   seq2seq::TranslateOptions translate_options{options.search, options.batch_size};
   const auto begin = std::chrono::steady_clock::now();
-  const auto results = seq2seq::translate(model, sources, translate_options);
+  const auto results =
+      seq2seq::translate(*models.decoder, model.source_vocabulary, sources, translate_options);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
   const auto outputs = seq2seq::best_outputs(model, results);
@@ -102,8 +105,7 @@ void run_g2p_eval(const G2pEvalOptions& options, const GlobalOptions& global) {
     core::write_text_atomically(options.output, text);
   }
   const double words_per_second = static_cast<double>(test.size()) / std::max(seconds, 1e-9);
-  nlohmann::json json = {{"model", options.model},
-                         {"test", options.test},
+  nlohmann::json json = {{"test", options.test},
                          {"words", report.total.words},
                          {"wer", report.total.wer()},
                          {"per", report.total.per()},
@@ -111,6 +113,7 @@ void run_g2p_eval(const G2pEvalOptions& options, const GlobalOptions& global) {
                          {"seconds", seconds},
                          {"words_per_second", words_per_second},
                          {"by_length", nlohmann::json::array()}};
+  describe_models(json, options.models);
   report::Table table({"letters", "words", "WER", "PER"});
   for (const auto& [length, counts] : report.by_source_length) {
     json["by_length"].push_back({{"letters", length},
@@ -133,7 +136,8 @@ void run_g2p_eval(const G2pEvalOptions& options, const GlobalOptions& global) {
 
 void run_g2p_pronounce(G2pPronounceOptions options, const GlobalOptions& global) {
   const torch::Device device = start(global);
-  auto model = seq2seq::load_sequence_model(options.model, "g2p", device);
+  const auto models = seq2seq::load_model_ensemble(options.models, "g2p", device);
+  const auto& model = models.first();
   if (options.words.empty()) {
     std::string line;
     while (std::getline(std::cin, line)) {
@@ -159,7 +163,8 @@ void run_g2p_pronounce(G2pPronounceOptions options, const GlobalOptions& global)
   }
   if (kept.empty()) throw core::OptionError("WORD", "no word left to pronounce");
   options.search.attention = !options.attention_svg.empty();
-  const auto results = seq2seq::translate(model, sources, {options.search, 256});
+  const auto results =
+      seq2seq::translate(*models.decoder, model.source_vocabulary, sources, {options.search, 256});
   nlohmann::json json = nlohmann::json::array();
   std::ostringstream human;
   for (std::size_t i = 0; i < kept.size(); ++i) {
@@ -203,7 +208,7 @@ void setup_g2p(CLI::App& app, GlobalOptions& global) {
   auto eval_options = std::make_shared<G2pEvalOptions>();
   eval_options->search.beam = 5;
   auto* eval = g2p->add_subcommand("eval", "WER and PER against a dictionary with references");
-  eval->add_option("-m,--model", eval_options->model)->required();
+  add_model_files_flag(eval, eval_options->models);
   eval->add_option("--test", eval_options->test, "WORD<TAB>PRON[<TAB>PRON...] or CMUdict format")
       ->required();
   eval->add_option("--batch-size", eval_options->batch_size)->capture_default_str();
@@ -215,7 +220,7 @@ void setup_g2p(CLI::App& app, GlobalOptions& global) {
   auto pronounce_options = std::make_shared<G2pPronounceOptions>();
   pronounce_options->search.beam = 5;
   auto* pronounce = g2p->add_subcommand("pronounce", "pronounce words (arguments or stdin)");
-  pronounce->add_option("-m,--model", pronounce_options->model)->required();
+  add_model_files_flag(pronounce, pronounce_options->models);
   pronounce->add_option("words", pronounce_options->words, "words (default: read stdin)");
   pronounce->add_option("--nbest", pronounce_options->search.n_best, "pronunciations per word")
       ->capture_default_str();

@@ -12,6 +12,7 @@
 #include "nnlab/core/error.h"
 #include "nnlab/core/progress.h"
 #include "nnlab/report/table.h"
+#include "nnlab/seq2seq/ensemble.h"
 #include "nnlab/seq2seq/sequence_metrics.h"
 #include "nnlab/seq2seq/translator.h"
 #include "seq2seq_flags.h"
@@ -28,13 +29,13 @@ struct Seq2SeqTrainCommand {
 };
 
 struct Seq2SeqTranslateCommand {
-  std::string model;
+  std::vector<std::string> models;
   std::string input;  // empty: stdin
   seq2seq::SearchOptions search;
 };
 
 struct Seq2SeqEvalCommand {
-  std::string model;
+  std::vector<std::string> models;
   std::string test;
   seq2seq::SearchOptions search;
   std::string output;
@@ -63,7 +64,8 @@ void run_train(Seq2SeqTrainCommand options, const GlobalOptions& global) {
 
 void run_translate(const Seq2SeqTranslateCommand& options, const GlobalOptions& global) {
   const torch::Device device = start(global);
-  auto model = seq2seq::load_sequence_model(options.model, "seq2seq", device);
+  const auto models = seq2seq::load_model_ensemble(options.models, "seq2seq", device);
+  const auto& model = models.first();
   std::vector<std::string> lines;
   if (options.input.empty()) {
     std::string line;
@@ -83,7 +85,8 @@ void run_translate(const Seq2SeqTranslateCommand& options, const GlobalOptions& 
                 << "' was never seen in training; read as <unk> in: " << line << "\n";
     }
   }
-  const auto results = seq2seq::translate(model, sources, {options.search, 256});
+  const auto results =
+      seq2seq::translate(*models.decoder, model.source_vocabulary, sources, {options.search, 256});
   nlohmann::json json = nlohmann::json::array();
   std::ostringstream human;
   for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -102,14 +105,16 @@ void run_translate(const Seq2SeqTranslateCommand& options, const GlobalOptions& 
 
 void run_eval(const Seq2SeqEvalCommand& options, const GlobalOptions& global) {
   const torch::Device device = start(global);
-  auto model = seq2seq::load_sequence_model(options.model, "seq2seq", device);
+  const auto models = seq2seq::load_model_ensemble(options.models, "seq2seq", device);
+  const auto& model = models.first();
   const auto test =
       seq2seq::read_parallel_tsv(options.test, model.source_tokens, model.target_tokens);
   std::vector<seq2seq::Tokens> sources;
   for (const auto& e : test) sources.push_back(e.source);
   const auto begin = std::chrono::steady_clock::now();
-  const auto outputs =
-      seq2seq::best_outputs(model, seq2seq::translate(model, sources, {options.search, 256}));
+  const auto outputs = seq2seq::best_outputs(
+      model,
+      seq2seq::translate(*models.decoder, model.source_vocabulary, sources, {options.search, 256}));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
   const auto bleu = seq2seq::corpus_bleu(test, outputs);
@@ -119,8 +124,7 @@ void run_eval(const Seq2SeqEvalCommand& options, const GlobalOptions& global) {
     for (const auto& o : outputs) text += detokenize(o, model.target_tokens) + "\n";
     core::write_text_atomically(options.output, text);
   }
-  nlohmann::json json = {{"model", options.model},
-                         {"test", options.test},
+  nlohmann::json json = {{"test", options.test},
                          {"sentences", errors.words},
                          {"bleu", bleu.bleu},
                          {"precisions", bleu.precisions},
@@ -128,6 +132,7 @@ void run_eval(const Seq2SeqEvalCommand& options, const GlobalOptions& global) {
                          {"sentence_error_rate", errors.wer()},
                          {"token_error_rate", errors.per()},
                          {"seconds", seconds}};
+  describe_models(json, options.models);
   std::ostringstream human;
   human << "BLEU " << report::fixed(bleu.bleu) << " (";
   for (std::size_t n = 0; n < bleu.precisions.size(); ++n)
@@ -158,7 +163,7 @@ void setup_seq2seq(CLI::App& app, GlobalOptions& global) {
   auto translate_options = std::make_shared<Seq2SeqTranslateCommand>();
   translate_options->search.beam = 5;
   auto* translate = seq->add_subcommand("translate", "translate lines (a file or stdin)");
-  translate->add_option("-m,--model", translate_options->model)->required();
+  add_model_files_flag(translate, translate_options->models);
   translate->add_option("--input", translate_options->input, "lines to translate (default: stdin)");
   translate->add_option("--nbest", translate_options->search.n_best)->capture_default_str();
   add_search_flags(translate, translate_options->search);
@@ -167,7 +172,7 @@ void setup_seq2seq(CLI::App& app, GlobalOptions& global) {
   auto eval_options = std::make_shared<Seq2SeqEvalCommand>();
   eval_options->search.beam = 5;
   auto* eval = seq->add_subcommand("eval", "BLEU against source<TAB>reference lines");
-  eval->add_option("-m,--model", eval_options->model)->required();
+  add_model_files_flag(eval, eval_options->models);
   eval->add_option("--test", eval_options->test)->required();
   eval->add_option("--output", eval_options->output, "write the outputs here");
   add_search_flags(eval, eval_options->search);

@@ -8,7 +8,8 @@ namespace nnlab::seq2seq {
 
 DecodingState DecodingState::reorder(const torch::Tensor& rows) const {
   DecodingState s = *this;
-  s.hidden = hidden.index_select(1, rows);
+  for (auto& member : s.members) member = member.reorder(rows);
+  if (hidden.defined()) s.hidden = hidden.index_select(1, rows);
   if (cell.defined()) s.cell = cell.index_select(1, rows);
   if (feed.defined()) s.feed = feed.index_select(0, rows);
   return s;
@@ -16,6 +17,7 @@ DecodingState DecodingState::reorder(const torch::Tensor& rows) const {
 
 DecodingState DecodingState::select(const torch::Tensor& rows) const {
   DecodingState s = reorder(rows);
+  for (std::size_t i = 0; i < members.size(); ++i) s.members[i] = members[i].select(rows);
   if (memory.defined()) {  // a language model has no memory
     s.memory = memory.index_select(0, rows);
     s.keys = keys.index_select(0, rows);

@@ -13,19 +13,26 @@ namespace nnlab::seq2seq {
 std::vector<std::vector<Hypothesis>> translate(SequenceModel& model,
                                                const std::vector<Tokens>& sources,
                                                const TranslateOptions& options) {
+  model.model->eval();
+  return translate(*model.model, model.source_vocabulary, sources, options);
+}
+
+std::vector<std::vector<Hypothesis>> translate(StepDecoder& decoder,
+                                               const Vocabulary& source_vocabulary,
+                                               const std::vector<Tokens>& sources,
+                                               const TranslateOptions& options) {
   options.search.validate();
   TORCH_CHECK(options.batch_size > 0, "batch size must be positive");
   std::vector<Example> examples;
   examples.reserve(sources.size());
-  for (const auto& s : sources) examples.push_back({model.source_vocabulary.encode(s), {}, 0});
+  for (const auto& s : sources) examples.push_back({source_vocabulary.encode(s), {}, 0});
   std::vector<std::int64_t> order(sources.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
     return examples[static_cast<std::size_t>(a)].source.size() <
            examples[static_cast<std::size_t>(b)].source.size();
   });
-  model.model->eval();
-  const auto device = model.model->device();
+  const auto device = decoder.device();
   std::vector<std::vector<Hypothesis>> results(sources.size());
   for (std::size_t start = 0; start < order.size();
        start += static_cast<std::size_t>(options.batch_size)) {
@@ -33,7 +40,7 @@ std::vector<std::vector<Hypothesis>> translate(SequenceModel& model,
     const std::vector<std::int64_t> rows(order.begin() + static_cast<std::ptrdiff_t>(start),
                                          order.begin() + static_cast<std::ptrdiff_t>(stop));
     const auto batch = make_batch(examples, rows, device, /*include_target=*/false);
-    auto found = search(*model.model, batch.source, batch.source_lengths, options.search);
+    auto found = search(decoder, batch.source, batch.source_lengths, options.search);
     for (std::size_t i = 0; i < rows.size(); ++i)
       results[static_cast<std::size_t>(rows[i])] = std::move(found[i]);
   }

@@ -172,6 +172,55 @@ TEST(G2pBadInput, EachIsAOneLineErrorNamingTheFile) {
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 
+TEST(G2pCommand, SeveralModelsDecodeAsAnEnsemble) {
+  const auto& f = trained();
+  const auto dir = scratch_dir("g2p_ensemble");
+  const auto eval = [&](const std::string& models) {
+    const auto r = run_nnlab("g2p eval " + models + " --test " + f.ref + " --beam 3 --json -q");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json::object();
+  };
+  // The same model twice is the same distribution: the ensemble decodes exactly as the model.
+  const auto single = eval("-m " + f.model);
+  const auto twice = eval("-m " + f.model + " --model " + f.model);
+  EXPECT_FALSE(single.contains("ensemble"));
+  EXPECT_EQ(twice["model"], f.model);
+  EXPECT_EQ(twice["ensemble"].size(), 2U);
+  EXPECT_EQ(twice["wer"], single["wer"]);
+  EXPECT_EQ(twice["per"], single["per"]);
+  // Words after the repeated flag are still words.
+  const auto p1 = run_nnlab("g2p pronounce -m " + f.model + " bead --nbest 2 --json -q");
+  const auto p2 =
+      run_nnlab("g2p pronounce -m " + f.model + " -m " + f.model + " bead --nbest 2 --json -q");
+  ASSERT_EQ(p2.exit_code, 0) << p2.err;
+  const auto a = nlohmann::json::parse(p1.out)["words"][0]["pronunciations"];
+  const auto b = nlohmann::json::parse(p2.out)["words"][0]["pronunciations"];
+  ASSERT_EQ(b.size(), 2U);
+  for (std::size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(b[k]["phones"], a[k]["phones"]);
+    EXPECT_NEAR(b[k]["probability"].get<double>(), a[k]["probability"].get<double>(), 1e-5);
+  }
+
+  // A second model trained from another seed: the pair decodes the test words as well as one.
+  const auto second = dir + "/second.pt";
+  const auto t = run_nnlab("--seed 7 g2p train --train " + f.train + " --epochs 25 -o " + second +
+                           kSmallModel + " -q");
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  const auto pair = eval("-m " + f.model + " -m " + second);
+  EXPECT_EQ(pair["words"], f.test_words);
+  EXPECT_LT(pair["wer"].get<double>(), 15.0);
+
+  // Models that do not share their vocabularies cannot be averaged.
+  write(dir + "/abc.dict", "abc AA B K\ncab K AA B\nbac B AA K\n");
+  const auto other = dir + "/abc.pt";
+  ASSERT_EQ(run_nnlab("g2p train --train " + dir + "/abc.dict --dev-fraction 0.34 --epochs 1 -o " +
+                      other + kSmallModel + " -q")
+                .exit_code,
+            0);
+  expect_clean_error(run_nnlab("g2p eval -m " + f.model + " -m " + other + " --test " + f.ref),
+                     "abc.pt", "its vocabularies differ from");
+}
+
 TEST(Seq2SeqCommand, TrainTranslateEvalOnParallelText) {
   const auto dir = scratch_dir("seq2seq_cli");
   // "Translation": each word's letters to its phones, as characters on the target side.
@@ -198,6 +247,9 @@ TEST(Seq2SeqCommand, TrainTranslateEvalOnParallelText) {
   const auto tr = run_nnlab("seq2seq translate -m " + model + " --input " + dir + "/in.txt -q");
   ASSERT_EQ(tr.exit_code, 0) << tr.err;
   EXPECT_EQ(tr.out, "AA B B AA\nF IY D\n");
+  const auto pair = run_nnlab("seq2seq translate -m " + model + " -m " + model + " --input " + dir +
+                              "/in.txt -q");
+  EXPECT_EQ(pair.out, tr.out) << pair.err;
   // A seq2seq model is not a G2P model.
   expect_clean_error(run_nnlab("g2p pronounce -m " + model + " abc"), "s2s.pt",
                      "a model trained for 'seq2seq', not for 'g2p'");

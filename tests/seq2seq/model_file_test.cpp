@@ -8,6 +8,7 @@
 #include "nnlab/models/checkpoint.h"
 #include "nnlab/models/registry.h"
 #include "nnlab/seq2seq/search.h"
+#include "seq2seq/tiny_model.h"
 
 namespace nnlab::seq2seq {
 namespace {
@@ -16,23 +17,7 @@ using data::testing_util::contains;
 using data::testing_util::error_of;
 using data::testing_util::TempDir;
 
-SequenceModel tiny_model(const std::string& task) {
-  torch::manual_seed(5);
-  SequenceModel m;
-  m.task = task;
-  m.options.embedding = 6;
-  m.options.encoder_hidden = 5;
-  m.options.decoder_hidden = 7;
-  m.options.cell = "gru";
-  m.options.attention = "additive";
-  const Tokens letters = {"A", "B", "C"};
-  const Tokens phones = {"AH", "B", "K"};
-  m.source_vocabulary = Vocabulary::build({&letters});
-  m.target_vocabulary = Vocabulary::build({&phones});
-  m.create_network();
-  m.model->eval();
-  return m;
-}
+using test_util::tiny_model;
 
 TEST(ModelFile, RoundTripKeepsEverythingAndDecodesTheSame) {
   TempDir dir;

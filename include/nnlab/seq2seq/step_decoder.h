@@ -6,6 +6,8 @@
 
 #include <torch/types.h>
 
+#include <vector>
+
 namespace nnlab::seq2seq {
 
 // A language model (nothing to attend to) fills only hidden and cell.
@@ -16,6 +18,8 @@ struct DecodingState {
   torch::Tensor memory;  // B x S x M: the encoder's output, as the decoder averages it
   torch::Tensor keys;    // B x S x K: the memory as the attention reads it
   torch::Tensor mask;    // B x S bool: true at real source positions
+  // An ensemble's state (seq2seq/ensemble.h): one state per model, the fields above unused.
+  std::vector<DecodingState> members;
 
   // The state of rows `rows` (int64, any order, repeats allowed), e.g. for beam expansion.
   DecodingState select(const torch::Tensor& rows) const;

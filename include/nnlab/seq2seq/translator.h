@@ -22,6 +22,12 @@ struct TranslateOptions {
 std::vector<std::vector<Hypothesis>> translate(SequenceModel& model,
                                                const std::vector<Tokens>& sources,
                                                const TranslateOptions& options);
+// The same with any decoder (an ensemble) that reads sources in `source_vocabulary`; the caller
+// puts its models in eval mode.
+std::vector<std::vector<Hypothesis>> translate(StepDecoder& decoder,
+                                               const Vocabulary& source_vocabulary,
+                                               const std::vector<Tokens>& sources,
+                                               const TranslateOptions& options);
 
 // The best hypothesis of each source as target tokens.
 std::vector<Tokens> best_outputs(const SequenceModel& model,
