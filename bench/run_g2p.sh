@@ -3,10 +3,10 @@
 # standard CMUdict split (g014b2b.train only; dev carved from it) and scored on g014b2b.ref
 # (WER: equal to any reference; PER: to the closest), the decoding speed on the 12,000 test words
 # with beam 5 (and greedy), the ablations of the attention regularizer and scheduled sampling
-# (the same recipe with one change each), and a peer G2P from PyPI (bench/g2p_peer.sh) in the
-# same run. Every result is kept as JSON; a step whose output exists is skipped, and a training
-# that was interrupted resumes from its last epoch. The main training is capped at 86 minutes of
-# training time on the machine it runs on.
+# (the same recipe with one change each), the three models decoded as one ensemble, and a peer
+# G2P from PyPI (bench/g2p_peer.sh) in the same run. Every result is kept as JSON; a step whose
+# output exists is skipped, and a training that was interrupted resumes from its last epoch. The
+# main training is capped at 86 minutes of training time on the machine it runs on.
 #
 #   bash bench/run_g2p.sh [BUILD_DIR] [OUT_DIR]          (defaults: build, /tmp/nnlab-g2p)
 #   STEPS="main eval" bash bench/run_g2p.sh              (only these steps)
@@ -19,7 +19,7 @@ data=${G2P_DATA:-$(cd "$here/../.." && pwd)/shared/data/g2p}
 mkdir -p "$out"
 cd "$out"
 export OMP_WAIT_POLICY=PASSIVE
-steps=${STEPS:-main eval regularizer sampling peer}
+steps=${STEPS:-main eval regularizer sampling ensemble peer}
 source "$here/steps.sh"
 
 # The reported recipe: 2-layer bidirectional LSTM encoder (256 per direction), 1-layer LSTM
@@ -38,9 +38,13 @@ train() {  # train NAME EXTRA_FLAGS...: a training state left by an interrupted 
   run "train $name" "$name.json" "$nnlab" g2p train "${recipe[@]}" "$@" "${resume[@]}" \
     --checkpoint "$name.state" -o "$name.pt" --json -q
 }
-evaluate() {  # evaluate NAME BEAM
-  run "eval $1 beam $2" "$1_beam$2.json" "$nnlab" g2p eval --model "$1.pt" \
-    --test "$data/g014b2b.ref" --beam "$2" --output "$1_beam$2.tsv" --json -q
+evaluate() {  # evaluate NAME BEAM [MODEL...]: NAME.pt, or the models given decoded as an ensemble
+  local name=$1 beam=$2
+  shift 2
+  local models=()
+  for m in "${@:-$name.pt}"; do models+=(--model "$m"); done
+  run "eval $name beam $beam" "${name}_beam$beam.json" "$nnlab" g2p eval "${models[@]}" \
+    --test "$data/g014b2b.ref" --beam "$beam" --output "${name}_beam$beam.tsv" --json -q
 }
 
 want main && train main --max-minutes 86
@@ -54,6 +58,11 @@ want regularizer && train regularizer --attention-lambda 0.05 && evaluate regula
   evaluate regularizer 1
 want sampling && train sampling --sampling inverse-sigmoid --sampling-k 10 --sampling-floor 0.8 \
   --sampling-start 2 && evaluate sampling 5 && evaluate sampling 1
+
+# The three models above decoded as one ensemble: what averaging models gives on this split.
+# Their trainings took about 3 x 75 minutes, outside the 90-minute budget.
+want ensemble && evaluate ensemble 5 main.pt regularizer.pt sampling.pt &&
+  evaluate ensemble 1 main.pt regularizer.pt sampling.pt
 
 want peer && run "peer" peer.json bash "$here/g2p_peer.sh" "$out/peer"
 true
