@@ -6,18 +6,28 @@
 
 namespace nnlab::seq2seq {
 
+namespace {
+
+// Moves the recurrent part of s (hidden, cell, feed) to `rows`.
+void select_recurrent(DecodingState& s, const torch::Tensor& rows) {
+  if (s.hidden.defined()) s.hidden = s.hidden.index_select(1, rows);
+  if (s.cell.defined()) s.cell = s.cell.index_select(1, rows);
+  if (s.feed.defined()) s.feed = s.feed.index_select(0, rows);
+}
+
+}  // namespace
+
 DecodingState DecodingState::reorder(const torch::Tensor& rows) const {
   DecodingState s = *this;
   for (auto& member : s.members) member = member.reorder(rows);
-  if (hidden.defined()) s.hidden = hidden.index_select(1, rows);
-  if (cell.defined()) s.cell = cell.index_select(1, rows);
-  if (feed.defined()) s.feed = feed.index_select(0, rows);
+  select_recurrent(s, rows);
   return s;
 }
 
 DecodingState DecodingState::select(const torch::Tensor& rows) const {
-  DecodingState s = reorder(rows);
-  for (std::size_t i = 0; i < members.size(); ++i) s.members[i] = members[i].select(rows);
+  DecodingState s = *this;
+  for (auto& member : s.members) member = member.select(rows);
+  select_recurrent(s, rows);
   if (memory.defined()) {  // a language model has no memory
     s.memory = memory.index_select(0, rows);
     s.keys = keys.index_select(0, rows);
