@@ -13,6 +13,9 @@ struct GlobalOptions {
   core::RuntimeOptions runtime;
   bool json = false;   // one final JSON object on stdout instead of text
   bool quiet = false;  // no progress bars
+  // Multi-process runs: rendezvous and collective timeout in seconds (0: NNLAB_DIST_TIMEOUT, else
+  // train::DistributedOptions::kDefaultTimeoutSeconds).
+  double dist_timeout = 0;
 };
 
 // Applies the global options (threads, seed, progress) and returns the device.

@@ -24,6 +24,7 @@ void add_compression_flags(CLI::App& command, CompressionFlags& flags, int epoch
   command.add_option("--limit", flags.limit, "fine-tune on the first N training images");
   command.add_option("--latency-batch", flags.latency_batch, "batch of the latency column")
       ->capture_default_str();
+  add_sync_bn_flag(command, flags.data_parallel);
 }
 
 CompressionInput load_for_compression(CompressionFlags& flags, const GlobalOptions& global,
@@ -39,7 +40,7 @@ CompressionInput load_for_compression(CompressionFlags& flags, const GlobalOptio
   if (flags.limit > 0) split.train = split.train.head(flags.limit);
   flags.finetune.progress = !global.quiet;
   flags.finetune.seed = global.runtime.seed;
-  auto group = train::ProcessGroup::join_from_environment();
+  auto group = train::ProcessGroup::join_from_environment(global.dist_timeout);
   if (group) train::shard_training(flags.finetune, *group);
   return {std::move(checkpoint), std::move(model), std::move(split), std::move(group)};
 }
@@ -66,8 +67,9 @@ void finetune(models::Classifier& model, const CompressionInput& input,
   options.seed = flags.finetune.seed + round;
   if (input.group) {
     // The gradients are averaged first: masks and centroid sums then act on the global mean.
-    hooks = train::combine_hooks(train::data_parallel_hooks(input.group), std::move(hooks));
-    train::broadcast_state(*model.module(), *input.group);
+    hooks = train::combine_hooks(train::data_parallel_hooks(input.group, flags.data_parallel),
+                                 std::move(hooks));
+    train::prepare_data_parallel(*model.module(), input.group, flags.data_parallel);
   }
   train::Trainer(model, options, std::move(hooks)).fit({input.split.train, {}});
 }

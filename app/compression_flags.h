@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli_common.h"
+#include "distributed_flags.h"
 #include "nnlab/data/dataset.h"
 #include "nnlab/models/checkpoint.h"
 #include "nnlab/train/process_group.h"
@@ -22,10 +23,11 @@ struct CompressionFlags {
   train::TrainOptions finetune;
   std::int64_t limit = 0;
   std::int64_t latency_batch = 64;
+  train::DataParallelOptions data_parallel;  // multi-process fine-tuning
 };
 
 // --model, --data, --output, --finetune-epochs (default `epochs`), --lr, --optimizer,
-// --batch-size, --limit, --latency-batch.
+// --batch-size, --limit, --latency-batch, --no-sync-bn.
 void add_compression_flags(CLI::App& command, CompressionFlags& flags, int epochs);
 
 struct CompressionInput {

@@ -48,6 +48,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--json", global.json, "print one JSON object with the results on stdout");
   app.add_flag("-q,--quiet", global.quiet, "no progress bars or informational lines");
+  app.add_option("--dist-timeout", global.dist_timeout,
+                 "multi-process runs: seconds a rendezvous or collective may wait for a peer "
+                 "before failing (default: NNLAB_DIST_TIMEOUT, else 300)")
+      ->check(CLI::PositiveNumber);
 
   nnlab::app::setup_train(app, global);
   nnlab::app::setup_eval(app, global);

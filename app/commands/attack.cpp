@@ -173,7 +173,7 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
                                                        options.attack.batch_size));
   }
   // Several processes (nnlab launch, torchrun, ...): each attacks its share of the images.
-  const auto group = train::ProcessGroup::join_from_environment();
+  const auto group = train::ProcessGroup::join_from_environment(global.dist_timeout);
   const bool reports = !group || group->rank() == 0;
   torch::Tensor clean_logits;
   for (const double eps255 : epsilons) {

@@ -105,7 +105,7 @@ void run_attack_eval(const AttackEvalOptions& options, const GlobalOptions& glob
   }
   // Several processes (nnlab launch, torchrun, ...): each reads and scores its share of the
   // images; the correct counts are summed and rank 0 reports.
-  const auto group = train::ProcessGroup::join_from_environment();
+  const auto group = train::ProcessGroup::join_from_environment(global.dist_timeout);
   const auto n = labels.size(0);
   const auto [from, to] = group ? group->share(n) : train::share_of(n, 0, 1);
   const auto shard_labels = labels.slice(0, from, to);

@@ -41,7 +41,7 @@ void run_eval(const EvalCommandOptions& options, const GlobalOptions& global) {
                                           std::to_string(mi.num_classes) + " classes");
   }
   // Several processes (nnlab launch, torchrun, ...): each evaluates its share; rank 0 reports.
-  const auto group = train::ProcessGroup::join_from_environment();
+  const auto group = train::ProcessGroup::join_from_environment(global.dist_timeout);
   const train::EvalOptions eval_options{options.batch_size, !global.quiet && !group, "eval"};
   const auto result = group ? train::evaluate(model, test, eval_options, *group)
                             : train::evaluate(model, test, eval_options);

@@ -5,12 +5,14 @@
 #include <sstream>
 
 #include "commands/commands.h"
+#include "distributed_flags.h"
 #include "model_flags.h"
 #include "nnlab/attack/adversarial_training.h"
 #include "nnlab/compress/distillation.h"
 #include "nnlab/core/error.h"
 #include "nnlab/data/data_spec.h"
 #include "nnlab/models/checkpoint.h"
+#include "nnlab/models/layers.h"
 #include "nnlab/models/model_loader.h"
 #include "nnlab/models/registry.h"
 #include "nnlab/models/state_dict.h"
@@ -42,6 +44,8 @@ struct TrainCommandOptions {
   std::string teacher;
   std::string teacher_arch;
   compress::DistillationOptions distillation;
+  train::DataParallelOptions data_parallel;
+  double dropout = -1;  // -1: the architecture's own
 };
 
 std::string epoch_line(const train::EpochMetrics& m, int epochs) {
@@ -80,6 +84,7 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
       if (!command.count("--data")) options.data = checkpoint.meta.value("data", options.data);
       if (!command.count("--limit"))
         options.limit = checkpoint.meta.value("limit", std::int64_t{0});
+      if (!command.count("--dropout")) options.dropout = checkpoint.meta.value("dropout", -1.0);
       if (options.output.empty()) options.output = options.resume;
       if (options.adv.empty() && checkpoint.meta.contains("adversarial")) {
         const auto& saved_adv = checkpoint.meta["adversarial"];
@@ -105,6 +110,7 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
     }
     return fresh;
   }();
+  if (options.dropout >= 0) models::set_dropout(*model.module(), options.dropout);
   if (options.output.empty()) options.output = model.info().arch + ".ckpt";
   if (options.metrics.empty()) options.metrics = options.output + ".metrics.jsonl";
   options.train.checkpoint_path = options.output;
@@ -153,6 +159,7 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
   hooks.on_epoch = [&](const train::EpochMetrics& m, models::Checkpoint& checkpoint) {
     checkpoint.meta["data"] = options.data;
     checkpoint.meta["limit"] = options.limit;
+    if (options.dropout >= 0) checkpoint.meta["dropout"] = options.dropout;
     if (distillation) {
       checkpoint.meta["distillation"] = {{"teacher", options.teacher},
                                          {"teacher_arch", options.teacher_arch},
@@ -169,10 +176,11 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
   // Data parallelism when launched as one of several processes (RANK, WORLD_SIZE, ...: nnlab
   // launch, torchrun or by hand): every rank trains on its share of each batch; rank 0 alone
   // writes the checkpoint, the metrics and the output.
-  const auto group = train::ProcessGroup::join_from_environment();
+  const auto group = train::ProcessGroup::join_from_environment(global.dist_timeout);
   if (group) {
     train::shard_training(options.train, *group);
-    hooks = train::combine_hooks(std::move(hooks), train::data_parallel_hooks(group));
+    hooks = train::combine_hooks(std::move(hooks),
+                                 train::data_parallel_hooks(group, options.data_parallel));
   }
   train::Trainer trainer(model, options.train, hooks);
   if (resumed) {
@@ -185,7 +193,7 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
                      std::to_string(options.train.epochs) +
                      " epochs done (raise --epochs to continue)");
   }
-  if (group) train::broadcast_state(*model.module(), *group);
+  if (group) train::prepare_data_parallel(*model.module(), group, options.data_parallel);
   const auto result = trainer.fit(split);
   if (group && group->rank() != 0) return;  // rank 0 reports
 
@@ -263,6 +271,11 @@ void setup_train(CLI::App& app, GlobalOptions& global) {
       ->add_option("--alpha", options->distillation.alpha,
                    "--teacher: weight of the soft term, alpha T^2 KL + (1 - alpha) CE")
       ->capture_default_str();
+  command
+      ->add_option("--dropout", options->dropout,
+                   "probability of every dropout layer (0: off; default: the architecture's)")
+      ->check(CLI::Range(0.0, 0.999));
+  add_sync_bn_flag(*command, options->data_parallel);
   auto& adv = options->adversarial;
   command->add_option(
       "--adv", options->adv,

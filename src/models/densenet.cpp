@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "nnlab/models/batch_norm.h"
 #include "nnlab/models/layers.h"
 
 namespace nnlab::models {
@@ -28,13 +29,13 @@ DenseNet make_densenet(std::int64_t growth_rate, std::array<std::int64_t, 4> blo
 
 DenseLayerImpl::DenseLayerImpl(std::int64_t num_input_features, std::int64_t growth_rate,
                                std::int64_t bn_size, double drop_rate)
-    : norm1(register_module("norm1", torch::nn::BatchNorm2d(num_input_features))),
+    : norm1(register_module("norm1", BatchNorm2d(num_input_features))),
       relu1(register_module("relu1", inplace_relu())),
       conv1(register_module(
           "conv1",
           torch::nn::Conv2d(
               torch::nn::Conv2dOptions(num_input_features, bn_size * growth_rate, 1).bias(false)))),
-      norm2(register_module("norm2", torch::nn::BatchNorm2d(bn_size * growth_rate))),
+      norm2(register_module("norm2", BatchNorm2d(bn_size * growth_rate))),
       relu2(register_module("relu2", inplace_relu())),
       conv2(register_module(
           "conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(bn_size * growth_rate, growth_rate, 3)
@@ -69,7 +70,7 @@ torch::Tensor DenseBlockImpl::forward(torch::Tensor x) {
 }
 
 TransitionImpl::TransitionImpl(std::int64_t num_input_features, std::int64_t num_output_features)
-    : norm(register_module("norm", torch::nn::BatchNorm2d(num_input_features))),
+    : norm(register_module("norm", BatchNorm2d(num_input_features))),
       relu(register_module("relu", inplace_relu())),
       conv(register_module(
           "conv",
@@ -89,7 +90,7 @@ DenseNetImpl::DenseNetImpl(const DenseNetOptions& options) {
                                               .stride(2)
                                               .padding(3)
                                               .bias(false)));
-  f->push_back("norm0", torch::nn::BatchNorm2d(options.num_init_features));
+  f->push_back("norm0", BatchNorm2d(options.num_init_features));
   f->push_back("relu0", inplace_relu());
   f->push_back("pool0", torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(3).stride(2).padding(1)));
 
@@ -105,7 +106,7 @@ DenseNetImpl::DenseNetImpl(const DenseNetOptions& options) {
       num_features /= 2;
     }
   }
-  f->push_back("norm5", torch::nn::BatchNorm2d(num_features));
+  f->push_back("norm5", BatchNorm2d(num_features));
   features = register_module("features", f);
   classifier = register_module("classifier", torch::nn::Linear(num_features, options.num_classes));
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "nnlab/models/batch_norm.h"
 #include "nnlab/models/layers.h"
 
 namespace nnlab::models {
@@ -55,7 +56,7 @@ void separate(torch::nn::Module& root, const LayerEdit& edit) {
                                                        .groups(in)
                                                        .bias(false)));
   if (edit.batch_norm) {
-    layers->push_back("bn", torch::nn::BatchNorm2d(in));
+    layers->push_back("bn", BatchNorm2d(in));
     layers->push_back("relu", inplace_relu());
   }
   layers->push_back(

@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "nnlab/models/batch_norm.h"
+
 namespace nnlab::models {
 
 void LayersImpl::push_back(const std::string& name, torch::nn::AnyModule layer) {
@@ -60,8 +62,22 @@ void push_conv_bn_relu(LayersImpl& layers, torch::nn::Conv2dOptions conv) {
   const auto index = [&layers] { return std::to_string(layers.size()); };
   const auto out = conv.out_channels();
   layers.push_back(index(), torch::nn::Conv2d(conv.bias(false)));
-  layers.push_back(index(), torch::nn::BatchNorm2d(out));
+  layers.push_back(index(), BatchNorm2d(out));
   layers.push_back(index(), inplace_relu());
+}
+
+int set_dropout(torch::nn::Module& root, double p) {
+  if (!(p >= 0 && p < 1)) {
+    throw std::invalid_argument("dropout probability must be in [0, 1), got " + std::to_string(p));
+  }
+  int reached = 0;
+  for (const auto& module : root.modules(/*include_self=*/true)) {
+    if (auto* dropout = module->as<torch::nn::DropoutImpl>()) {
+      dropout->options.p(p);
+      ++reached;
+    }
+  }
+  return reached;
 }
 
 }  // namespace nnlab::models

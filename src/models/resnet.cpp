@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "nnlab/models/batch_norm.h"
 #include "nnlab/models/layers.h"
 
 namespace nnlab::models {
@@ -28,7 +29,7 @@ torch::nn::Sequential make_layer(std::int64_t& inplanes, std::int64_t planes, st
   torch::nn::Sequential downsample{nullptr};
   if (stride != 1 || inplanes != planes * expansion) {
     downsample = torch::nn::Sequential(conv1x1(inplanes, planes * expansion, stride),
-                                       torch::nn::BatchNorm2d(planes * expansion));
+                                       BatchNorm2d(planes * expansion));
   }
   torch::nn::Sequential layer;
   layer->push_back(Block(inplanes, planes, stride, downsample));
@@ -44,10 +45,10 @@ torch::nn::Sequential make_layer(std::int64_t& inplanes, std::int64_t planes, st
 BasicBlockImpl::BasicBlockImpl(std::int64_t inplanes, std::int64_t planes, std::int64_t stride,
                                torch::nn::Sequential shortcut)
     : conv1(register_module("conv1", conv3x3(inplanes, planes, stride))),
-      bn1(register_module("bn1", torch::nn::BatchNorm2d(planes))),
+      bn1(register_module("bn1", BatchNorm2d(planes))),
       relu(register_module("relu", inplace_relu())),
       conv2(register_module("conv2", conv3x3(planes, planes))),
-      bn2(register_module("bn2", torch::nn::BatchNorm2d(planes))) {
+      bn2(register_module("bn2", BatchNorm2d(planes))) {
   if (!shortcut.is_empty()) {
     downsample = register_module("downsample", std::move(shortcut));
   }
@@ -65,11 +66,11 @@ torch::Tensor BasicBlockImpl::forward(torch::Tensor x) {
 BottleneckImpl::BottleneckImpl(std::int64_t inplanes, std::int64_t planes, std::int64_t stride,
                                torch::nn::Sequential shortcut)
     : conv1(register_module("conv1", conv1x1(inplanes, planes))),
-      bn1(register_module("bn1", torch::nn::BatchNorm2d(planes))),
+      bn1(register_module("bn1", BatchNorm2d(planes))),
       conv2(register_module("conv2", conv3x3(planes, planes, stride))),
-      bn2(register_module("bn2", torch::nn::BatchNorm2d(planes))),
+      bn2(register_module("bn2", BatchNorm2d(planes))),
       conv3(register_module("conv3", conv1x1(planes, planes * kExpansion))),
-      bn3(register_module("bn3", torch::nn::BatchNorm2d(planes * kExpansion))),
+      bn3(register_module("bn3", BatchNorm2d(planes * kExpansion))),
       relu(register_module("relu", inplace_relu())) {
   if (!shortcut.is_empty()) {
     downsample = register_module("downsample", std::move(shortcut));
@@ -90,7 +91,7 @@ ResNetImpl::ResNetImpl(Block block, const std::array<std::int64_t, 4>& layers,
           "conv1",
           torch::nn::Conv2d(
               torch::nn::Conv2dOptions(in_channels, 64, 7).stride(2).padding(3).bias(false)))),
-      bn1(register_module("bn1", torch::nn::BatchNorm2d(64))),
+      bn1(register_module("bn1", BatchNorm2d(64))),
       relu(register_module("relu", inplace_relu())),
       maxpool(register_module(
           "maxpool", torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(3).stride(2).padding(1)))) {

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "nnlab/models/batch_norm.h"
 #include "nnlab/models/layers.h"
 
 namespace nnlab::models {
@@ -30,7 +31,7 @@ torch::nn::Sequential make_features(const std::vector<std::int64_t>& cfg, bool b
     features->push_back(
         torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, v, /*kernel_size=*/3).padding(1)));
     if (batch_norm) {
-      features->push_back(torch::nn::BatchNorm2d(v));
+      features->push_back(BatchNorm2d(v));
     }
     features->push_back(inplace_relu());
     in_channels = v;

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "nnlab/models/batch_norm.h"
 #include "nnlab/train/evaluate.h"
 
 namespace nnlab::train {
@@ -14,6 +15,27 @@ void broadcast_state(torch::nn::Module& module, ProcessGroup& group) {
   group.broadcast(tensors, 0);
 }
 
+void prepare_data_parallel(torch::nn::Module& module, std::shared_ptr<ProcessGroup> group,
+                           const DataParallelOptions& options) {
+  broadcast_state(module, *group);
+  std::shared_ptr<const models::StatisticsReducer> reducer;
+  if (options.sync_batch_norm) {
+    reducer = std::make_shared<const models::StatisticsReducer>(
+        [group](std::vector<torch::Tensor>& tensors) { group->all_reduce_sum(tensors); });
+  }
+  models::synchronize_batch_norm(module, reducer);
+}
+
+void average_buffers(torch::nn::Module& module, ProcessGroup& group) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> buffers;
+  for (auto& b : module.buffers()) {
+    if (b.is_floating_point()) buffers.push_back(b);
+  }
+  group.all_reduce_sum(buffers);
+  for (auto& b : buffers) b.div_(static_cast<double>(group.world_size()));
+}
+
 void shard_training(TrainOptions& options, const ProcessGroup& group) {
   options.shard_rank = group.rank();
   options.shard_count = group.world_size();
@@ -24,7 +46,8 @@ void shard_training(TrainOptions& options, const ProcessGroup& group) {
   }
 }
 
-TrainHooks data_parallel_hooks(std::shared_ptr<ProcessGroup> group) {
+TrainHooks data_parallel_hooks(std::shared_ptr<ProcessGroup> group,
+                               const DataParallelOptions& options) {
   TrainHooks hooks;
   hooks.after_backward = [group](models::Classifier& model) {
     std::vector<torch::Tensor> grads;
@@ -42,10 +65,19 @@ TrainHooks data_parallel_hooks(std::shared_ptr<ProcessGroup> group) {
     for (std::size_t i = 0; i < sums.size(); ++i)
       sums[i] = t[static_cast<std::int64_t>(i)].item<double>();
   };
-  hooks.evaluate = [group](models::Classifier& model, const data::Dataset& data,
-                           const EvalOptions& options) {
-    return evaluate(model, data, options, *group);
+  const bool average = !options.sync_batch_norm;
+  hooks.evaluate = [group, average](models::Classifier& model, const data::Dataset& data,
+                                    const EvalOptions& eval_options) {
+    if (average) average_buffers(*model.module(), *group);
+    return evaluate(model, data, eval_options, *group);
   };
+  if (average) {
+    // Also where no test set is evaluated (fine-tuning inside compression): before the save.
+    hooks.after_epoch = [group](models::Classifier& model, EpochMetrics&) {
+      average_buffers(*model.module(), *group);
+      return true;
+    };
+  }
   return hooks;
 }
 

@@ -5,8 +5,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cmath>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
@@ -66,7 +70,7 @@ std::pair<std::int64_t, std::int64_t> share_of(std::int64_t n, int rank, int cou
   return {n * rank / count, n * (rank + 1) / count};
 }
 
-DistributedOptions DistributedOptions::from_environment() {
+DistributedOptions DistributedOptions::from_environment(double timeout_seconds) {
   DistributedOptions o;
   o.world_size = env_int("WORLD_SIZE", 1, 1);
   o.rank = env_int("RANK", 0, 0);
@@ -78,19 +82,118 @@ DistributedOptions DistributedOptions::from_environment() {
     o.master_addr = addr;
   o.master_port = env_int("MASTER_PORT", o.master_port, 1);
   if (o.master_port > 65535) throw core::OptionError("MASTER_PORT", "must be below 65536");
-  o.timeout_seconds = env_int("NNLAB_DIST_TIMEOUT", 60, 1);
+  if (timeout_seconds != 0) {
+    if (!(std::isfinite(timeout_seconds) && timeout_seconds > 0)) {
+      throw core::OptionError("timeout_seconds", "must be a positive number of seconds, got " +
+                                                     std::to_string(timeout_seconds));
+    }
+    o.timeout_seconds = timeout_seconds;
+  } else {
+    o.timeout_seconds = env_int("NNLAB_DIST_TIMEOUT",
+                                static_cast<int>(DistributedOptions::kDefaultTimeoutSeconds), 1);
+  }
   return o;
 }
+
+namespace {
+
+constexpr auto kBeatInterval = std::chrono::seconds(1);
+
+std::string beat_key(int rank) {
+  return "nnlab/heartbeat/" + std::to_string(rank);
+}
+
+// Every rank adds 1 to its counter in the store once a second, on a connection of its own (the
+// store client is not shared with the rendezvous). A rank stopped by a signal or a debugger, or
+// dead, stops beating; its peers read the counters when a collective fails.
+class Heartbeat {
+ public:
+  Heartbeat(const DistributedOptions& o)
+      : rank_(o.rank), world_size_(o.world_size), thread_([this, o] { beat(o); }) {}
+  ~Heartbeat() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+  // The peers whose counter did not move over two beat intervals, as "rank 1 and rank 3"; or
+  // "rank 0" alone when the store (which rank 0 hosts) does not answer.
+  std::string silent_peers() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!client_) return "";
+    try {
+      const auto first = counters();
+      lock.unlock();
+      std::this_thread::sleep_for(2 * kBeatInterval + std::chrono::milliseconds(500));
+      lock.lock();
+      const auto second = counters();
+      std::string silent;
+      for (int r = 0; r < world_size_; ++r) {
+        if (r == rank_ || second[r] > first[r]) continue;
+        silent += (silent.empty() ? "rank " : " and rank ") + std::to_string(r);
+      }
+      return silent;
+    } catch (const std::exception&) {
+      return rank_ == 0 ? "" : "rank 0 (the host of the rendezvous store)";
+    }
+  }
+
+ private:
+  std::vector<std::int64_t> counters() {
+    std::vector<std::int64_t> out;
+    for (int r = 0; r < world_size_; ++r) out.push_back(client_->add(beat_key(r), 0));
+    return out;
+  }
+
+  void beat(const DistributedOptions& o) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    try {
+      c10d::TCPStoreOptions store;
+      store.port = static_cast<std::uint16_t>(o.master_port);
+      store.isServer = false;
+      store.waitWorkers = false;
+      store.timeout = std::chrono::seconds(5);
+      client_ = c10::make_intrusive<c10d::TCPStore>(o.master_addr, store);
+    } catch (const std::exception&) {
+      return;  // no heartbeat: failures are still reported, without naming the silent peer
+    }
+    while (!stop_) {
+      try {
+        client_->add(beat_key(rank_), 1);
+      } catch (const std::exception&) {
+        return;  // the store is gone (rank 0 finished or died): nothing left to beat for
+      }
+      wake_.wait_for(lock, kBeatInterval, [this] { return stop_; });
+    }
+  }
+
+  int rank_;
+  int world_size_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  c10::intrusive_ptr<c10d::TCPStore> client_;
+  std::thread thread_;  // last: it starts after the members it uses
+};
+
+}  // namespace
 
 struct ProcessGroup::Impl {
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  std::unique_ptr<Heartbeat> heartbeat;
 };
 
 ProcessGroup::ProcessGroup(DistributedOptions options)
     : options_(std::move(options)), impl_(std::make_unique<Impl>()) {}
 
-ProcessGroup::~ProcessGroup() = default;
+ProcessGroup::~ProcessGroup() {
+  // The heartbeat stops first: its connection must close before rank 0's store server does.
+  impl_->heartbeat.reset();
+}
 
 std::shared_ptr<ProcessGroup> ProcessGroup::connect(const DistributedOptions& options) {
   std::shared_ptr<ProcessGroup> pg(new ProcessGroup(options));
@@ -107,6 +210,7 @@ std::shared_ptr<ProcessGroup> ProcessGroup::connect(const DistributedOptions& op
         local_address_toward(options.master_addr, options.master_port)));
     pg->impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(pg->impl_->store, options.rank,
                                                                    options.world_size, gloo);
+    pg->impl_->heartbeat = std::make_unique<Heartbeat>(options);
   } catch (const std::exception& e) {
     const std::string what = e.what();
     throw std::runtime_error("distributed: rank " + std::to_string(options.rank) + " of " +
@@ -116,26 +220,31 @@ std::shared_ptr<ProcessGroup> ProcessGroup::connect(const DistributedOptions& op
   return pg;
 }
 
-std::shared_ptr<ProcessGroup> ProcessGroup::join_from_environment() {
-  const auto options = DistributedOptions::from_environment();
+std::shared_ptr<ProcessGroup> ProcessGroup::join_from_environment(double timeout_seconds) {
+  const auto options = DistributedOptions::from_environment(timeout_seconds);
   return options.enabled() ? connect(options) : nullptr;
 }
 
-namespace {
+std::string ProcessGroup::silent_peers() {
+  return impl_->heartbeat ? impl_->heartbeat->silent_peers() : "";
+}
 
 template <typename F>
-void guarded(int rank, const char* what, F&& f) {
+void ProcessGroup::guarded(const char* what, F&& f) {
   try {
     f();
   } catch (const std::exception& e) {
     const std::string message = e.what();
-    throw std::runtime_error(
-        "distributed: rank " + std::to_string(rank) + ": " + what +
-        " failed (a peer died or hung?): " + message.substr(0, message.find('\n')));
+    const auto silent = silent_peers();
+    const std::string cause =
+        silent.empty() ? "a peer died or hung?"
+                       : silent + " stopped responding (no heartbeat: stopped, hung or dead)";
+    throw std::runtime_error("distributed: rank " + std::to_string(options_.rank) + ": " + what +
+                             " failed (" + cause + "; timeout " +
+                             std::to_string(std::lround(options_.timeout_seconds)) +
+                             " s): " + message.substr(0, message.find('\n')));
   }
 }
-
-}  // namespace
 
 namespace {
 
@@ -172,7 +281,7 @@ void in_buckets(std::vector<torch::Tensor>& tensors, Collective&& collective) {
 
 void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
   if (options_.world_size == 1 || tensors.empty()) return;
-  guarded(options_.rank, "all-reduce", [&] {
+  guarded("all-reduce", [&] {
     in_buckets(tensors, [&](std::vector<torch::Tensor>& b) { impl_->group->allreduce(b)->wait(); });
   });
 }
@@ -181,7 +290,7 @@ void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int root) {
   if (options_.world_size == 1 || tensors.empty()) return;
   c10d::BroadcastOptions o;
   o.rootRank = root;
-  guarded(options_.rank, "broadcast", [&] {
+  guarded("broadcast", [&] {
     in_buckets(tensors,
                [&](std::vector<torch::Tensor>& b) { impl_->group->broadcast(b, o)->wait(); });
   });
@@ -189,7 +298,7 @@ void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int root) {
 
 void ProcessGroup::barrier() {
   if (options_.world_size == 1) return;
-  guarded(options_.rank, "barrier", [&] { impl_->group->barrier()->wait(); });
+  guarded("barrier", [&] { impl_->group->barrier()->wait(); });
 }
 
 }  // namespace nnlab::train

@@ -78,6 +78,88 @@ bool wait_for(const std::string& path, double seconds) {
   return false;
 }
 
+// The largest relative difference between the tensors of two checkpoints whose names end in
+// `suffix` (BatchNorm's running_mean, running_var).
+double max_relative_difference(const std::string& a, const std::string& b,
+                               const std::string& suffix) {
+  const auto x = models::read_checkpoint(a), y = models::read_checkpoint(b);
+  double worst = 0;
+  int compared = 0;
+  for (std::size_t i = 0; i < x.state.size() && i < y.state.size(); ++i) {
+    const auto& name = x.state[i].first;
+    if (name.size() < suffix.size() ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    const auto u = x.state[i].second.to(torch::kDouble), v = y.state[i].second.to(torch::kDouble);
+    worst = std::max(worst, ((u - v).abs() / (v.abs() + 1e-8)).max().item<double>());
+    ++compared;
+  }
+  EXPECT_GT(compared, 0) << "no tensor named *" << suffix;
+  return worst;
+}
+
+// The cnn has BatchNorm. With synchronized statistics (the default) two processes keep the
+// running statistics one process keeps over a whole epoch; without, each rank's come from its
+// half of every batch. The weights are held still (SGD at lr 1e-9) so that the statistics are
+// all that is compared: trained weights of 1 and 2 processes drift apart through rounding
+// (the gradient sums of 2 processes are added in another order, and a max-pool tie or Adam's
+// division by a near-zero gradient turns that last-bit difference into a step's worth; see
+// docs/DISTRIBUTED.md), which says nothing about BatchNorm. Dropout is off: its masks differ
+// between 1 and 2 processes by design.
+TEST(Distributed, BatchNormStatisticsAreThoseOfTheWholeBatch) {
+  const auto dir = scratch_dir("distributed_bn");
+  write_synthetic_idx(dir + "/data", 2048, 500);
+  const auto common = "train --arch cnn --dropout 0 --optimizer sgd --lr 1e-9 --data idx:" + dir +
+                      "/data --epochs 1 --batch-size 64 --seed 3 -q --json -o " + dir;
+  const auto one = run_nnlab(common + "/one.ckpt");
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const auto two = run_nnlab("launch --nproc 2 -- nnlab " + common + "/two.ckpt");
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  EXPECT_LT(max_relative_difference(dir + "/one.ckpt", dir + "/two.ckpt", "running_mean"), 1e-4);
+  EXPECT_LT(max_relative_difference(dir + "/one.ckpt", dir + "/two.ckpt", "running_var"), 1e-4);
+  const auto a1 = nlohmann::json::parse(one.out)["test_accuracy"].get<double>();
+  const auto a2 = nlohmann::json::parse(two.out)["test_accuracy"].get<double>();
+  EXPECT_NEAR(a1, a2, 0.002);
+
+  // --no-sync-bn: each rank's statistics come from its half (measurably not the whole batch's);
+  // they are averaged before the end-of-epoch test and the save, so the reported accuracy is the
+  // saved model's.
+  const auto apart = run_nnlab("launch --nproc 2 -- nnlab " + common + "/apart.ckpt --no-sync-bn");
+  ASSERT_EQ(apart.exit_code, 0) << apart.err;
+  EXPECT_GT(max_relative_difference(dir + "/one.ckpt", dir + "/apart.ckpt", "running_var"), 1e-4);
+  const auto eval =
+      run_nnlab("eval --model " + dir + "/apart.ckpt --json -q --data idx:" + dir + "/data");
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_EQ(nlohmann::json::parse(eval.out)["accuracy"],
+            nlohmann::json::parse(apart.out)["test_accuracy"]);
+}
+
+// A checkpoint holds no per-rank state: written by 2 processes it resumes on 1, and written by
+// 1 on 2, and either ends where the uninterrupted run ends.
+TEST(Distributed, ResumesOnAnotherNumberOfProcesses) {
+  const auto dir = scratch_dir("distributed_world");
+  write_synthetic_idx(dir + "/data", 600, 100);
+  const auto common =
+      "train --arch lenet300 --data idx:" + dir + "/data --batch-size 60 --seed 5 -q --json";
+  const auto straight = run_nnlab(common + " --epochs 2 -o " + dir + "/straight.ckpt");
+  ASSERT_EQ(straight.exit_code, 0) << straight.err;
+  for (const std::string plan : {"2to1", "1to2"}) {
+    const auto first = plan == "2to1" ? "launch --nproc 2 -- nnlab " : "";
+    const auto second = plan == "2to1" ? "" : "launch --nproc 2 -- nnlab ";
+    const auto path = dir + "/" + plan + ".ckpt";
+    const auto a = run_nnlab(std::string(first) + common + " --epochs 1 -o " + path);
+    ASSERT_EQ(a.exit_code, 0) << plan << ": " << a.err;
+    const auto b = run_nnlab(std::string(second) + "train --resume " + path + " --epochs 2 -q " +
+                             "--json --data idx:" + dir + "/data");
+    ASSERT_EQ(b.exit_code, 0) << plan << ": " << b.err;
+    const auto resumed = nlohmann::json::parse(b.out);
+    EXPECT_EQ(resumed["epochs"], 2) << plan;
+    EXPECT_EQ(resumed["test_accuracy"], nlohmann::json::parse(straight.out)["test_accuracy"])
+        << plan;
+    EXPECT_LT(max_difference(dir + "/straight.ckpt", path), 1e-5) << plan;
+  }
+}
+
 TEST(Distributed, AKilledRankStopsTheOtherAndTheJobResumes) {
   const auto dir = scratch_dir("distributed_kill");
   write_synthetic_idx(dir + "/data", 600, 100);
@@ -107,6 +189,43 @@ TEST(Distributed, AKilledRankStopsTheOtherAndTheJobResumes) {
                 "/data --epochs " + std::to_string(done + 2) + " -q --json");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(nlohmann::json::parse(resumed.out)["epochs"], done + 2);
+}
+
+// A rank that hangs (SIGSTOP) without dying: the other fails once --dist-timeout passes, with
+// one line naming the silent rank, and leaves the last complete checkpoint and no temporary.
+TEST(Distributed, AHungRankIsNamedWithinTheTimeout) {
+  const auto dir = scratch_dir("distributed_hung");
+  write_synthetic_idx(dir + "/data", 600, 100);
+  const int port = 20000 + static_cast<int>((::getpid() + 7919) % 20000);
+  const auto args = "train --arch lenet300 --data idx:" + dir +
+                    "/data --epochs 1000 --batch-size 60 --seed 4 -q --dist-timeout 5 -o " + dir +
+                    "/job/job.ckpt";
+  fs::create_directories(dir + "/job");
+  start_rank(0, port, args, dir + "/r0");
+  start_rank(1, port, args, dir + "/r1");
+  ASSERT_TRUE(wait_for(dir + "/job/job.ckpt", 120)) << read_text(dir + "/r0.err");
+  ASSERT_TRUE(wait_for(dir + "/r1.pid", 10));
+  const pid_t hung = std::stoi(read_text(dir + "/r1.pid"));
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_EQ(::kill(hung, SIGSTOP), 0);
+  const bool ended = wait_for(dir + "/r0.rc", 60);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ::kill(hung, SIGKILL);
+  ASSERT_TRUE(ended) << "rank 0 still running 60 s after its peer hung";
+  EXPECT_LT(seconds, 30);  // the 5 s timeout, a few seconds to name the peer, an epoch's end
+  EXPECT_NE(std::stoi(read_text(dir + "/r0.rc")), 0);
+  const auto err = read_text(dir + "/r0.err");
+  EXPECT_EQ(line_count(err), 1) << err;
+  EXPECT_NE(err.find("distributed: rank 0"), std::string::npos) << err;
+  EXPECT_NE(err.find("rank 1 stopped responding"), std::string::npos) << err;
+  EXPECT_NE(err.find("timeout 5 s"), std::string::npos) << err;
+  // The last complete epoch's checkpoint, whole, and nothing else beside it but the metrics.
+  EXPECT_GE(models::read_checkpoint(dir + "/job/job.ckpt").meta["epoch"].get<int>(), 1);
+  for (const auto& entry : fs::directory_iterator(dir + "/job")) {
+    const auto name = entry.path().filename().string();
+    EXPECT_TRUE(name == "job.ckpt" || name == "job.ckpt.metrics.jsonl") << name << " left behind";
+  }
 }
 
 // Two CSV tables with the same cells, numbers equal to 1e-5: the clean logits of an image come

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "nnlab/models/batch_norm.h"
 #include "nnlab/models/pth_reader.h"
 
 namespace nnlab::models {
@@ -34,10 +35,10 @@ struct DenseLayerImpl : torch::nn::Module {
                  double drop_rate);
   torch::Tensor forward(torch::Tensor x);
 
-  torch::nn::BatchNorm2d norm1{nullptr};
+  BatchNorm2d norm1{nullptr};
   torch::nn::ReLU relu1{nullptr};
   torch::nn::Conv2d conv1{nullptr};
-  torch::nn::BatchNorm2d norm2{nullptr};
+  BatchNorm2d norm2{nullptr};
   torch::nn::ReLU relu2{nullptr};
   torch::nn::Conv2d conv2{nullptr};
   double drop_rate;
@@ -59,7 +60,7 @@ struct TransitionImpl : torch::nn::Module {
   TransitionImpl(std::int64_t num_input_features, std::int64_t num_output_features);
   torch::Tensor forward(torch::Tensor x);
 
-  torch::nn::BatchNorm2d norm{nullptr};
+  BatchNorm2d norm{nullptr};
   torch::nn::ReLU relu{nullptr};
   torch::nn::Conv2d conv{nullptr};
   torch::nn::AvgPool2d pool{nullptr};

@@ -61,4 +61,8 @@ torch::nn::ReLU inplace_relu();
 // index in the list ("0", "1", ...), as torchvision's Sequentials name them.
 void push_conv_bn_relu(LayersImpl& layers, torch::nn::Conv2dOptions conv);
 
+// Sets the probability of every Dropout layer under root (0 switches dropout off); returns how
+// many layers it reached. Throws std::invalid_argument unless p is in [0, 1).
+int set_dropout(torch::nn::Module& root, double p);
+
 }  // namespace nnlab::models

@@ -19,6 +19,8 @@
 #include <array>
 #include <cstdint>
 
+#include "nnlab/models/batch_norm.h"
+
 namespace nnlab::models {
 
 // Two 3x3 convolutions; ResNet-18/34.
@@ -32,10 +34,10 @@ struct BasicBlockImpl : torch::nn::Module {
 
   // Declared (and so registered) in torchvision's order, which is the state_dict's order.
   torch::nn::Conv2d conv1{nullptr};
-  torch::nn::BatchNorm2d bn1{nullptr};
+  BatchNorm2d bn1{nullptr};
   torch::nn::ReLU relu{nullptr};
   torch::nn::Conv2d conv2{nullptr};
-  torch::nn::BatchNorm2d bn2{nullptr};
+  BatchNorm2d bn2{nullptr};
   torch::nn::Sequential downsample{nullptr};
 };
 TORCH_MODULE(BasicBlock);
@@ -49,11 +51,11 @@ struct BottleneckImpl : torch::nn::Module {
   torch::Tensor forward(torch::Tensor x);
 
   torch::nn::Conv2d conv1{nullptr};
-  torch::nn::BatchNorm2d bn1{nullptr};
+  BatchNorm2d bn1{nullptr};
   torch::nn::Conv2d conv2{nullptr};
-  torch::nn::BatchNorm2d bn2{nullptr};
+  BatchNorm2d bn2{nullptr};
   torch::nn::Conv2d conv3{nullptr};
-  torch::nn::BatchNorm2d bn3{nullptr};
+  BatchNorm2d bn3{nullptr};
   torch::nn::ReLU relu{nullptr};
   torch::nn::Sequential downsample{nullptr};
 };
@@ -68,7 +70,7 @@ struct ResNetImpl : torch::nn::Module {
   torch::Tensor forward(torch::Tensor x);
 
   torch::nn::Conv2d conv1{nullptr};
-  torch::nn::BatchNorm2d bn1{nullptr};
+  BatchNorm2d bn1{nullptr};
   torch::nn::ReLU relu{nullptr};
   torch::nn::MaxPool2d maxpool{nullptr};
   torch::nn::Sequential layer1{nullptr}, layer2{nullptr}, layer3{nullptr}, layer4{nullptr};
