@@ -31,10 +31,12 @@ torch_include="-isystem /usr/include/torch/csrc/api/include"
 flags="-std=c++17 -O1 -g -I$root/include $torch_include -D_GLIBCXX_USE_CXX11_ABI=1"
 libs="$build/libnnlab.a -ltorch -ltorch_cpu -lc10 -lz -lpthread"
 sanitize="address,undefined -fno-sanitize-recover=undefined"
+# ccache, where there is one, makes the minute-long fuzz of `make test` cheap to rebuild.
+cache=$(command -v ccache || true)
 objs=()
 for src in compress/nnz_format compress/huffman compress/sparse_index core/format_version; do
   obj="$out/obj/$(basename "$src").o"
-  clang++ $flags -fsanitize=fuzzer-no-link,$sanitize -DNNLAB_FUZZING_WITHOUT_CRC -c \
+  $cache clang++ $flags -fsanitize=fuzzer-no-link,$sanitize -DNNLAB_FUZZING_WITHOUT_CRC -c \
     -o "$obj" "$root/src/$src.cpp"
   objs+=("$obj")
 done
