@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "nnlab/core/format_version.h"
 #include "nnlab/core/progress.h"
 
 namespace nnlab::app {
@@ -13,7 +14,7 @@ torch::Device start(const GlobalOptions& global) {
 
 void emit(const GlobalOptions& global, const nlohmann::json& result, const std::string& human) {
   if (global.json) {
-    std::cout << result.dump() << std::endl;
+    std::cout << core::with_format_version(result).dump() << std::endl;
   } else {
     std::cout << human;
     if (!human.empty() && human.back() != '\n') std::cout << '\n';

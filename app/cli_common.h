@@ -21,7 +21,8 @@ struct GlobalOptions {
 // Applies the global options (threads, seed, progress) and returns the device.
 torch::Device start(const GlobalOptions& global);
 
-// Prints the command's result: the JSON object with --json, the human text otherwise.
+// Prints the command's result: the JSON object with --json (with "format_version",
+// core/format_version.h), the human text otherwise.
 void emit(const GlobalOptions& global, const nlohmann::json& result, const std::string& human);
 
 // Human-readable lines that should not pollute --json stdout go to stderr.

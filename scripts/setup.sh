@@ -5,6 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config clang-format
+  clang libclang-rt-dev
   libtorch-dev libopenblas0-pthread libopenblas-dev
   libopencv-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
   libgtest-dev libbenchmark-dev libgloo-dev

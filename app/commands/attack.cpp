@@ -17,6 +17,7 @@
 #include "nnlab/attack/targets.h"
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
+#include "nnlab/core/format_version.h"
 #include "nnlab/data/data_spec.h"
 #include "nnlab/data/image_folder.h"
 #include "nnlab/data/image_io.h"
@@ -235,7 +236,8 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
     report_data.adversarial = adversarial;
     if (!out_dir.empty()) {
       core::make_directories(out_dir);
-      core::write_text_atomically(out_dir + "/metrics.json", run.dump(2) + "\n");
+      core::write_text_atomically(out_dir + "/metrics.json",
+                                  core::with_format_version(run).dump(2) + "\n");
       core::write_text_atomically(out_dir + "/per_image.csv", scores.per_image_csv());
     }
     json["runs"].push_back(run);

@@ -14,6 +14,7 @@
 #include "nnlab/attack/input_defense.h"
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
+#include "nnlab/core/format_version.h"
 #include "nnlab/data/image_folder.h"
 #include "nnlab/data/image_io.h"
 #include "nnlab/report/table.h"
@@ -45,6 +46,7 @@ std::string row_name(const std::string& folder) {
   } catch (const nlohmann::json::exception& e) {
     throw core::FileError(path, std::string("not valid JSON: ") + e.what());
   }
+  core::check_json_format_version(j, "nnlab attack metrics", path);
   std::ostringstream name;
   name << j.value("arch", fs::path(folder).filename().string());
   if (j.contains("method")) name << " " << j["method"].get<std::string>();

@@ -14,6 +14,7 @@
 #include "nnlab/compress/sparse_index.h"
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
+#include "nnlab/core/format_version.h"
 #include "nnlab/models/state_dict.h"
 
 namespace nnlab::compress {
@@ -265,14 +266,19 @@ bool is_nnz_file(const std::string& path) {
          has_nnz_magic(reinterpret_cast<const std::uint8_t*>(head), sizeof(head));
 }
 
-std::string encode_nnz(const NnzModel& model) {
+std::string encode_nnz(const NnzModel& model, std::uint32_t version) {
+  if (version < kNnzOldestVersion || version > kNnzVersion) {
+    throw std::invalid_argument("encode_nnz: version " + std::to_string(version) +
+                                ", this nnlab writes " + std::to_string(kNnzOldestVersion) +
+                                " to " + std::to_string(kNnzVersion));
+  }
   Writer file;
   file.bytes(kNnzMagic, sizeof(kNnzMagic));
-  file.put<std::uint32_t>(kNnzVersion);
+  file.put<std::uint32_t>(version);
   const nlohmann::json meta = {{"model", models::info_to_json(model.info)},
                                {"meta", model.meta},
                                {"tensors", model.tensors.size()}};
-  put_section(file, "META", deflate_metadata(meta.dump()));
+  put_section(file, "META", version == 2 ? meta.dump() : deflate_metadata(meta.dump()));
   for (const auto& t : model.tensors) put_section(file, "TENS", tensor_payload(t));
   put_section(file, "END.", "");
   return std::move(file.str());
@@ -287,10 +293,7 @@ NnzModel decode_nnz(const std::uint8_t* data, std::size_t size, const std::strin
   Reader file(data, size, source, "header");
   file.take(sizeof(kNnzMagic));
   const auto version = file.get<std::uint32_t>();
-  if (version != 2 && version != kNnzVersion) {
-    file.fail("version " + std::to_string(version) + ", this nnlab reads 2 and " +
-              std::to_string(kNnzVersion));
-  }
+  core::check_format_version(source, "nnlab .nnz", version, kNnzOldestVersion, kNnzVersion);
   NnzModel model;
   std::uint64_t expected_tensors = 0;
   std::uint64_t total_elements = 0;

@@ -6,6 +6,7 @@
 
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
+#include "nnlab/core/format_version.h"
 
 namespace nnlab::models {
 
@@ -93,12 +94,13 @@ void check_archive_format(const Archive& archive, const std::string& format, int
                                                      : "a file of format '" + found + "'") +
                                       ")");
   }
-  const int found_version = archive.meta.value("version", 0);
-  if (found_version > version) {
-    throw core::FileError(source, what + " version " + std::to_string(found_version) +
-                                      " is newer than this nnlab reads (" +
-                                      std::to_string(version) + ")");
+  // Every writer has stored a version; a file without one is read as version 1.
+  const auto it = archive.meta.find("version");
+  if (it != archive.meta.end() && !it->is_number_integer()) {
+    throw core::FileError(source, "damaged nnlab metadata: \"version\" is not an integer");
   }
+  const auto found_version = it == archive.meta.end() ? 1LL : it->get<long long>();
+  core::check_format_version(source, format, found_version, 1, version);
 }
 
 }  // namespace nnlab::models

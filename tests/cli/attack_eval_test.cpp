@@ -100,6 +100,23 @@ TEST(AttackEval, EnsembleAttackAndTransferMatrix) {
   const auto csv = data::CsvTable::read(s.dir + "/transfer.csv");
   EXPECT_EQ(csv.rows().size(), 3u);
   EXPECT_EQ(csv.header().size(), 5u);
+
+  // metrics.json carries its format version; one from a newer nnlab is refused, naming both.
+  auto metrics = nlohmann::json::parse(core::read_file(s.dir + "/adv_a/metrics.json"));
+  EXPECT_EQ(metrics["format_version"], 1);
+  EXPECT_EQ(j["format_version"], 1);  // and so does every --json output
+  fs::copy(s.dir + "/adv_a", s.dir + "/adv_future",
+           fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  metrics["format_version"] = 2;
+  core::write_text_atomically(s.dir + "/adv_future/metrics.json", metrics.dump());
+  const auto future = run_nnlab("attack-eval --input " + s.dir + "/adv_future --labels " + s.dir +
+                                "/in --model " + s.a + " -q");
+  EXPECT_EQ(future.exit_code, 1) << future.err;
+  EXPECT_EQ(line_count(future.err), 1) << future.err;
+  EXPECT_NE(future.err.find("adv_future/metrics.json: nnlab attack metrics version 2 is newer "
+                            "than this nnlab reads (1); upgrade nnlab"),
+            std::string::npos)
+      << future.err;
 }
 
 TEST(AttackEval, DefensesAreScoredByTheAttackCommand) {

@@ -15,6 +15,7 @@ python3 -c '
 import json, sys
 s = json.load(sys.stdin)
 assert s["arch"] == "lenet5", s["arch"]
+assert s["format_version"] == 1, s.get("format_version")  # every --json output carries it
 assert s["total_params"] == 61706, s["total_params"]
 assert s["total_macs"] == 416520, s["total_macs"]
 assert s["param_bytes"] == 4 * 61706, s["param_bytes"]

@@ -46,12 +46,15 @@ struct NnzModel {
 inline constexpr char kNnzMagic[8] = {'N', 'N', 'L', 'A', 'B', 'N', 'N', 'Z'};
 // Written: 3 (the metadata deflated). Read: 2 and 3.
 inline constexpr std::uint32_t kNnzVersion = 3;
+inline constexpr std::uint32_t kNnzOldestVersion = 2;
 
 // True when the bytes (or the file) start with the magic.
 bool has_nnz_magic(const std::uint8_t* data, std::size_t size);
 bool is_nnz_file(const std::string& path);
 
-std::string encode_nnz(const NnzModel& model);
+// version: kNnzVersion, or 2 (the metadata as plain JSON) for files an older nnlab reads.
+// Throws std::invalid_argument for another version.
+std::string encode_nnz(const NnzModel& model, std::uint32_t version = kNnzVersion);
 // Atomic write.
 void save_nnz(const std::string& path, const NnzModel& model);
 
