@@ -176,6 +176,10 @@ LmTrainResult LmTrainer::fit(const std::vector<std::vector<std::int64_t>>& train
         std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
     record.tokens_per_second = static_cast<double>(tokens) / std::max(train_seconds, 1e-9);
     record.dev_perplexity = model_perplexity(net, dev).per_token();
+    // exp of a mean loss above 709 nats (a uniform guess costs ln V): the weights blew up though
+    // the saturating cells kept every training loss finite.
+    train::check_finite(record.dev_perplexity, "dev perplexity",
+                        {epoch, 0, s.lr, s.last_checkpoint});
     record.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
     s.seconds += record.seconds;

@@ -12,8 +12,9 @@ namespace {
 std::string describe(const std::string& quantity, double value, const TrainingStep& step) {
   std::ostringstream out;
   out << "training diverged: the " << quantity << " is " << (std::isnan(value) ? "NaN" : "infinite")
-      << " at epoch " << step.epoch << ", batch " << step.batch << "; the learning rate " << step.lr
-      << " is probably too high; ";
+      << (step.batch > 0 ? " at epoch " : " after epoch ") << step.epoch;
+  if (step.batch > 0) out << ", batch " << step.batch;
+  out << "; the learning rate " << step.lr << " is probably too high; ";
   if (step.checkpoint.empty()) {
     out << "no checkpoint written";
   } else {

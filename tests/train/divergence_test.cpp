@@ -76,6 +76,17 @@ TEST(Divergence, NanAndInfinitiesThrowNamingQuantityStepRateAndCheckpoint) {
   }
 }
 
+TEST(Divergence, ADevMetricIsNamedAfterTheEpoch) {
+  try {
+    check_finite(std::numeric_limits<double>::infinity(), "dev perplexity", {3, 0, 0.1, ""});
+    FAIL() << "infinity passed";
+  } catch (const DivergenceError& e) {
+    EXPECT_NE(std::string(e.what()).find("the dev perplexity is infinite after epoch 3;"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Divergence, ClippingChecksTheGradientNormItComputes) {
   auto w = torch::ones({3}, torch::requires_grad());
   w.mutable_grad() = torch::tensor({3.0f, 4.0f, 0.0f});

@@ -20,7 +20,7 @@ namespace nnlab::train {
 // Where a run is, for the message.
 struct TrainingStep {
   int epoch = 0;                // 1-based
-  std::int64_t batch = 0;       // 1-based within the epoch
+  std::int64_t batch = 0;       // 1-based within the epoch; 0: after it (a dev metric)
   double lr = 0;                // the learning rate of the step
   std::string_view checkpoint;  // the last good checkpoint on disk; empty: none written
 };
