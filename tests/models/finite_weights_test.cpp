@@ -62,7 +62,10 @@ TEST(FiniteWeights, ACheckpointWithANanWeightIsRefused) {
   EXPECT_TRUE(contains(e, path + ": tensor 'model.fc2.weight' holds 1 NaN value(s)")) << e;
   EXPECT_EQ(e.find('\n'), std::string::npos);
   // The same file through the loader every command uses.
-  EXPECT_TRUE(contains(error_of<core::FileError>([&] { load_model({path}); }), "fc2.weight"));
+  EXPECT_TRUE(contains(error_of<core::FileError>([&] {
+                         load_model({path, /*arch=*/""});
+                       }),
+                       "fc2.weight"));
   // And a healthy one still reads.
   save_checkpoint(path, poisoned_checkpoint(0.5f));
   EXPECT_NO_THROW(read_checkpoint(path));
@@ -86,7 +89,7 @@ TEST(FiniteWeights, ATorchScriptModuleWithANanParameterIsRefused) {
   module.register_parameter("scale", w, /*is_buffer=*/false);
   module.define("def forward(self, x):\n  return x.flatten(1)[:, :10] * self.scale\n");
   module.save(path);
-  const auto e = error_of<core::FileError>([&] { load_model({path}); });
+  const auto e = error_of<core::FileError>([&] { load_model({path, /*arch=*/""}); });
   EXPECT_TRUE(contains(e, path + ": tensor 'scale' holds 1 NaN value(s)")) << e;
 }
 
