@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make demo   install what is missing, build (Release), run the tour
-#   make test   install what is missing, build with -Werror, check formatting, run every test
+#   make test   install what is missing, build with -Werror, check formatting, run every test,
+#               and fail if a test skipped that tests/allowed_skips.txt does not allow
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
@@ -23,7 +24,8 @@ demo: setup
 test: setup
 	$(MAKE) build CMAKE_FLAGS="$(CMAKE_FLAGS) -DNNLAB_WERROR=ON -DNNLAB_BUILD_TESTS=ON"
 	$(MAKE) check-format
-	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure --timeout 900
+	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure --timeout 900 --output-junit ctest-junit.xml
+	python3 scripts/check_skips.py $(BUILD)/ctest-junit.xml tests/allowed_skips.txt
 
 format:
 	git ls-files '*.h' '*.cpp' | xargs clang-format -i

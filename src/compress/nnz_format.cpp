@@ -15,6 +15,7 @@
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
 #include "nnlab/core/format_version.h"
+#include "nnlab/models/finite_weights.h"
 #include "nnlab/models/state_dict.h"
 
 namespace nnlab::compress {
@@ -252,6 +253,20 @@ NnzTensor parse_tensor(Reader& r) {
   return t;
 }
 
+// Every value of a decoded tensor is one of its raw values or of its codebook's.
+void check_finite_values(const NnzModel& model, const std::string& source) {
+  models::TensorList values;
+  for (const auto& t : model.tensors) {
+    for (const auto* v : {&t.raw, &t.codebook}) {
+      if (v->empty()) continue;
+      values.emplace_back(t.name,
+                          torch::from_blob(const_cast<float*>(v->data()),
+                                           {static_cast<std::int64_t>(v->size())}, torch::kFloat));
+    }
+  }
+  models::check_finite_weights(values, source);
+}
+
 }  // namespace
 
 bool has_nnz_magic(const std::uint8_t* data, std::size_t size) {
@@ -344,6 +359,7 @@ NnzModel decode_nnz(const std::uint8_t* data, std::size_t size, const std::strin
                   std::to_string(expected_tensors));
       }
       if (file.left() != 0) header.fail(std::to_string(file.left()) + " bytes after the end");
+      check_finite_values(model, source);
       return model;
     } else {
       header.fail("unexpected section '" + name + "'");

@@ -11,6 +11,7 @@
 #include "nnlab/core/error.h"
 #include "nnlab/models/checkpoint.h"
 #include "nnlab/models/densenet.h"
+#include "nnlab/models/finite_weights.h"
 #include "nnlab/models/pth_reader.h"
 #include "nnlab/models/registry.h"
 #include "nnlab/models/state_dict.h"
@@ -35,6 +36,10 @@ Classifier load_torchscript(const ModelSource& source) {
     throw core::FileError(
         source.path, "cannot load TorchScript module: " + e.msg().substr(0, e.msg().find('\n')));
   }
+  TensorList weights;
+  for (const auto& p : module.named_parameters()) weights.emplace_back(p.name, p.value);
+  for (const auto& b : module.named_buffers()) weights.emplace_back(b.name, b.value);
+  check_finite_weights(weights, source.path);
   ModelInfo info;
   info.arch = "torchscript";
   info.in_channels = source.in_channels;

@@ -21,6 +21,7 @@
 
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
+#include "nnlab/models/finite_weights.h"
 
 namespace nnlab::models {
 
@@ -696,8 +697,11 @@ bool looks_like_pth(const std::string& path) {
 TensorList read_pth(const std::string& path) {
   const std::string head = file_head(path, sizeof(kLegacyMagic));
   try {
-    if (is_zip(head)) return read_zip(path);
-    if (is_legacy(head)) return read_legacy(path);
+    if (is_zip(head) || is_legacy(head)) {
+      TensorList tensors = is_zip(head) ? read_zip(path) : read_legacy(path);
+      check_finite_weights(tensors, path);
+      return tensors;
+    }
   } catch (const FileError&) {
     throw;
   } catch (const c10::Error& e) {

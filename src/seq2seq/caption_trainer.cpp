@@ -12,6 +12,7 @@
 #include "nnlab/core/progress.h"
 #include "nnlab/seq2seq/seq2seq_trainer.h"
 #include "nnlab/seq2seq/vocabulary.h"
+#include "nnlab/train/divergence.h"
 #include "nnlab/train/optimizer_state.h"
 
 namespace nnlab::seq2seq {
@@ -51,7 +52,8 @@ std::pair<torch::Tensor, torch::Tensor> caption_targets(const data::SceneSet& sc
 void CaptionTrainOptions::validate() const {
   if (epochs < 1) throw core::OptionError("--epochs", "must be >= 1");
   if (batch_size < 1) throw core::OptionError("--batch-size", "must be >= 1");
-  if (!(lr > 0)) throw core::OptionError("--lr", "must be > 0");
+  if (!(lr > 0 && std::isfinite(lr)))
+    throw core::OptionError("--lr", "must be a finite number > 0");
   if (clip < 0) throw core::OptionError("--clip", "must be >= 0");
   if (label_smoothing < 0 || label_smoothing >= 1)
     throw core::OptionError("--label-smoothing", "must be in [0, 1)");
@@ -129,13 +131,20 @@ std::vector<CaptionEpoch> train_captioner(
                                       options.attention_lambda, tau);
       optimizer.zero_grad();
       loss.total.backward();
-      if (options.clip > 0) torch::nn::utils::clip_grad_norm_(net->parameters(), options.clip);
+      // The values summed for the metrics and the norm that clipping computes: read anyway. The
+      // captioner writes no checkpoint: the caller saves the model after the last epoch.
+      const train::TrainingStep step{epoch, b + 1, record.lr, {}};
+      const double cross_entropy = loss.cross_entropy.item<double>();
+      train::check_finite(cross_entropy, "loss", step);
+      const double penalty =
+          loss.attention_penalty.defined() ? loss.attention_penalty.item<double>() : 0.0;
+      train::check_finite(penalty, "attention penalty", step);
+      train::clip_gradients(net->parameters(), options.clip, step);
       optimizer.step();
       const auto n_words = target.ne(Vocabulary::kPad).sum().item<std::int64_t>();
-      loss_sum += loss.cross_entropy.item<double>() * static_cast<double>(n_words);
+      loss_sum += cross_entropy * static_cast<double>(n_words);
       words += n_words;
-      if (loss.attention_penalty.defined())
-        penalty_sum += loss.attention_penalty.item<double>() * static_cast<double>(rows.size(0));
+      penalty_sum += penalty * static_cast<double>(rows.size(0));
       if (options.progress) {
         progress.advance();
         std::ostringstream post;

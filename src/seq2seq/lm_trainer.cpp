@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
 #include <iomanip>
 #include <limits>
 #include <sstream>
@@ -12,6 +13,7 @@
 #include "nnlab/seq2seq/batching.h"
 #include "nnlab/seq2seq/model_file.h"
 #include "nnlab/seq2seq/perplexity.h"
+#include "nnlab/train/divergence.h"
 #include "nnlab/train/optimizer_state.h"
 
 namespace nnlab::seq2seq {
@@ -20,7 +22,8 @@ void LmTrainOptions::validate() const {
   if (epochs < 1) throw core::OptionError("--epochs", "must be >= 1");
   if (batch_size < 1) throw core::OptionError("--batch-size", "must be >= 1");
   if (bptt < 1) throw core::OptionError("--bptt", "must be >= 1");
-  if (!(lr > 0)) throw core::OptionError("--lr", "must be > 0");
+  if (!(lr > 0 && std::isfinite(lr)))
+    throw core::OptionError("--lr", "must be a finite number > 0");
   if (!(lr_decay > 0 && lr_decay <= 1)) throw core::OptionError("--lr-decay", "must be in (0, 1]");
   if (clip < 0) throw core::OptionError("--clip", "must be >= 0");
   if (patience < 0) throw core::OptionError("--patience", "must be >= 0");
@@ -69,6 +72,7 @@ struct LmTrainer::State {
   int bad_epochs = 0;
   std::vector<LmEpoch> history;
   models::TensorList best;
+  std::string last_checkpoint;  // the last good training state on disk: written or resumed from
 };
 
 LmTrainer::LmTrainer(LanguageModelFile& model, LmTrainOptions options)
@@ -105,6 +109,7 @@ void LmTrainer::resume(const models::Archive& checkpoint, const std::string& sou
   s.best = train::load_tensors(checkpoint.blobs.at("best"), source);
   train::load_optimizer_state(*s.optimizer, checkpoint.blobs.at("optimizer"), source);
   train::set_learning_rate(*s.optimizer, s.lr);
+  s.last_checkpoint = source;
 }
 
 LmTrainResult LmTrainer::fit(const std::vector<std::vector<std::int64_t>>& train,
@@ -141,15 +146,20 @@ LmTrainResult LmTrainer::fit(const std::vector<std::vector<std::int64_t>>& train
     if (!options_.progress) progress.finish();
     double nll = 0;
     std::int64_t tokens = 0;
+    std::int64_t batch_number = 0;
     for (const auto& rows : batches) {
       const auto batch = make_document_batch(train, rows, device);
+      const train::TrainingStep step{epoch, ++batch_number, s.lr, s.last_checkpoint};
       for_each_chunk(net, batch, options_.bptt, [&](const torch::Tensor& sum, std::int64_t count) {
         const auto loss = sum / static_cast<double>(count);
         s.optimizer->zero_grad();
         loss.backward();
-        if (options_.clip > 0) torch::nn::utils::clip_grad_norm_(net->parameters(), options_.clip);
+        // The sum kept for the metrics and the norm that clipping computes: read anyway.
+        const double chunk_nll = sum.item<double>();
+        train::check_finite(chunk_nll, "loss", step);
+        train::clip_gradients(net->parameters(), options_.clip, step);
         s.optimizer->step();
-        nll += sum.item<double>();
+        nll += chunk_nll;
         tokens += count;
       });
       if (options_.progress) {
@@ -166,6 +176,10 @@ LmTrainResult LmTrainer::fit(const std::vector<std::vector<std::int64_t>>& train
         std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
     record.tokens_per_second = static_cast<double>(tokens) / std::max(train_seconds, 1e-9);
     record.dev_perplexity = model_perplexity(net, dev).per_token();
+    // exp of a mean loss above 709 nats (a uniform guess costs ln V): the weights blew up though
+    // the saturating cells kept every training loss finite.
+    train::check_finite(record.dev_perplexity, "dev perplexity",
+                        {epoch, 0, s.lr, s.last_checkpoint});
     record.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
     s.seconds += record.seconds;
@@ -201,6 +215,7 @@ LmTrainResult LmTrainer::fit(const std::vector<std::vector<std::int64_t>>& train
       checkpoint.blobs["optimizer"] = train::save_optimizer_state(*s.optimizer);
       checkpoint.blobs["best"] = train::save_tensors(s.best);
       models::save_archive(options_.checkpoint_path, checkpoint);
+      s.last_checkpoint = options_.checkpoint_path;
     }
     if (on_epoch) on_epoch(record);
   }

@@ -14,6 +14,7 @@
 #include "nnlab/seq2seq/batching.h"
 #include "nnlab/seq2seq/sequence_metrics.h"
 #include "nnlab/seq2seq/translator.h"
+#include "nnlab/train/divergence.h"
 #include "nnlab/train/optimizer_state.h"
 
 namespace nnlab::seq2seq {
@@ -38,7 +39,8 @@ models::TensorList average(const std::deque<models::TensorList>& window) {
 void Seq2SeqTrainOptions::validate() const {
   if (epochs < 1) throw core::OptionError("--epochs", "must be >= 1");
   if (batch_size < 1) throw core::OptionError("--batch-size", "must be >= 1");
-  if (!(lr > 0)) throw core::OptionError("--lr", "must be > 0");
+  if (!(lr > 0 && std::isfinite(lr)))
+    throw core::OptionError("--lr", "must be a finite number > 0");
   if (lr_schedule != "plateau" && lr_schedule != "cosine")
     throw core::OptionError("--lr-schedule",
                             "expected plateau or cosine, got '" + lr_schedule + "'");
@@ -150,6 +152,7 @@ struct Seq2SeqTrainer::State {
   std::vector<Seq2SeqEpoch> history;
   models::TensorList best;
   std::deque<models::TensorList> window;
+  std::string last_checkpoint;  // the last good training state on disk: written or resumed from
 };
 
 Seq2SeqTrainer::Seq2SeqTrainer(SequenceModel& model, Seq2SeqTrainOptions options)
@@ -193,6 +196,7 @@ void Seq2SeqTrainer::resume(const models::Archive& checkpoint, const std::string
   }
   train::load_optimizer_state(*state_->optimizer, checkpoint.blobs.at("optimizer"), source);
   train::set_learning_rate(*state_->optimizer, state_->lr);
+  state_->last_checkpoint = source;
 }
 
 Seq2SeqTrainResult Seq2SeqTrainer::fit(const Corpus& train, const Corpus& dev,
@@ -243,7 +247,8 @@ Seq2SeqTrainResult Seq2SeqTrainer::fit(const Corpus& train, const Corpus& dev,
     for (std::size_t i = 0; i < batches.size(); ++i) {
       const double progress_epochs =
           (epoch - 1) + static_cast<double>(i) / static_cast<double>(batches.size());
-      if (cosine) train::set_learning_rate(*s.optimizer, cosine_rate(progress_epochs));
+      const double step_lr = cosine ? cosine_rate(progress_epochs) : s.lr;
+      if (cosine) train::set_learning_rate(*s.optimizer, step_lr);
       const auto batch = make_batch(examples, batches[i], device);
       const auto output =
           net.forward(batch, teacher_forcing_probability(options_.sampling, progress_epochs));
@@ -253,14 +258,21 @@ Seq2SeqTrainResult Seq2SeqTrainer::fit(const Corpus& train, const Corpus& dev,
                         options_.attention_lambda, options_.attention_tau);
       s.optimizer->zero_grad();
       loss.total.backward();
-      if (options_.clip > 0) torch::nn::utils::clip_grad_norm_(net.parameters(), options_.clip);
+      // The values summed for the metrics and the norm that clipping computes: read anyway.
+      const train::TrainingStep step{epoch, static_cast<std::int64_t>(i) + 1, step_lr,
+                                     s.last_checkpoint};
+      const double cross_entropy = loss.cross_entropy.item<double>();
+      train::check_finite(cross_entropy, "loss", step);
+      const double penalty =
+          loss.attention_penalty.defined() ? loss.attention_penalty.item<double>() : 0.0;
+      train::check_finite(penalty, "attention penalty", step);
+      train::clip_gradients(net.parameters(), options_.clip, step);
       s.optimizer->step();
       const auto n_tokens = batch.target_tokens();
-      loss_sum += loss.cross_entropy.item<double>() * static_cast<double>(n_tokens);
+      loss_sum += cross_entropy * static_cast<double>(n_tokens);
       tokens += n_tokens;
       const auto n = static_cast<std::int64_t>(batches[i].size());
-      if (loss.attention_penalty.defined())
-        penalty_sum += loss.attention_penalty.item<double>() * static_cast<double>(n);
+      penalty_sum += penalty * static_cast<double>(n);
       sequences += n;
       if (options_.progress) {
         progress.advance();
@@ -323,6 +335,7 @@ Seq2SeqTrainResult Seq2SeqTrainer::fit(const Corpus& train, const Corpus& dev,
       for (std::size_t i = 0; i < s.window.size(); ++i)
         checkpoint.blobs["window" + std::to_string(i)] = train::save_tensors(s.window[i]);
       models::save_archive(options_.checkpoint_path, checkpoint);
+      s.last_checkpoint = options_.checkpoint_path;
     }
     if (on_epoch) on_epoch(record);
   }

@@ -12,6 +12,7 @@
 #include "nnlab/core/error.h"
 #include "nnlab/core/progress.h"
 #include "nnlab/core/seed.h"
+#include "nnlab/train/divergence.h"
 #include "nnlab/train/evaluate.h"
 #include "nnlab/train/optimizer_state.h"
 
@@ -161,7 +162,8 @@ Trainer::Trainer(models::Classifier& model, TrainOptions options, TrainHooks hoo
                                 std::to_string(options_.shard_count));
   if (options_.batch_size < options_.shard_count)
     throw core::OptionError("--batch-size", "the global batch must give every process a sample");
-  if (!(options_.lr > 0)) throw core::OptionError("--lr", "must be > 0");
+  if (!(options_.lr > 0 && std::isfinite(options_.lr)))
+    throw core::OptionError("--lr", "must be a finite number > 0");
   if (options_.weight_decay < 0) throw core::OptionError("--weight-decay", "must be >= 0");
   if (options_.label_smoothing < 0 || options_.label_smoothing >= 1) {
     throw core::OptionError("--label-smoothing", "must be in [0, 1)");
@@ -219,6 +221,7 @@ void Trainer::resume(const models::Checkpoint& checkpoint, const std::string& so
     history_.push_back(EpochMetrics::from_json(row));
   }
   load_optimizer_state(*optimizer_, checkpoint.blobs.at("optimizer"), source);
+  last_checkpoint_ = source;
 }
 
 EpochMetrics Trainer::run_epoch(const data::TrainTestSplit& data, int epoch) {
@@ -279,7 +282,10 @@ EpochMetrics Trainer::run_epoch(const data::TrainTestSplit& data, int epoch) {
     optimizer_->step();
     if (hooks_.after_step) hooks_.after_step(model_);
     const auto batch = to - from;
-    loss_sum += loss.item<double>() * static_cast<double>(batch);
+    const double loss_value = loss.item<double>();
+    check_finite(loss_value, "loss",
+                 {epoch, begin / options_.batch_size + 1, lr, last_checkpoint_});
+    loss_sum += loss_value * static_cast<double>(batch);
     correct += logits.argmax(1).eq(labels).sum().item<std::int64_t>();
     seen += batch;
     if (bar) {
@@ -326,6 +332,7 @@ void Trainer::write_checkpoint() {
   checkpoint.blobs["optimizer"] = save_optimizer_state(*optimizer_);
   if (hooks_.on_epoch && !history_.empty()) hooks_.on_epoch(history_.back(), checkpoint);
   models::save_checkpoint(options_.checkpoint_path, checkpoint);
+  last_checkpoint_ = options_.checkpoint_path;
 }
 
 void Trainer::write_metrics() const {

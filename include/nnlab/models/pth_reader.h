@@ -17,7 +17,7 @@ using TensorList = std::vector<std::pair<std::string, torch::Tensor>>;
 
 // Reads a file that holds a dict (or OrderedDict) of tensors, possibly nested one level under
 // a key like "state_dict" or "model" (training checkpoints). Tensors are loaded on the CPU.
-// Throws core::FileError for anything else, naming the file and the problem.
+// Throws core::FileError for anything else or a NaN/inf weight (models/finite_weights.h).
 TensorList read_pth(const std::string& path);
 
 // True when the file starts like a torch.save file (zip or legacy pickle).

@@ -111,6 +111,8 @@ class Trainer {
   void resume(const models::Checkpoint& checkpoint, const std::string& source);
 
   // Trains from the next epoch up to options.epochs, evaluating on data.test after each epoch.
+  // Throws DivergenceError (train/divergence.h) when a loss is NaN or infinite; the checkpoint
+  // of the last completed epoch is then left as it was.
   TrainResult fit(const data::TrainTestSplit& data);
 
   int completed_epochs() const { return completed_epochs_; }
@@ -132,6 +134,7 @@ class Trainer {
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   int completed_epochs_ = 0;
   std::vector<EpochMetrics> history_;
+  std::string last_checkpoint_;  // the last good checkpoint on disk: written or resumed from
 };
 
 // Random shift of up to `pad` pixels (zero padding) and a horizontal flip with probability 1/2,
