@@ -10,6 +10,7 @@
 
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
+#include "nnlab/core/format_version.h"
 #include "nnlab/core/progress.h"
 #include "nnlab/core/seed.h"
 #include "nnlab/train/divergence.h"
@@ -338,7 +339,7 @@ void Trainer::write_checkpoint() {
 void Trainer::write_metrics() const {
   if (options_.metrics_path.empty()) return;
   std::string lines;
-  for (const auto& m : history_) lines += m.to_json().dump() + "\n";
+  for (const auto& m : history_) lines += core::with_format_version(m.to_json()).dump() + "\n";
   core::write_text_atomically(options_.metrics_path, lines);
 }
 

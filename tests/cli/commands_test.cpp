@@ -48,6 +48,7 @@ TEST(Commands, TrainEvalPredictRoundTrip) {
   int lines = 0;
   while (std::getline(metrics, line)) {
     EXPECT_EQ(nlohmann::json::parse(line)["epoch"], ++lines);
+    EXPECT_EQ(nlohmann::json::parse(line)["format_version"], 1);
   }
   EXPECT_EQ(lines, 2);
 
