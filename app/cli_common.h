@@ -6,6 +6,7 @@
 #include <string>
 
 #include "nnlab/core/runtime.h"
+#include "nnlab/data/image_io.h"
 
 namespace nnlab::app {
 
@@ -13,6 +14,8 @@ struct GlobalOptions {
   core::RuntimeOptions runtime;
   bool json = false;   // one final JSON object on stdout instead of text
   bool quiet = false;  // no progress bars
+  // Image files declaring more pixels are refused before decoding (decompression bombs).
+  std::int64_t max_image_pixels = data::kDefaultMaxImagePixels;
 };
 
 // Applies the global options (threads, seed, progress) and returns the device.
