@@ -77,6 +77,7 @@ bool write_through_unnamed_file(const std::string& path, const fs::path& folder,
   const std::string linked =
       (folder / (".nnlab-tmp." + fs::path(path).filename().string())).string();
   const std::string proc = "/proc/self/fd/" + std::to_string(fd);
+  const TemporaryRegistration registered(linked, /*is_directory=*/false);  // for SIGTERM
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, linked.c_str(), AT_SYMLINK_FOLLOW) == 0 ||
         ::linkat(fd, "", AT_FDCWD, linked.c_str(), AT_EMPTY_PATH) == 0) {
