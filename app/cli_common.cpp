@@ -9,6 +9,7 @@ namespace nnlab::app {
 
 torch::Device start(const GlobalOptions& global) {
   if (global.quiet) core::Progress::set_enabled(false);
+  data::set_max_image_pixels(global.max_image_pixels);
   return core::init_runtime(global.runtime);
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "nnlab/core/runtime.h"
+#include "nnlab/data/image_io.h"
 
 namespace nnlab::app {
 
@@ -16,6 +17,8 @@ struct GlobalOptions {
   // Multi-process runs: rendezvous and collective timeout in seconds (0: NNLAB_DIST_TIMEOUT, else
   // train::DistributedOptions::kDefaultTimeoutSeconds).
   double dist_timeout = 0;
+  // Image files declaring more pixels are refused before decoding (decompression bombs).
+  std::int64_t max_image_pixels = data::kDefaultMaxImagePixels;
 };
 
 // Applies the global options (threads, seed, progress) and returns the device.

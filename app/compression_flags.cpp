@@ -1,5 +1,6 @@
 #include "compression_flags.h"
 
+#include "flag_domains.h"
 #include "model_flags.h"
 #include "nnlab/core/error.h"
 #include "nnlab/data/data_spec.h"
@@ -15,14 +16,21 @@ void add_compression_flags(CLI::App& command, CompressionFlags& flags, int epoch
   command.add_option("--data", flags.data, "fine-tuning and test data (default: the checkpoint's)");
   command.add_option("-o,--output", flags.output, "the compressed checkpoint");
   command.add_option("--finetune-epochs", f.epochs, "fine-tuning epochs (after each step)")
+      ->check(domain::non_negative())
       ->capture_default_str();
-  command.add_option("--lr", f.lr, "fine-tuning learning rate")->capture_default_str();
+  command.add_option("--lr", f.lr, "fine-tuning learning rate")
+      ->check(domain::positive())
+      ->capture_default_str();
   command.add_option("--optimizer", f.optimizer, "sgd | adam | adamw")->capture_default_str();
   command.add_option("--schedule-lr", f.schedule, "fine-tuning lr schedule: none | cosine")
       ->capture_default_str();
-  command.add_option("--batch-size", f.batch_size)->capture_default_str();
-  command.add_option("--limit", flags.limit, "fine-tune on the first N training images");
+  command.add_option("--batch-size", f.batch_size)
+      ->check(domain::positive())
+      ->capture_default_str();
+  command.add_option("--limit", flags.limit, "fine-tune on the first N training images")
+      ->check(domain::non_negative());
   command.add_option("--latency-batch", flags.latency_batch, "batch of the latency column")
+      ->check(domain::positive())
       ->capture_default_str();
   add_sync_bn_flag(command, flags.data_parallel);
 }

@@ -10,7 +10,8 @@
 #include <string>
 
 #include "cli_common.h"
-#include "commands/commands.h"
+#include "command_line.h"
+#include "nnlab/core/temp_files.h"
 
 namespace {
 
@@ -34,47 +35,20 @@ std::string first_line(const std::string& message) {
 
 int main(int argc, char** argv) {
   ensure_passive_openmp_wait(argv);
+  // SIGTERM, SIGINT, SIGHUP: unfinished outputs are removed, one line is printed.
+  nnlab::core::remove_temporaries_on_signals();
 
   CLI::App app{"nnlab: compress, attack and harden neural networks; train seq2seq models"};
-  app.require_subcommand(1);
-  app.fallthrough();  // global flags after the subcommand too: nnlab train ... --json
-  app.set_version_flag("--version", "nnlab 0.1.0");
   nnlab::app::GlobalOptions global;
-  app.add_option("--device", global.runtime.device, "auto, cpu, cuda or cuda:N")
-      ->capture_default_str();
-  app.add_option("--threads", global.runtime.threads, "intra-op threads (0: all cores)")
-      ->capture_default_str();
-  app.add_option("--seed", global.runtime.seed, "seed for every random choice")
-      ->capture_default_str();
-  app.add_flag("--json", global.json, "print one JSON object with the results on stdout");
-  app.add_flag("-q,--quiet", global.quiet, "no progress bars or informational lines");
-  app.add_option("--dist-timeout", global.dist_timeout,
-                 "multi-process runs: seconds a rendezvous or collective may wait for a peer "
-                 "before failing (default: NNLAB_DIST_TIMEOUT, else 300)")
-      ->check(CLI::PositiveNumber);
-
-  nnlab::app::setup_train(app, global);
-  nnlab::app::setup_eval(app, global);
-  nnlab::app::setup_predict(app, global);
-  nnlab::app::setup_summary(app, global);
-  nnlab::app::setup_export(app, global);
-  nnlab::app::setup_attack(app, global);
-  nnlab::app::setup_attack_eval(app, global);
-  nnlab::app::setup_prune(app, global);
-  nnlab::app::setup_factorize(app, global);
-  nnlab::app::setup_convert(app, global);
-  nnlab::app::setup_quantize(app, global);
-  nnlab::app::setup_compress(app, global);
-  nnlab::app::setup_g2p(app, global);
-  nnlab::app::setup_seq2seq(app, global);
-  nnlab::app::setup_lm(app, global);
-  nnlab::app::setup_caption(app, global);
-  nnlab::app::setup_launch(app, global);
+  nnlab::app::setup_command_line(app, global);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version are ParseErrors with status 0; a bad flag is one line and status 1,
+    // like every other error (CLI11's own codes, 100-115, would tell callers nothing more).
+    const int status = app.exit(e);
+    return status == 0 ? 0 : 1;
   } catch (const c10::Error& e) {
     std::cerr << "nnlab: error: " << first_line(e.msg()) << std::endl;
     return 1;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "flag_domains.h"
 #include "nnlab/compress/nnz_format.h"
 #include "nnlab/core/error.h"
 #include "nnlab/models/model_loader.h"
@@ -19,8 +20,10 @@ void add_model_flags(CLI::App& command, ModelFlags& flags, bool allow_fresh) {
   command.add_option("--arch", flags.arch,
                      allow_fresh ? "architecture (alone: a freshly initialized model)"
                                  : "architecture of a .pth state_dict");
-  command.add_option("--num-classes", flags.num_classes,
-                     "classes of a .pth state_dict (default: the architecture's)");
+  command
+      .add_option("--num-classes", flags.num_classes,
+                  "classes of a .pth state_dict (default: the architecture's)")
+      ->check(domain::positive());
   command.add_option("--input-size", flags.input_size,
                      "TorchScript input size CxHxW (default 3x224x224)");
   command

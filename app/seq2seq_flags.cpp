@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "flag_domains.h"
 #include "nnlab/core/error.h"
 #include "nnlab/core/progress.h"
 #include "nnlab/report/table.h"
@@ -12,64 +13,99 @@ namespace nnlab::app {
 
 void add_model_flags(CLI::App* app, seq2seq::ModelOptions& o) {
   app->add_option("--cell", o.cell, "lstm | gru")->capture_default_str();
-  app->add_option("--embedding", o.embedding, "embedding size")->capture_default_str();
-  app->add_option("--hidden", o.encoder_hidden, "encoder size per direction")
+  app->add_option("--embedding", o.embedding, "embedding size")
+      ->check(domain::positive())
       ->capture_default_str();
-  app->add_option("--encoder-layers", o.encoder_layers)->capture_default_str();
+  app->add_option("--hidden", o.encoder_hidden, "encoder size per direction")
+      ->check(domain::positive())
+      ->capture_default_str();
+  app->add_option("--encoder-layers", o.encoder_layers)
+      ->check(domain::positive())
+      ->capture_default_str();
   app->add_flag("!--unidirectional", o.bidirectional, "a forward-only encoder");
-  app->add_option("--decoder-hidden", o.decoder_hidden)->capture_default_str();
-  app->add_option("--decoder-layers", o.decoder_layers)->capture_default_str();
+  app->add_option("--decoder-hidden", o.decoder_hidden)
+      ->check(domain::positive())
+      ->capture_default_str();
+  app->add_option("--decoder-layers", o.decoder_layers)
+      ->check(domain::positive())
+      ->capture_default_str();
   app->add_option("--attention", o.attention, "additive | dot | general")->capture_default_str();
   app->add_flag("!--no-input-feed", o.input_feed, "do not feed the attentional state back");
-  app->add_option("--dropout", o.dropout)->capture_default_str();
+  app->add_option("--dropout", o.dropout)
+      ->check(domain::range(0, 1, /*lo_open=*/false, /*hi_open=*/true))
+      ->capture_default_str();
 }
 
 void add_training_flags(CLI::App* app, seq2seq::Seq2SeqTrainOptions& o) {
-  app->add_option("--epochs", o.epochs)->capture_default_str();
-  app->add_option("--batch-size", o.batch_size)->capture_default_str();
-  app->add_option("--lr", o.lr, "Adam's learning rate")->capture_default_str();
+  app->add_option("--epochs", o.epochs)->check(domain::positive())->capture_default_str();
+  app->add_option("--batch-size", o.batch_size)->check(domain::positive())->capture_default_str();
+  app->add_option("--lr", o.lr, "Adam's learning rate")
+      ->check(domain::positive())
+      ->capture_default_str();
   app->add_option("--lr-schedule", o.lr_schedule,
                   "plateau (decay when dev WER stalls) | cosine (to 0 over the epochs)")
       ->capture_default_str();
   app->add_option("--lr-decay", o.lr_decay, "rate factor when dev WER stalls")
+      ->check(domain::range(0, 1, /*lo_open=*/true, /*hi_open=*/false))
       ->capture_default_str();
   app->add_option("--lr-patience", o.lr_patience, "epochs without progress before decaying")
+      ->check(domain::positive())
       ->capture_default_str();
-  app->add_option("--clip", o.clip, "maximal gradient norm (0: off)")->capture_default_str();
-  app->add_option("--label-smoothing", o.label_smoothing)->capture_default_str();
+  app->add_option("--clip", o.clip, "maximal gradient norm (0: off)")
+      ->check(domain::non_negative())
+      ->capture_default_str();
+  app->add_option("--label-smoothing", o.label_smoothing)
+      ->check(domain::range(0, 1, /*lo_open=*/false, /*hi_open=*/true))
+      ->capture_default_str();
   app->add_option("--attention-lambda", o.attention_lambda,
                   "weight of sum_i (tau - sum_t alpha_t^i)^2 (0: off)")
+      ->check(domain::non_negative())
       ->capture_default_str();
-  app->add_option("--attention-tau", o.attention_tau)->capture_default_str();
+  app->add_option("--attention-tau", o.attention_tau)
+      ->check(domain::non_negative())
+      ->capture_default_str();
   app->add_option("--sampling", o.sampling.schedule,
                   "scheduled sampling: none | linear | exponential | inverse-sigmoid")
       ->capture_default_str();
   app->add_option("--sampling-k", o.sampling.k, "exponential base / inverse-sigmoid k")
+      ->check(domain::positive())
       ->capture_default_str();
   app->add_option("--sampling-slope", o.sampling.slope, "linear decay per epoch")
+      ->check(domain::non_negative())
       ->capture_default_str();
   app->add_option("--sampling-floor", o.sampling.floor, "smallest teacher-forcing probability")
+      ->check(domain::fraction())
       ->capture_default_str();
   app->add_option("--sampling-start", o.sampling.start_epoch, "epochs of pure teacher forcing")
+      ->check(domain::non_negative())
       ->capture_default_str();
   app->add_option("--average-last", o.average_last, "average the last N epochs' weights")
+      ->check(domain::positive())
       ->capture_default_str();
   app->add_option("--patience", o.patience, "stop after N epochs without progress (0: never)")
+      ->check(domain::non_negative())
       ->capture_default_str();
   app->add_option("--max-minutes", o.max_minutes, "stop after this much training (0: no limit)")
+      ->check(domain::non_negative())
       ->capture_default_str();
   app->add_option("--checkpoint", o.checkpoint_path,
                   "write the training state here after every epoch (for --resume)");
 }
 
 void add_search_flags(CLI::App* app, seq2seq::SearchOptions& o) {
-  app->add_option("--beam", o.beam, "beam size (1: greedy)")->capture_default_str();
+  app->add_option("--beam", o.beam, "beam size (1: greedy)")
+      ->check(domain::positive())
+      ->capture_default_str();
   app->add_option("--length-penalty", o.length_penalty,
                   "score = log P / length^alpha (0: raw log P)")
+      ->check(domain::non_negative())
       ->capture_default_str();
   app->add_option("--max-length-a", o.max_length_a, "outputs stop at a * input length + b")
+      ->check(domain::non_negative())
       ->capture_default_str();
-  app->add_option("--max-length-b", o.max_length_b)->capture_default_str();
+  app->add_option("--max-length-b", o.max_length_b)
+      ->check(domain::non_negative())
+      ->capture_default_str();
 }
 
 void add_model_files_flag(CLI::App* app, std::vector<std::string>& paths) {
@@ -90,6 +126,7 @@ void add_train_command_flags(CLI::App* app, TrainingData& data, SequenceTraining
   app->add_option("--train", data.train, train_help)->required();
   app->add_option("--dev", data.dev, "dev file (default: carved from --train)");
   app->add_option("--dev-fraction", data.dev_fraction, "share of --train held out as dev")
+      ->check(domain::range(0, 1, /*lo_open=*/true, /*hi_open=*/true))
       ->capture_default_str();
   app->add_option("-o,--output", job.output, "the model file")->required();
   app->add_option("--resume", job.resume,

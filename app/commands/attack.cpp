@@ -6,9 +6,11 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 #include "commands/commands.h"
+#include "flag_domains.h"
 #include "model_flags.h"
 #include "nnlab/attack/attack_report.h"
 #include "nnlab/attack/attack_set.h"
@@ -18,6 +20,7 @@
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
 #include "nnlab/core/format_version.h"
+#include "nnlab/core/staged_directory.h"
 #include "nnlab/data/data_spec.h"
 #include "nnlab/data/image_folder.h"
 #include "nnlab/data/image_io.h"
@@ -177,80 +180,94 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
   const auto group = train::ProcessGroup::join_from_environment(global.dist_timeout);
   const bool reports = !group || group->rank() == 0;
   torch::Tensor clean_logits;
-  for (const double eps255 : epsilons) {
-    attack_options.epsilon = eps255 / 255.0;
-    attack_options.step_size = options.step_size / 255.0;
-    auto method = attack::make_attack(options.method, attack_options);
-    const auto started = std::chrono::steady_clock::now();
-    attack::AttackSetOptions set_options;
-    set_options.batch_size = options.attack.batch_size;
-    set_options.progress = !global.quiet && reports;
-    set_options.label = options.method + " eps " + epsilon_name(eps255);
-    set_options.clean_logits = clean_logits;
-    auto attacked =
-        group ? attack::attack_set(*method, model, set.images, set.labels, targets, set_options,
-                                   *group)
-              : attack::attack_set(*method, model, set.images, set.labels, targets, set_options);
-    clean_logits = attacked.clean_logits;  // the same for every budget
-    if (!reports) continue;                // rank 0 scores, writes and reports
-    auto adversarial = data::quantize_to_8bit(attacked.adversarial);
-
-    std::string out_dir = options.output;
-    if (!out_dir.empty() && epsilons.size() > 1) out_dir += "/eps_" + epsilon_name(eps255);
-    attack::AttackScores scores;
-    if (!options.input.empty()) {
-      // Write every image, then score what was written: the files read back from disk.
-      core::make_directories(out_dir);
-      std::vector<std::string> written;
-      for (std::int64_t i = 0; i < set.size(); ++i) {
-        written.push_back(out_dir + "/" + set.files[static_cast<size_t>(i)]);
-        data::save_image(written.back(), adversarial[i]);
-      }
-      adversarial =
-          data::load_images_of_size(written, static_cast<int>(mi.in_channels), mi.height, mi.width);
-    }
-    scores = attack::score_attack(model, set.images, adversarial, set.labels, set.files,
-                                  options.attack.batch_size, attacked.clean_logits);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    auto run = scores.to_json();
-    run["method"] = options.method;
-    run["arch"] = mi.arch;
-    run["epsilon"] = eps255;
-    run["seconds"] = seconds;
-    // Passive defenses in front of the same model, against these (undefended-model) examples.
-    run["defenses"] = nlohmann::json::array();
-    attack::AttackReportRun report_run{eps255, seconds, scores, {}};
-    for (size_t d = 0; d < defenses.size(); ++d) {
-      const auto& defense = defenses[d];
-      const auto clean = defended_clean[d];
-      const auto adv = attack::defended_accuracy(model, defense, adversarial, set.labels,
-                                                 options.attack.batch_size);
-      run["defenses"].push_back(
-          {{"defense", defense.spec}, {"clean_accuracy", clean}, {"adversarial_accuracy", adv}});
-      defense_table.add_row(
-          {epsilon_name(eps255), defense.spec, report::percent(clean), report::percent(adv)});
-      report_run.defenses.push_back({defense.spec, clean, adv});
-    }
-    report_data.runs.push_back(std::move(report_run));
-    report_data.adversarial = adversarial;
-    if (!out_dir.empty()) {
-      core::make_directories(out_dir);
-      core::write_text_atomically(out_dir + "/metrics.json",
-                                  core::with_format_version(run).dump(2) + "\n");
-      core::write_text_atomically(out_dir + "/per_image.csv", scores.per_image_csv());
-    }
-    json["runs"].push_back(run);
-    curve.add_row({epsilon_name(eps255), report::percent(scores.clean_accuracy),
-                   report::percent(scores.adversarial_accuracy),
-                   report::percent(scores.success_rate), report::fixed(scores.mean_linf, 2),
-                   report::fixed(scores.max_linf, 2), report::fixed(scores.mean_l2, 2),
-                   report::fixed(seconds, 1)});
+  // The output folder is built aside and put in place whole at the end (docs/FORMAT.md): a
+  // failure or a SIGTERM half-way leaves the previous folder, or none, never a part of one.
+  std::optional<core::StagedDirectory> staged;
+  if (reports && !options.output.empty()) {
+    staged.emplace(options.output, std::vector<std::string>{"metrics.json", "curve.csv"});
   }
-  if (!reports) return;
-  if (!options.output.empty() && epsilons.size() > 1) {
-    core::make_directories(options.output);
-    core::write_text_atomically(options.output + "/curve.csv", curve.to_csv());
+  const std::string output_root = staged ? staged->path() : options.output;
+  try {
+    for (const double eps255 : epsilons) {
+      attack_options.epsilon = eps255 / 255.0;
+      attack_options.step_size = options.step_size / 255.0;
+      auto method = attack::make_attack(options.method, attack_options);
+      const auto started = std::chrono::steady_clock::now();
+      attack::AttackSetOptions set_options;
+      set_options.batch_size = options.attack.batch_size;
+      set_options.progress = !global.quiet && reports;
+      set_options.label = options.method + " eps " + epsilon_name(eps255);
+      set_options.clean_logits = clean_logits;
+      auto attacked =
+          group ? attack::attack_set(*method, model, set.images, set.labels, targets, set_options,
+                                     *group)
+                : attack::attack_set(*method, model, set.images, set.labels, targets, set_options);
+      clean_logits = attacked.clean_logits;  // the same for every budget
+      if (!reports) continue;                // rank 0 scores, writes and reports
+      auto adversarial = data::quantize_to_8bit(attacked.adversarial);
+
+      std::string out_dir = output_root;
+      if (!out_dir.empty() && epsilons.size() > 1) out_dir += "/eps_" + epsilon_name(eps255);
+      attack::AttackScores scores;
+      if (!options.input.empty()) {
+        // Write every image, then score what was written: the files read back from disk.
+        core::make_directories(out_dir);
+        std::vector<std::string> written;
+        for (std::int64_t i = 0; i < set.size(); ++i) {
+          written.push_back(out_dir + "/" + set.files[static_cast<size_t>(i)]);
+          data::save_image(written.back(), adversarial[i]);
+        }
+        adversarial = data::load_images_of_size(written, static_cast<int>(mi.in_channels),
+                                                mi.height, mi.width);
+      }
+      scores = attack::score_attack(model, set.images, adversarial, set.labels, set.files,
+                                    options.attack.batch_size, attacked.clean_logits);
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      auto run = scores.to_json();
+      run["method"] = options.method;
+      run["arch"] = mi.arch;
+      run["epsilon"] = eps255;
+      run["seconds"] = seconds;
+      // Passive defenses in front of the same model, against these (undefended-model) examples.
+      run["defenses"] = nlohmann::json::array();
+      attack::AttackReportRun report_run{eps255, seconds, scores, {}};
+      for (size_t d = 0; d < defenses.size(); ++d) {
+        const auto& defense = defenses[d];
+        const auto clean = defended_clean[d];
+        const auto adv = attack::defended_accuracy(model, defense, adversarial, set.labels,
+                                                   options.attack.batch_size);
+        run["defenses"].push_back(
+            {{"defense", defense.spec}, {"clean_accuracy", clean}, {"adversarial_accuracy", adv}});
+        defense_table.add_row(
+            {epsilon_name(eps255), defense.spec, report::percent(clean), report::percent(adv)});
+        report_run.defenses.push_back({defense.spec, clean, adv});
+      }
+      report_data.runs.push_back(std::move(report_run));
+      report_data.adversarial = adversarial;
+      if (!out_dir.empty()) {
+        core::make_directories(out_dir);
+        core::write_text_atomically(out_dir + "/metrics.json",
+                                    core::with_format_version(run).dump(2) + "\n");
+        core::write_text_atomically(out_dir + "/per_image.csv", scores.per_image_csv());
+      }
+      json["runs"].push_back(run);
+      curve.add_row({epsilon_name(eps255), report::percent(scores.clean_accuracy),
+                     report::percent(scores.adversarial_accuracy),
+                     report::percent(scores.success_rate), report::fixed(scores.mean_linf, 2),
+                     report::fixed(scores.max_linf, 2), report::fixed(scores.mean_l2, 2),
+                     report::fixed(seconds, 1)});
+    }
+    if (!reports) return;
+    if (staged && epsilons.size() > 1) {
+      core::write_text_atomically(output_root + "/curve.csv", curve.to_csv());
+    }
+    if (staged) staged->commit();
+  } catch (const core::FileError& e) {
+    if (!staged) throw;
+    // Name the file as the user knows it, not by its staging folder.
+    const std::string problem = std::string(e.what()).substr(e.path().size() + 2);
+    throw core::FileError(staged->final_path(e.path()), problem);
   }
   if (epsilons.size() == 1) {
     for (auto& [key, value] : json["runs"][0].items()) json[key] = value;
@@ -292,30 +309,47 @@ void setup_attack(CLI::App& app, GlobalOptions& global) {
   command
       ->add_option("-e,--epsilon", options->epsilons,
                    "budget(s) in 0-255 pixel units, e.g. 8 or 0,2,4,8,16")
+      ->check(domain::each_of_list(domain::range(0, 255)))
       ->capture_default_str();
-  command->add_option("--steps", a.steps, "iterations of iterative attacks")->capture_default_str();
-  command->add_option("--step-size", options->step_size,
-                      "step in 0-255 units (default: the method's)");
-  command->add_option("--restarts", a.restarts, "PGD random restarts")->capture_default_str();
+  command->add_option("--steps", a.steps, "iterations of iterative attacks")
+      ->check(domain::positive())
+      ->capture_default_str();
+  command
+      ->add_option("--step-size", options->step_size, "step in 0-255 units (default: the method's)")
+      ->check(domain::range(0, 255));
+  command->add_option("--restarts", a.restarts, "PGD random restarts")
+      ->check(domain::positive())
+      ->capture_default_str();
   command->add_option("--norm", a.norm, "PGD norm: linf | l2")->capture_default_str();
   command->add_flag("!--no-random-start", a.random_start, "PGD without the random start");
-  command->add_option("--decay", a.decay, "MI-FGSM momentum decay")->capture_default_str();
-  command->add_option("--cw-c", a.cw_c, "C&W initial trade-off constant")->capture_default_str();
-  command->add_option("--cw-steps", a.cw_steps, "C&W optimization steps")->capture_default_str();
+  command->add_option("--decay", a.decay, "MI-FGSM momentum decay")
+      ->check(domain::non_negative())
+      ->capture_default_str();
+  command->add_option("--cw-c", a.cw_c, "C&W initial trade-off constant")
+      ->check(domain::positive())
+      ->capture_default_str();
+  command->add_option("--cw-steps", a.cw_steps, "C&W optimization steps")
+      ->check(domain::positive())
+      ->capture_default_str();
   command
       ->add_option("--target", options->target,
                    "none | given (labels.csv TargetClass) | least-likely | random")
       ->capture_default_str();
   command->add_flag("--no-round", options->no_round,
                     "do not make iterative attacks rounding-aware");
-  command->add_option("--batch-size", a.batch_size)->capture_default_str();
-  command->add_option("--limit", options->limit, "--data: the first N test images");
+  command->add_option("--batch-size", a.batch_size)
+      ->check(domain::positive())
+      ->capture_default_str();
+  command->add_option("--limit", options->limit, "--data: the first N test images")
+      ->check(domain::non_negative());
   command->add_option("--report", options->report,
                       "also write a self-contained HTML report (metrics, curve, examples)");
   command->add_option("--defense", options->defenses,
                       "also score passive defenses: median:K, bits:B, jpeg:Q (comma-separated)");
-  command->add_option("--label-offset", options->label_offset,
-                      "subtract from labels.csv values (1 for 1-based ImageNet labels)");
+  command
+      ->add_option("--label-offset", options->label_offset,
+                   "subtract from labels.csv values (1 for 1-based ImageNet labels)")
+      ->check(domain::non_negative());
   command->callback([options, &global] { run_attack(*options, global); });
 }
 

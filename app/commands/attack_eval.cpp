@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "commands/commands.h"
+#include "flag_domains.h"
 #include "model_flags.h"
 #include "nnlab/attack/input_defense.h"
 #include "nnlab/core/atomic_file.h"
@@ -195,9 +196,13 @@ void setup_attack_eval(CLI::App& app, GlobalOptions& global) {
   command->add_option("--csv", options->csv, "also write the matrix (fractions) as CSV");
   command->add_option("--defense", options->defenses,
                       "also score the victims behind passive defenses: median:K, bits:B, jpeg:Q");
-  command->add_option("--batch-size", options->batch_size)->capture_default_str();
-  command->add_option("--label-offset", options->label_offset,
-                      "subtract from labels.csv values (1 for 1-based ImageNet labels)");
+  command->add_option("--batch-size", options->batch_size)
+      ->check(domain::positive())
+      ->capture_default_str();
+  command
+      ->add_option("--label-offset", options->label_offset,
+                   "subtract from labels.csv values (1 for 1-based ImageNet labels)")
+      ->check(domain::non_negative());
   command->callback([options, &global] { run_attack_eval(*options, global); });
 }
 

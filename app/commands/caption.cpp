@@ -8,9 +8,11 @@
 #include <torch/nn/functional/upsampling.h>
 
 #include <iostream>
+#include <limits>
 #include <sstream>
 
 #include "commands/commands.h"
+#include "flag_domains.h"
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
 #include "nnlab/core/progress.h"
@@ -269,34 +271,59 @@ void setup_caption(CLI::App& app, GlobalOptions& global) {
   auto& t = *train_options;
   auto* train = caption->add_subcommand("train", "train on composed scenes");
   train->add_option("--data", t.data, "the item images (a --data spec)")->capture_default_str();
-  train->add_option("--scenes", t.scenes, "training scenes (per epoch)")->capture_default_str();
+  train->add_option("--scenes", t.scenes, "training scenes (per epoch)")
+      ->check(domain::positive())
+      ->capture_default_str();
   train->add_flag("--fresh-scenes", t.fresh_scenes,
                   "compose new training scenes every epoch from the same item images");
-  train->add_option("--dev-scenes", t.dev_scenes)->capture_default_str();
-  train->add_option("--test-scenes", t.test_scenes)->capture_default_str();
-  train->add_option("--items", t.items, "items per scene (sets --min-items and --max-items)");
-  train->add_option("--min-items", t.scene.min_items)->capture_default_str();
-  train->add_option("--max-items", t.scene.max_items)->capture_default_str();
+  train->add_option("--dev-scenes", t.dev_scenes)->check(domain::positive())->capture_default_str();
+  train->add_option("--test-scenes", t.test_scenes)
+      ->check(domain::positive())
+      ->capture_default_str();
+  train->add_option("--items", t.items, "items per scene (sets --min-items and --max-items)")
+      ->check(domain::positive());
+  train->add_option("--min-items", t.scene.min_items)
+      ->check(domain::positive())
+      ->capture_default_str();
+  train->add_option("--max-items", t.scene.max_items)
+      ->check(domain::positive())
+      ->capture_default_str();
   train->add_option("--canvas", t.canvas, "WIDTHxHEIGHT in pixels")->capture_default_str();
   train->add_option("--jitter", t.scene.jitter, "random offset of an item in its cell, pixels")
+      ->check(domain::non_negative())
       ->capture_default_str();
   train->add_option("--features", t.model.features, "feature width of an image region")
+      ->check(domain::range(8, std::numeric_limits<double>::infinity()))
       ->capture_default_str();
-  train->add_option("--embedding", t.model.decoder.embedding)->capture_default_str();
-  train->add_option("--hidden", t.model.decoder.decoder_hidden)->capture_default_str();
+  train->add_option("--embedding", t.model.decoder.embedding)
+      ->check(domain::positive())
+      ->capture_default_str();
+  train->add_option("--hidden", t.model.decoder.decoder_hidden)
+      ->check(domain::positive())
+      ->capture_default_str();
   train->add_option("--attention", t.model.decoder.attention, "additive | dot | general")
       ->capture_default_str();
-  train->add_option("--dropout", t.model.decoder.dropout)->capture_default_str();
-  train->add_option("--epochs", t.training.epochs)->capture_default_str();
-  train->add_option("--batch-size", t.training.batch_size)->capture_default_str();
-  train->add_option("--lr", t.training.lr, "Adam, cosine schedule")->capture_default_str();
+  train->add_option("--dropout", t.model.decoder.dropout)
+      ->check(domain::range(0, 1, /*lo_open=*/false, /*hi_open=*/true))
+      ->capture_default_str();
+  train->add_option("--epochs", t.training.epochs)
+      ->check(domain::positive())
+      ->capture_default_str();
+  train->add_option("--batch-size", t.training.batch_size)
+      ->check(domain::positive())
+      ->capture_default_str();
+  train->add_option("--lr", t.training.lr, "Adam, cosine schedule")
+      ->check(domain::positive())
+      ->capture_default_str();
   train
       ->add_option("--attention-lambda", t.training.attention_lambda,
                    "weight of the regularizer sum_i (tau - sum_t alpha_t^i)^2 (0: off)")
+      ->check(domain::non_negative())
       ->capture_default_str();
   train
       ->add_option("--attention-tau", t.training.attention_tau,
                    "attention per region over a caption (0: words / regions)")
+      ->check(domain::non_negative())
       ->capture_default_str();
   train->add_option("-o,--output", t.output, "the model file")->required();
   train->callback([train_options, &global] { run_caption_train(*train_options, global); });
@@ -305,8 +332,10 @@ void setup_caption(CLI::App& app, GlobalOptions& global) {
   auto* eval = caption->add_subcommand("eval", "score captions of test scenes");
   eval->add_option("-m,--model", eval_options->model)->required();
   eval->add_option("--data", eval_options->data)->capture_default_str();
-  eval->add_option("--scenes", eval_options->scenes)->capture_default_str();
-  eval->add_option("--beam", eval_options->beam)->capture_default_str();
+  eval->add_option("--scenes", eval_options->scenes)
+      ->check(domain::positive())
+      ->capture_default_str();
+  eval->add_option("--beam", eval_options->beam)->check(domain::positive())->capture_default_str();
   eval->callback([eval_options, &global] { run_caption_eval(*eval_options, global); });
 
   auto describe_options = std::make_shared<CaptionDescribeCommand>();
@@ -314,6 +343,7 @@ void setup_caption(CLI::App& app, GlobalOptions& global) {
   describe->add_option("-m,--model", describe_options->model)->required();
   describe->add_option("--data", describe_options->data)->capture_default_str();
   describe->add_option("--scene", describe_options->scene, "a test scene's index")
+      ->check(domain::non_negative())
       ->capture_default_str();
   describe->add_option("--image", describe_options->image, "or a PNG of the model's canvas size");
   describe->add_option("--html", describe_options->html, "write the attention maps here");

@@ -20,6 +20,7 @@
 
 #include "commands/commands.h"
 #include "compression_flags.h"
+#include "flag_domains.h"
 #include "model_flags.h"
 #include "nnlab/compress/distillation.h"
 #include "nnlab/compress/huffman.h"
@@ -387,26 +388,33 @@ void setup_compress(CLI::App& app, GlobalOptions& global) {
   command->add_option("--pipeline", options->pipeline, "deep (prune, cluster, Huffman)")
       ->capture_default_str();
   command->add_option("--sparsity", options->sparsity, "P: final global sparsity")
+      ->check(domain::range(0, 1, /*lo_open=*/false, /*hi_open=*/true))
       ->capture_default_str();
   command->add_option("--keep", options->keep,
                       "P: kept fraction per layer instead, e.g. fc1=0.08,fc2=0.09,fc3=0.26");
   command->add_option("--steps", options->steps, "P: prune / fine-tune rounds")
+      ->check(domain::positive())
       ->capture_default_str();
   command->add_option("--schedule", options->schedule, "P: equal | agp")->capture_default_str();
   command->add_option("--score", options->score, "P: l1 | l2")->capture_default_str();
   command->add_option("--conv-bits", options->conv_bits, "Q: bits per conv weight")
+      ->check(domain::positive())
       ->capture_default_str();
   command->add_option("--fc-bits", options->fc_bits, "Q: bits per fully connected weight")
+      ->check(domain::positive())
       ->capture_default_str();
   command->add_option("--layer-bits", options->layer_bits,
                       "Q: bits of single layers over those two, e.g. fc3=6,conv1=5");
   command->add_option("--cluster-epochs", options->cluster_epochs, "Q: centroid fine-tuning epochs")
+      ->check(domain::non_negative())
       ->capture_default_str();
   command->add_option("--cluster-lr", options->cluster_lr, "Q: centroid fine-tuning rate")
+      ->check(domain::positive())
       ->capture_default_str();
   command
       ->add_option("--gap-bits", options->gap_bits,
                    "H: bits per gap between kept weights (0: per layer, the smallest file)")
+      ->check(domain::non_negative())
       ->capture_default_str();
   command->add_option("--rest", options->rest, "biases and buffers stored as float16 | float32")
       ->capture_default_str();
@@ -415,8 +423,10 @@ void setup_compress(CLI::App& app, GlobalOptions& global) {
   command->add_option("--teacher", options->teacher,
                       "distil from this model instead (implies --distil)");
   command->add_option("--temperature", options->distillation.temperature, "--distil: T")
+      ->check(domain::positive())
       ->capture_default_str();
   command->add_option("--alpha", options->distillation.alpha, "--distil: weight of the soft term")
+      ->check(domain::fraction())
       ->capture_default_str();
   command->callback([options, &global] { run_compress(*options, global); });
 }

@@ -6,6 +6,7 @@
 
 #include "commands/commands.h"
 #include "compression_flags.h"
+#include "flag_domains.h"
 #include "nnlab/compress/depthwise_conversion.h"
 #include "nnlab/compress/distillation.h"
 #include "nnlab/core/error.h"
@@ -108,10 +109,12 @@ void setup_convert(CLI::App& app, GlobalOptions& global) {
                     "no BatchNorm + ReLU between depthwise and pointwise");
   command
       ->add_option("--temperature", options->distillation.temperature, "distillation temperature T")
+      ->check(domain::positive())
       ->capture_default_str();
   command
       ->add_option("--alpha", options->distillation.alpha,
                    "weight of the soft term, alpha T^2 KL + (1 - alpha) CE")
+      ->check(domain::fraction())
       ->capture_default_str();
   command->callback([options, &global] { run_convert(*options, global); });
 }

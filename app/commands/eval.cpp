@@ -1,5 +1,6 @@
 // nnlab eval: accuracy, per-class accuracy, confusion matrix and loss of any model file.
 #include "commands/commands.h"
+#include "flag_domains.h"
 #include "model_flags.h"
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
@@ -106,8 +107,11 @@ void setup_eval(CLI::App& app, GlobalOptions& global) {
       app.add_subcommand("eval", "accuracy, per-class accuracy, confusion matrix and loss");
   add_model_flags(*command, options->model);
   command->add_option("--data", options->data, "fashion-mnist | idx:DIR | folder:DIR (test split)");
-  command->add_option("--limit", options->limit, "the first N test images only");
-  command->add_option("--batch-size", options->batch_size)->capture_default_str();
+  command->add_option("--limit", options->limit, "the first N test images only")
+      ->check(domain::non_negative());
+  command->add_option("--batch-size", options->batch_size)
+      ->check(domain::positive())
+      ->capture_default_str();
   command->add_option("--confusion", options->confusion_csv,
                       "also write the confusion matrix as CSV");
   command->callback([options, &global] { run_eval(*options, global); });

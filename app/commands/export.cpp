@@ -1,5 +1,6 @@
 // nnlab export-images: a data set's test images in the image-folder task layout.
 #include "commands/commands.h"
+#include "flag_domains.h"
 #include "nnlab/core/error.h"
 #include "nnlab/data/data_spec.h"
 #include "nnlab/data/image_folder_writer.h"
@@ -39,6 +40,7 @@ void setup_export(CLI::App& app, GlobalOptions& global) {
   command->add_option("--split", options->split, "train | test")->capture_default_str();
   command->add_option("-o,--output", options->output, "output folder")->required();
   command->add_option("-n,--count", options->count, "number of images (0: all)")
+      ->check(domain::non_negative())
       ->capture_default_str();
   command->callback([options, &global] { run_export(*options, global); });
 }

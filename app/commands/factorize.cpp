@@ -5,6 +5,7 @@
 
 #include "commands/commands.h"
 #include "compression_flags.h"
+#include "flag_domains.h"
 #include "nnlab/compress/low_rank.h"
 #include "nnlab/models/latency.h"
 #include "nnlab/models/summary.h"
@@ -81,11 +82,16 @@ void setup_factorize(CLI::App& app, GlobalOptions& global) {
       "factorize", "low-rank (truncated SVD) factorization of Linear layers, then fine-tuning");
   add_compression_flags(*command, options->flags, /*epochs=*/1);
   command->add_option("--layers", options->layers, "comma-separated Linear layers (e.g. fc1)");
-  command->add_option("--rank", options->low_rank.rank, "inner dimension k");
-  command->add_option("--energy", options->low_rank.energy,
-                      "instead of --rank: keep this fraction of the singular values' energy");
-  command->add_option("--budget", options->low_rank.budget,
-                      "instead of --rank: the largest k with k (M + N) <= budget M N");
+  command->add_option("--rank", options->low_rank.rank, "inner dimension k")
+      ->check(domain::non_negative());
+  command
+      ->add_option("--energy", options->low_rank.energy,
+                   "instead of --rank: keep this fraction of the singular values' energy")
+      ->check(domain::range(0, 1, /*lo_open=*/true, /*hi_open=*/false));
+  command
+      ->add_option("--budget", options->low_rank.budget,
+                   "instead of --rank: the largest k with k (M + N) <= budget M N")
+      ->check(domain::positive());
   command->callback([options, &global] { run_factorize(*options, global); });
 }
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "commands/commands.h"
+#include "flag_domains.h"
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
 #include "nnlab/core/progress.h"
@@ -201,7 +202,8 @@ void setup_g2p(CLI::App& app, GlobalOptions& global) {
   add_train_command_flags(train, train_options->data, train_options->job,
                           "dictionary: CMUdict format or WORD<TAB>PHONES");
   train->get_option("--train")->required(false)->default_str(kDefaultDictionary);
-  train->add_option("--limit", train_options->limit, "train on N words drawn at random (seeded)");
+  train->add_option("--limit", train_options->limit, "train on N words drawn at random (seeded)")
+      ->check(domain::non_negative());
   train->add_flag("--keep-stress", train_options->keep_stress, "keep stress digits (AH0)");
   train->callback([train_options, &global] { run_g2p_train(*train_options, global); });
 
@@ -211,8 +213,11 @@ void setup_g2p(CLI::App& app, GlobalOptions& global) {
   add_model_files_flag(eval, eval_options->models);
   eval->add_option("--test", eval_options->test, "WORD<TAB>PRON[<TAB>PRON...] or CMUdict format")
       ->required();
-  eval->add_option("--batch-size", eval_options->batch_size)->capture_default_str();
-  eval->add_option("--limit", eval_options->limit, "the first N words only");
+  eval->add_option("--batch-size", eval_options->batch_size)
+      ->check(domain::positive())
+      ->capture_default_str();
+  eval->add_option("--limit", eval_options->limit, "the first N words only")
+      ->check(domain::non_negative());
   eval->add_option("--output", eval_options->output, "write WORD<TAB>hypothesis lines here");
   add_search_flags(eval, eval_options->search);
   eval->callback([eval_options, &global] { run_g2p_eval(*eval_options, global); });
@@ -223,6 +228,7 @@ void setup_g2p(CLI::App& app, GlobalOptions& global) {
   add_model_files_flag(pronounce, pronounce_options->models);
   pronounce->add_option("words", pronounce_options->words, "words (default: read stdin)");
   pronounce->add_option("--nbest", pronounce_options->search.n_best, "pronunciations per word")
+      ->check(domain::positive())
       ->capture_default_str();
   pronounce->add_option("--attention-svg", pronounce_options->attention_svg,
                         "draw the first word's attention here");

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "commands/commands.h"
+#include "flag_domains.h"
 #include "nnlab/core/error.h"
 #include "nnlab/core/runtime.h"
 
@@ -138,12 +139,16 @@ void setup_launch(CLI::App& app, GlobalOptions&) {
   auto options = std::make_shared<LaunchOptions>();
   auto* launch = app.add_subcommand(
       "launch", "run a command as N processes of one distributed job: launch --nproc N -- ...");
-  launch->add_option("--nproc", options->nproc, "processes")->capture_default_str();
+  launch->add_option("--nproc", options->nproc, "processes")
+      ->check(domain::positive())
+      ->capture_default_str();
   launch->add_option("--master-port", options->master_port, "rendezvous port (0: a free one)")
+      ->check(domain::range(0, 65535))
       ->capture_default_str();
   launch
       ->add_option("--threads-per-process", options->threads,
                    "intra-op threads of each process (0: the cores divided by --nproc)")
+      ->check(domain::non_negative())
       ->capture_default_str();
   launch->add_option("command", options->command, "the command, after --")->required();
   launch->callback([options] {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "commands/commands.h"
+#include "flag_domains.h"
 #include "nnlab/core/error.h"
 #include "nnlab/core/progress.h"
 #include "nnlab/report/table.h"
@@ -305,29 +306,43 @@ void setup_lm(CLI::App& app, GlobalOptions& global) {
   train->add_option("--resume", t.resume, "continue from a training state (--checkpoint)");
   train->add_option("--tokens", t.tokens, "chars | words")->capture_default_str();
   train->add_option("--min-count", t.min_count, "rarer tokens read as <unk>")
+      ->check(domain::non_negative())
       ->capture_default_str();
   train
       ->add_option("--heldout-percent", t.data.heldout_percent,
                    "documents held out for evaluation (by a hash of their text)")
+      ->check(domain::range(0, 100, /*lo_open=*/false, /*hi_open=*/true))
       ->capture_default_str();
   train->add_option("--dev-percent", t.data.dev_percent, "of the rest, kept for dev")
+      ->check(domain::range(0, 100, /*lo_open=*/false, /*hi_open=*/true))
       ->capture_default_str();
   train->add_option("--cell", t.model.cell, "lstm | gru")->capture_default_str();
-  train->add_option("--embedding", t.model.embedding)->capture_default_str();
-  train->add_option("--hidden", t.model.hidden)->capture_default_str();
-  train->add_option("--layers", t.model.layers)->capture_default_str();
-  train->add_option("--dropout", t.model.dropout)->capture_default_str();
-  train->add_option("--epochs", t.training.epochs)->capture_default_str();
+  train->add_option("--embedding", t.model.embedding)
+      ->check(domain::positive())
+      ->capture_default_str();
+  train->add_option("--hidden", t.model.hidden)->check(domain::positive())->capture_default_str();
+  train->add_option("--layers", t.model.layers)->check(domain::positive())->capture_default_str();
+  train->add_option("--dropout", t.model.dropout)
+      ->check(domain::range(0, 1, /*lo_open=*/false, /*hi_open=*/true))
+      ->capture_default_str();
+  train->add_option("--epochs", t.training.epochs)
+      ->check(domain::positive())
+      ->capture_default_str();
   train->add_option("--batch-size", t.training.batch_size, "documents per batch")
+      ->check(domain::positive())
       ->capture_default_str();
   train->add_option("--bptt", t.training.bptt, "tokens per back-propagation window")
+      ->check(domain::positive())
       ->capture_default_str();
-  train->add_option("--lr", t.training.lr)->capture_default_str();
+  train->add_option("--lr", t.training.lr)->check(domain::positive())->capture_default_str();
   train->add_option("--lr-decay", t.training.lr_decay, "after an epoch without progress")
+      ->check(domain::range(0, 1, /*lo_open=*/true, /*hi_open=*/false))
       ->capture_default_str();
   train->add_option("--clip", t.training.clip, "maximal gradient norm (0: none)")
+      ->check(domain::non_negative())
       ->capture_default_str();
   train->add_option("--patience", t.training.patience, "epochs without progress (0: never stop)")
+      ->check(domain::non_negative())
       ->capture_default_str();
   train->add_option("--checkpoint", t.training.checkpoint_path,
                     "write the training state here after every epoch");
@@ -352,19 +367,28 @@ void setup_lm(CLI::App& app, GlobalOptions& global) {
   generate->add_option("-m,--model", g.model)->required();
   generate->add_option("--prompt", g.prompt, "the start (may be empty)");
   generate->add_option("--max-tokens", g.max_tokens, "tokens generated after the prompt")
+      ->check(domain::positive())
       ->capture_default_str();
   generate
       ->add_option("--temperature", g.search.temperature,
                    "sampling temperature (0: greedy, the most likely token)")
+      ->check(domain::non_negative())
       ->capture_default_str();
   generate->add_option("--top-k", g.search.top_k, "sample among the k most likely (0: all)")
+      ->check(domain::non_negative())
       ->capture_default_str();
   generate->add_option("--samples", g.samples, "independent samples (one batch)")
+      ->check(domain::positive())
       ->capture_default_str();
   generate->add_option("--beam", g.search.beam, "beam search (needs --temperature 0)")
+      ->check(domain::positive())
       ->capture_default_str();
-  generate->add_option("--nbest", g.search.n_best, "beam outputs shown")->capture_default_str();
-  generate->add_option("--length-penalty", g.search.length_penalty)->capture_default_str();
+  generate->add_option("--nbest", g.search.n_best, "beam outputs shown")
+      ->check(domain::positive())
+      ->capture_default_str();
+  generate->add_option("--length-penalty", g.search.length_penalty)
+      ->check(domain::non_negative())
+      ->capture_default_str();
   generate->add_flag("--verse", g.verse, "count the lines of 5 or 7 characters closed by ， or 。");
   generate->callback([generate_options, &global] { run_lm_generate(*generate_options, global); });
 }

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "commands/commands.h"
+#include "flag_domains.h"
 #include "model_flags.h"
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
@@ -140,13 +141,17 @@ void setup_predict(CLI::App& app, GlobalOptions& global) {
   auto* command = app.add_subcommand("predict", "top-k classes of images");
   add_model_flags(*command, options->model);
   command->add_option("inputs", options->inputs, "image files or folders")->required();
-  command->add_option("-k,--top-k", options->top_k)->capture_default_str();
+  command->add_option("-k,--top-k", options->top_k)
+      ->check(domain::positive())
+      ->capture_default_str();
   command->add_option("-o,--output", options->output, "write the predictions as CSV");
   command->add_option("--logits", options->logits,
                       "write every logit per image as CSV (full float precision)");
   command->add_option("--categories", options->categories,
                       "categories.csv (CategoryId,CategoryName) for class names");
-  command->add_option("--batch-size", options->batch_size)->capture_default_str();
+  command->add_option("--batch-size", options->batch_size)
+      ->check(domain::positive())
+      ->capture_default_str();
   command->callback([options, &global] { run_predict(*options, global); });
 }
 

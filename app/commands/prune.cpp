@@ -11,6 +11,7 @@
 
 #include "commands/commands.h"
 #include "compression_flags.h"
+#include "flag_domains.h"
 #include "model_flags.h"
 #include "nnlab/compress/channel_pruning.h"
 #include "nnlab/compress/magnitude_pruning.h"
@@ -220,6 +221,7 @@ void setup_prune(CLI::App& app, GlobalOptions& global) {
   auto& p = options->pruning;
   add_compression_flags(*command, options->flags, /*epochs=*/1);
   command->add_option("--sparsity", p.sparsity, "final fraction of prunable weights set to zero")
+      ->check(domain::range(0, 1, /*lo_open=*/true, /*hi_open=*/true))
       ->capture_default_str();
   command->add_option("--scope", p.scope, "global (one threshold) | layer (same ratio each)")
       ->capture_default_str();
@@ -230,16 +232,21 @@ void setup_prune(CLI::App& app, GlobalOptions& global) {
   command
       ->add_option("--ratio", options->channels.ratio,
                    "--structured: fraction of each layer's channels removed")
+      ->check(domain::range(0, 1, /*lo_open=*/false, /*hi_open=*/true))
       ->capture_default_str();
-  command->add_option("--target-macs", options->target_macs,
-                      "--structured: fraction of the model's MACs to keep (instead of --ratio)");
+  command
+      ->add_option("--target-macs", options->target_macs,
+                   "--structured: fraction of the model's MACs to keep (instead of --ratio)")
+      ->check(domain::range(0, 1, /*lo_open=*/false, /*hi_open=*/true));
   command
       ->add_option("--importance", options->channels.importance,
                    "--structured: l1 | l2 (filter norm) | bn (BatchNorm |gamma|)")
       ->capture_default_str();
   command->add_option("--layers", options->layers,
                       "comma-separated weights (or, --structured, layers) to prune (default: all)");
-  command->add_option("--steps", options->steps, "prune / fine-tune rounds")->capture_default_str();
+  command->add_option("--steps", options->steps, "prune / fine-tune rounds")
+      ->check(domain::positive())
+      ->capture_default_str();
   command->add_option("--plot", options->plot, "SVG file: test accuracy against the MACs left");
   command->add_option("--schedule", options->schedule, "equal | agp (cubic, Zhu & Gupta 2017)")
       ->capture_default_str();

@@ -9,6 +9,7 @@
 
 #include "commands/commands.h"
 #include "compression_flags.h"
+#include "flag_domains.h"
 #include "nnlab/compress/huffman.h"
 #include "nnlab/compress/nnz_format.h"
 #include "nnlab/compress/pruning_masks.h"
@@ -133,7 +134,9 @@ void setup_quantize(CLI::App& app, GlobalOptions& global) {
   add_compression_flags(*command, options->flags, /*epochs=*/1);
   command->add_option("--method", options->method, "kmeans | uniform | float16")
       ->capture_default_str();
-  command->add_option("--bits", options->bits, "bits per weight index")->capture_default_str();
+  command->add_option("--bits", options->bits, "bits per weight index")
+      ->check(domain::positive())
+      ->capture_default_str();
   command->add_option("--scheme", options->scheme, "uniform: affine (min/max) | symmetric")
       ->capture_default_str();
   command->add_flag("--per-channel", options->per_channel, "uniform: one scale per output channel");
@@ -141,6 +144,7 @@ void setup_quantize(CLI::App& app, GlobalOptions& global) {
       ->add_option("--gap-bits", options->gap_bits,
                    ".nnz: bits of the gaps between kept weights of a pruned layer (0: per "
                    "layer, the width that codes smallest)")
+      ->check(domain::non_negative())
       ->capture_default_str();
   command->callback([options, &global] { run_quantize(*options, global); });
 }

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "commands/commands.h"
+#include "flag_domains.h"
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
 #include "nnlab/core/progress.h"
@@ -165,7 +166,9 @@ void setup_seq2seq(CLI::App& app, GlobalOptions& global) {
   auto* translate = seq->add_subcommand("translate", "translate lines (a file or stdin)");
   add_model_files_flag(translate, translate_options->models);
   translate->add_option("--input", translate_options->input, "lines to translate (default: stdin)");
-  translate->add_option("--nbest", translate_options->search.n_best)->capture_default_str();
+  translate->add_option("--nbest", translate_options->search.n_best)
+      ->check(domain::positive())
+      ->capture_default_str();
   add_search_flags(translate, translate_options->search);
   translate->callback([translate_options, &global] { run_translate(*translate_options, global); });
 

@@ -6,6 +6,7 @@
 
 #include "commands/commands.h"
 #include "distributed_flags.h"
+#include "flag_domains.h"
 #include "model_flags.h"
 #include "nnlab/attack/adversarial_training.h"
 #include "nnlab/compress/distillation.h"
@@ -236,67 +237,95 @@ void setup_train(CLI::App& app, GlobalOptions& global) {
   command->add_option("--data", options->data, "fashion-mnist | idx:DIR | folder:DIR")
       ->capture_default_str();
   command->add_option("--epochs", t.epochs, "epochs in all (with --resume: continue up to this)")
+      ->check(domain::positive())
       ->capture_default_str();
-  command->add_option("--batch-size", t.batch_size)->capture_default_str();
+  command->add_option("--batch-size", t.batch_size)
+      ->check(domain::positive())
+      ->capture_default_str();
   command->add_option("--optimizer", t.optimizer, "sgd | adam | adamw")->capture_default_str();
-  command->add_option("--lr", t.lr, "learning rate")->capture_default_str();
-  command->add_option("--momentum", t.momentum, "SGD momentum")->capture_default_str();
+  command->add_option("--lr", t.lr, "learning rate")
+      ->check(domain::positive())
+      ->capture_default_str();
+  command->add_option("--momentum", t.momentum, "SGD momentum")
+      ->check(domain::fraction())
+      ->capture_default_str();
   command->add_flag("--nesterov", t.nesterov, "SGD with Nesterov momentum");
-  command->add_option("--weight-decay", t.weight_decay)->capture_default_str();
+  command->add_option("--weight-decay", t.weight_decay)
+      ->check(domain::non_negative())
+      ->capture_default_str();
   command->add_option("--schedule", t.schedule, "learning-rate schedule: none | step | cosine")
       ->capture_default_str();
   command->add_option("--step-size", t.step_size, "step schedule: epochs per decay")
+      ->check(domain::positive())
       ->capture_default_str();
-  command->add_option("--gamma", t.gamma, "step schedule: decay factor")->capture_default_str();
-  command->add_option("--label-smoothing", t.label_smoothing)->capture_default_str();
+  command->add_option("--gamma", t.gamma, "step schedule: decay factor")
+      ->check(domain::positive())
+      ->capture_default_str();
+  command->add_option("--label-smoothing", t.label_smoothing)
+      ->check(domain::range(0, 1, /*lo_open=*/false, /*hi_open=*/true))
+      ->capture_default_str();
   command->add_flag("--augment", t.augment, "random 2-pixel shifts and horizontal flips");
-  command->add_option("--eval-batch-size", t.eval_batch_size)->capture_default_str();
+  command->add_option("--eval-batch-size", t.eval_batch_size)
+      ->check(domain::positive())
+      ->capture_default_str();
   command->add_option("-o,--output", options->output, "checkpoint path (default: ARCH.ckpt)");
   command->add_option("--metrics", options->metrics,
                       "per-epoch JSON lines (default: OUTPUT.metrics.jsonl)");
   command->add_option("--resume", options->resume, "continue a checkpoint written by nnlab train");
   command->add_option("--init", options->init_weights,
                       "start from these weights (.pth or checkpoint)");
-  command->add_option("--limit", options->limit, "train on the first N training images only");
-  command->add_option("--num-classes", options->num_classes,
-                      "classes (default: the architecture's)");
+  command->add_option("--limit", options->limit, "train on the first N training images only")
+      ->check(domain::non_negative());
+  command
+      ->add_option("--num-classes", options->num_classes, "classes (default: the architecture's)")
+      ->check(domain::positive());
   command->add_option("--teacher", options->teacher,
                       "distil from this model (checkpoint, .pth with --teacher-arch, TorchScript)");
   command->add_option("--teacher-arch", options->teacher_arch, "architecture of a .pth teacher");
   command
       ->add_option("--temperature", options->distillation.temperature,
                    "--teacher: softmax temperature T")
+      ->check(domain::positive())
       ->capture_default_str();
   command
       ->add_option("--alpha", options->distillation.alpha,
                    "--teacher: weight of the soft term, alpha T^2 KL + (1 - alpha) CE")
+      ->check(domain::fraction())
       ->capture_default_str();
   command
       ->add_option("--dropout", options->dropout,
                    "probability of every dropout layer (0: off; default: the architecture's)")
-      ->check(CLI::Range(0.0, 0.999));
+      ->check(domain::range(0, 1, /*lo_open=*/false, /*hi_open=*/true));
   add_sync_bn_flag(*command, options->data_parallel);
   auto& adv = options->adversarial;
   command->add_option(
       "--adv", options->adv,
       "adversarial training: fgsm-rs (fast, Wong et al. 2020) | pgd (Madry et al.)");
   command->add_option("--epsilon", options->adv_epsilon, "--adv budget in 0-255 pixel units")
+      ->check(domain::range(0, 255))
       ->capture_default_str();
-  command->add_option("--adv-step-size", options->adv_step_size,
-                      "--adv step in 0-255 units (default: 1.25 eps for fgsm-rs, 2.5 eps/steps "
-                      "for pgd)");
+  command
+      ->add_option("--adv-step-size", options->adv_step_size,
+                   "--adv step in 0-255 units (default: 1.25 eps for fgsm-rs, 2.5 eps/steps "
+                   "for pgd)")
+      ->check(domain::range(0, 255));
   command->add_option("--adv-steps", adv.steps, "--adv pgd: steps per batch")
+      ->check(domain::positive())
       ->capture_default_str();
   command
       ->add_option("--adv-eval-steps", adv.eval_steps, "PGD steps of the held-out robust accuracy")
+      ->check(domain::non_negative())
       ->capture_default_str();
-  command->add_option("--holdout", options->holdout,
-                      "--adv: training images kept out for the per-epoch robust accuracy (default "
-                      "1000, at most a tenth of the training set)");
+  command
+      ->add_option("--holdout", options->holdout,
+                   "--adv: training images kept out for the per-epoch robust accuracy (default "
+                   "1000, at most a tenth of the training set)")
+      ->check(domain::non_negative());
   command
       ->add_option("--collapse-drop", adv.collapse_drop,
                    "--adv: roll back and stop when held-out robust accuracy falls this far below "
                    "its best")
+      ->check(domain::fraction())
       ->capture_default_str();
   command->callback([options, &global, command] {
     TrainCommandOptions copy = *options;

@@ -171,6 +171,7 @@ ImageFolder scan_task_layout(const fs::path& root, const ImageFolderOptions& opt
                               " images, and no ImgId column says which row is which image");
   }
 
+  std::map<std::string, size_t> first_line_of_file;
   for (size_t r = 0; r < rows; ++r) {
     const auto& row = table.rows()[r];
     const size_t line = table.line_of(r);
@@ -199,6 +200,13 @@ ImageFolder scan_task_layout(const fs::path& root, const ImageFolderOptions& opt
                               "listed in labels.csv line " + std::to_string(line) + " but missing");
       }
       record.file = *file;
+      // Two rows for one image would count it twice and may give it two labels.
+      const auto [first, inserted] = first_line_of_file.emplace(record.file, line);
+      if (!inserted) {
+        throw core::FileError(labels_file, "line " + std::to_string(line) + ": image '" + id +
+                                               "' is listed twice (first on line " +
+                                               std::to_string(first->second) + ")");
+      }
     } else {
       // Without ids, rows go with the images in name order (counts checked above).
       record.file = images[r];

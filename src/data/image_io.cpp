@@ -4,9 +4,11 @@
 #include "nnlab/data/image_io.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -15,6 +17,7 @@
 
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
+#include "nnlab/data/image_header.h"
 
 namespace nnlab::data {
 
@@ -96,6 +99,28 @@ torch::Tensor from_mat(cv::Mat image, int channels) {
   return from_8bit(hwc.permute({2, 0, 1}).contiguous(), torch::kFloat);
 }
 
+std::atomic<std::int64_t> max_pixels{kDefaultMaxImagePixels};
+
+// Refuses, before decoding, a file whose header declares no pixels or too many.
+void check_declared_size(const std::string& path) {
+  const ImageHeader header = read_image_header(path);
+  if (!header.known) return;
+  if (header.width <= 0 || header.height <= 0) {
+    throw core::FileError(path, "not an image: the PNG header declares " +
+                                    std::to_string(header.width) + "x" +
+                                    std::to_string(header.height) + " pixels");
+  }
+  const std::int64_t limit = max_pixels.load();
+  // Both are below 2^31 (4 bytes each, the top bit refused by PNG readers), so no overflow.
+  if (header.width * header.height > limit) {
+    throw core::FileError(path, "declares " + std::to_string(header.width) + "x" +
+                                    std::to_string(header.height) + " = " +
+                                    std::to_string(header.width * header.height) +
+                                    " pixels, more than the limit of " + std::to_string(limit) +
+                                    " (raise it with --max-image-pixels)");
+  }
+}
+
 std::vector<int> write_params(const std::string& ext, int jpeg_quality) {
   // PNG level 1 instead of the default 3: several times faster, a few percent larger;
   // adversarial example sets are written thousands at a time.
@@ -105,6 +130,16 @@ std::vector<int> write_params(const std::string& ext, int jpeg_quality) {
 }
 
 }  // namespace
+
+void set_max_image_pixels(std::int64_t pixels) {
+  TORCH_CHECK(pixels > 0, "set_max_image_pixels: the limit must be positive, got ", pixels);
+  max_pixels.store(pixels);
+  ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(pixels).c_str(), /*overwrite=*/1);
+}
+
+std::int64_t max_image_pixels() {
+  return max_pixels.load();
+}
 
 torch::Tensor load_image(const std::string& path, const ImageLoadOptions& options) {
   return load_image(path, options, nullptr);
@@ -120,6 +155,8 @@ torch::Tensor load_image(const std::string& path, const ImageLoadOptions& option
       options.width);
   if (!fs::exists(path)) throw core::FileError(path, "no such file");
   if (fs::is_directory(path)) throw core::FileError(path, "is a directory, not an image");
+  if (fs::file_size(path) == 0) throw core::FileError(path, "not an image (the file is empty)");
+  check_declared_size(path);
 
   // IGNORE_ORIENTATION: PIL (and so torchvision) does not apply EXIF rotation either.
   const int flags = (options.channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR) |
@@ -175,17 +212,18 @@ void save_image(const std::string& path, const torch::Tensor& image) {
     throw core::FileError(path, "cannot write images of type '" + lower_extension(path) +
                                     "' (use .png, .jpg or .bmp)");
   }
-  const cv::Mat out = to_mat(image);
-  const auto params = write_params(lower_extension(path), 95);
-  core::write_atomically(path, [&](const std::string& tmp) {
-    bool written = false;
-    try {
-      written = cv::imwrite(tmp, out, params);
-    } catch (const cv::Exception& e) {
-      throw core::FileError(path, "cannot write image: " + e.msg);
-    }
-    if (!written) throw core::FileError(path, "cannot write image (OpenCV's imwrite failed)");
-  });
+  // Encoded in memory, then written by the one atomic writer, which checks every write and leaves
+  // nothing behind when one fails (full disk, file too large, killed).
+  std::vector<std::uint8_t> bytes;
+  bool encoded = false;
+  try {
+    encoded = cv::imencode(lower_extension(path), to_mat(image), bytes,
+                           write_params(lower_extension(path), 95));
+  } catch (const cv::Exception& e) {
+    throw core::FileError(path, "cannot encode image: " + e.msg);
+  }
+  if (!encoded) throw core::FileError(path, "cannot encode image (OpenCV's imencode failed)");
+  core::write_text_atomically(path, std::string(bytes.begin(), bytes.end()));
 }
 
 std::vector<std::uint8_t> encode_image(const torch::Tensor& image, const std::string& format,

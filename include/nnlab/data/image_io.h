@@ -9,6 +9,15 @@
 
 namespace nnlab::data {
 
+// The most pixels an image file may declare (10000 x 10000); more is refused unread.
+constexpr std::int64_t kDefaultMaxImagePixels = 100'000'000;
+
+// Sets the limit for the whole process (the CLI's --max-image-pixels). PNG headers are checked
+// here; OpenCV gets the same limit (OPENCV_IO_MAX_IMAGE_PIXELS) for other formats when this is
+// called before the first image is decoded.
+void set_max_image_pixels(std::int64_t pixels);
+std::int64_t max_image_pixels();
+
 struct ImageLoadOptions {
   int channels = 3;  // 3: RGB, 1: grayscale.
   int height = 224;  // Wanted size; 0 keeps the file's size.
@@ -18,8 +27,15 @@ struct ImageLoadOptions {
   bool warn_on_resize = true;
 };
 
-// Returns (C, H, W) float32 in [0,1]. Throws core::FileError for a missing file or one that is
-// not an image OpenCV can decode.
+// Any PNG is valid input and is read by one rule (docs/FORMAT.md, "Images we read"): samples
+// become 8 bits (a 16-bit sample keeps its high byte, v >> 8; 1-, 2- and 4-bit gray is scaled to
+// 0-255), a palette is expanded to its colours, an alpha channel is dropped (the colour stays,
+// nothing is blended); then gray is copied to R, G and B, or colour becomes gray as
+// 0.299 R + 0.587 G + 0.114 B, as the model needs.
+//
+// Returns (C, H, W) float32 in [0,1]. Throws core::FileError for a missing file, one that is
+// not an image OpenCV can decode, one that declares no pixels, and one that declares more than
+// max_image_pixels() (checked from the header, before anything is decoded).
 torch::Tensor load_image(const std::string& path, const ImageLoadOptions& options = {});
 
 // What load_image did to a file, for callers that summarise many (one warning per folder).
