@@ -58,12 +58,6 @@ const TaskFolder& task_folder() {
   return folder;
 }
 
-void expect_clean_error(const CommandResult& r, const std::string& must_contain) {
-  EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_EQ(line_count(r.err), 1) << r.err;
-  EXPECT_NE(r.err.find(must_contain), std::string::npos) << r.err;
-}
-
 }  // namespace
 
 TEST(AttackCommand, FolderOutputsAreInsideTheBudgetAndMetricsMatchTheFiles) {

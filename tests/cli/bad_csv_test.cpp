@@ -18,14 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void expect_clean_error(const CommandResult& r, const std::string& must_contain,
-                        const std::string& problem) {
-  EXPECT_EQ(r.exit_code, 1) << "signal " << r.signal << "\n" << r.err;
-  EXPECT_EQ(line_count(r.err), 1) << r.err;
-  EXPECT_NE(r.err.find(must_contain), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find(problem), std::string::npos) << r.err;
-}
-
 // A lenet5 checkpoint and a task-layout folder of three 28x28 gray images.
 struct Fixture {
   std::string dir, model, set;

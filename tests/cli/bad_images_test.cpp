@@ -24,14 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void expect_clean_error(const CommandResult& r, const std::string& must_contain,
-                        const std::string& problem) {
-  EXPECT_EQ(r.exit_code, 1) << "signal " << r.signal << "\n" << r.err;
-  EXPECT_EQ(line_count(r.err), 1) << r.err;
-  EXPECT_NE(r.err.find(must_contain), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find(problem), std::string::npos) << r.err;
-}
-
 // The 8-bit values load_image gives, channel-major, as integers.
 std::vector<int> read_as(const std::string& path, int channels) {
   const auto image = data::load_image(path, {channels, /*height=*/0, /*width=*/0});

@@ -1,5 +1,6 @@
 #include "cli/cli_test_util.h"
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <torch/torch.h>
 #include <unistd.h>
@@ -82,6 +83,14 @@ int line_count(const std::string& text) {
   for (char c : text) n += c == '\n';
   if (!text.empty() && text.back() != '\n') ++n;
   return n;
+}
+
+void expect_clean_error(const CommandResult& r, const std::string& must_contain,
+                        const std::string& problem) {
+  EXPECT_EQ(r.exit_code, 1) << "signal " << r.signal << "\n" << r.err;
+  EXPECT_EQ(line_count(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find(must_contain), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(problem), std::string::npos) << r.err;
 }
 
 }  // namespace nnlab::testing

@@ -26,6 +26,11 @@ void write_synthetic_idx(const std::string& dir, int train_count, int test_count
 // Number of lines in text (a trailing newline does not start a new line).
 int line_count(const std::string& text);
 
+// The bad-input contract: exit status 1 and exactly one line on stderr that contains
+// must_contain (the file or option) and problem (what is wrong; "" to skip that check).
+void expect_clean_error(const CommandResult& r, const std::string& must_contain,
+                        const std::string& problem = "");
+
 // A file's contents ("" when it cannot be read).
 std::string read_text(const std::string& path);
 

@@ -130,14 +130,6 @@ TEST(G2pCommand, UnknownLettersAreSkippedWithAWarning) {
   EXPECT_EQ(none.exit_code, 1);
 }
 
-void expect_clean_error(const CommandResult& r, const std::string& file,
-                        const std::string& problem) {
-  EXPECT_EQ(r.exit_code, 1) << "signal " << r.signal << "\n" << r.err;
-  EXPECT_EQ(line_count(r.err), 1) << r.err;
-  EXPECT_NE(r.err.find(file), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find(problem), std::string::npos) << r.err;
-}
-
 TEST(G2pBadInput, EachIsAOneLineErrorNamingTheFile) {
   const auto& f = trained();
   const auto dir = scratch_dir("g2p_bad");

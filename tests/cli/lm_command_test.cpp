@@ -99,14 +99,6 @@ TEST(LmCommand, GeneratesReproducibly) {
   EXPECT_EQ(nlohmann::json::parse(beam.out)["samples"].size(), 2u);
 }
 
-void expect_clean_error(const CommandResult& r, const std::string& what,
-                        const std::string& problem) {
-  EXPECT_EQ(r.exit_code, 1) << "signal " << r.signal << "\n" << r.err;
-  EXPECT_EQ(line_count(r.err), 1) << r.err;
-  EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find(problem), std::string::npos) << r.err;
-}
-
 TEST(LmCommand, BadInputIsAOneLineError) {
   const auto& f = trained();
   const auto dir = scratch_dir("lm_cli_bad");
