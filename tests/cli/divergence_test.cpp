@@ -1,9 +1,11 @@
 // Divergence is not success: every trainer behind the command line stops at the first NaN or
 // infinite loss or gradient norm with one line on stderr naming the step, exits non-zero and
 // writes nothing of the diverged state; the checkpoint of the last completed epoch stays byte for
-// byte as it was. The learning rates are finite but absurd, so it is the runtime check that fires.
-// Recurrent models saturate (tanh, sigmoid): at 1e30 their loss stays finite (~1e30), so the g2p
-// and language-model runs use 1e37, which overflows float32 logits within a few batches.
+// byte as it was. The learning rates are finite and inside the flags' domain (at most 2^53), so it
+// is the runtime check that fires. Recurrent models saturate (tanh, sigmoid): at such rates the
+// g2p and caption losses stay finite, so their trainers' stop at the first NaN is tested in
+// tests/seq2seq (rates of 1e30 and more, set in the options); the language model's dev
+// perplexity overflows, which stops it here.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -33,7 +35,7 @@ std::size_t files_in(const std::string& dir) {
 }
 
 // Synthetic IDX data and one good lenet300 checkpoint (a teacher and a model to compress) whose
-// step schedule multiplies the rate by 1e30 after the first epoch.
+// step schedule multiplies the rate by 9e15 after the first epoch.
 struct ClassifierFixture {
   std::string dir = scratch_dir("divergence_cli");
   std::string data = " --data idx:" + dir + "/data";
@@ -43,7 +45,7 @@ struct ClassifierFixture {
     fs::create_directories(dir + "/run");
     const auto r =
         run_nnlab("train --arch lenet300" + data +
-                  " --epochs 1 --schedule step --step-size 1 --gamma 1e30 -q -o " + good);
+                  " --epochs 1 --schedule step --step-size 1 --gamma 9e15 -q -o " + good);
     EXPECT_EQ(r.exit_code, 0) << r.err;
   }
 };
@@ -59,9 +61,9 @@ TEST(Divergence, TrainStopsAtTheFirstNonFiniteLossAndWritesNothing) {
   const auto& f = classifier();
   const auto out = scratch_dir("divergence_plain");
   const auto r =
-      run_nnlab("train --arch lenet5" + f.data + " --epochs 2 --lr 1e30 -q -o " + out + "/m.ckpt");
+      run_nnlab("train --arch lenet5" + f.data + " --epochs 2 --lr 9e15 -q -o " + out + "/m.ckpt");
   expect_divergence(r, "at epoch 1, batch ");
-  EXPECT_NE(r.err.find("the learning rate 1e+30"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the learning rate 9e+15"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("no checkpoint written"), std::string::npos) << r.err;
   EXPECT_EQ(files_in(out), 0u);
 }
@@ -75,7 +77,7 @@ TEST(Divergence, ResumedTrainingKeepsThePreviousEpochsCheckpointByteForByte) {
   const auto before = read_text(model);
   const auto metrics_before = read_text(model + ".metrics.jsonl");
   ASSERT_FALSE(before.empty());
-  // Epoch 2 trains at 1e-3 * 1e30 (the saved step schedule).
+  // Epoch 2 trains at 1e-3 * 9e15 (the saved step schedule).
   const auto r = run_nnlab("train --resume " + model + " --epochs 2 -q");
   expect_divergence(r, "at epoch 2, batch ");
   EXPECT_NE(r.err.find("last good checkpoint kept: " + model), std::string::npos) << r.err;
@@ -89,7 +91,7 @@ TEST(Divergence, AdversarialTrainingStops) {
   const auto out = scratch_dir("divergence_adv");
   expect_divergence(
       run_nnlab("train --arch lenet300" + f.data +
-                " --epochs 1 --adv fgsm-rs --epsilon 8 --holdout 50 --lr 1e30 -q -o " + out +
+                " --epochs 1 --adv fgsm-rs --epsilon 8 --holdout 50 --lr 9e15 -q -o " + out +
                 "/m.ckpt"),
       "at epoch 1, batch ");
   EXPECT_EQ(files_in(out), 0u);
@@ -99,7 +101,7 @@ TEST(Divergence, DistillationStops) {
   const auto& f = classifier();
   const auto out = scratch_dir("divergence_teacher");
   expect_divergence(run_nnlab("train --arch lenet300" + f.data + " --teacher " + f.good +
-                              " --epochs 1 --lr 1e30 -q -o " + out + "/m.ckpt"),
+                              " --epochs 1 --lr 9e15 -q -o " + out + "/m.ckpt"),
                     "at epoch 1, batch ");
   EXPECT_EQ(files_in(out), 0u);
 }
@@ -109,32 +111,9 @@ TEST(Divergence, PruningFineTuningStops) {
   const auto out = scratch_dir("divergence_prune");
   expect_divergence(
       run_nnlab("prune --model " + f.good +
-                " --sparsity 0.5 --steps 1 --finetune-epochs 1 --lr 1e30 -q -o " + out + "/p.ckpt"),
+                " --sparsity 0.5 --steps 1 --finetune-epochs 1 --lr 9e15 -q -o " + out + "/p.ckpt"),
       "at epoch 1, batch ");
   EXPECT_EQ(files_in(out), 0u);
-}
-
-TEST(Divergence, G2pTrainingStops) {
-  const auto dir = scratch_dir("divergence_g2p");
-  // Every word of two or three of the letters a, b, c, spelled letter by letter.
-  const char* const phones[] = {"AA", "B", "K"};
-  std::string dict;
-  for (int n = 0; n < 9 + 27; ++n) {
-    std::string word, pronunciation;
-    for (int k = n < 9 ? n : n - 9, length = n < 9 ? 2 : 3; length > 0; --length, k /= 3) {
-      word += static_cast<char>('a' + k % 3);
-      pronunciation += std::string(pronunciation.empty() ? "" : " ") + phones[k % 3];
-    }
-    dict += word + " " + pronunciation + "\n";
-  }
-  std::ofstream(dir + "/train.dict") << dict;
-  const auto r = run_nnlab(
-      "g2p train --train " + dir +
-      "/train.dict --dev-fraction 0.2 --epochs 2 --embedding 8 --hidden 8 --encoder-layers 1 "
-      "--decoder-hidden 8 --batch-size 2 --lr 1e37 -q -o " +
-      dir + "/g2p.pt");
-  expect_divergence(r, "at epoch 1, batch ");
-  EXPECT_FALSE(fs::exists(dir + "/g2p.pt"));
 }
 
 TEST(Divergence, LanguageModelTrainingStops) {
@@ -146,31 +125,20 @@ TEST(Divergence, LanguageModelTrainingStops) {
         "第" + std::to_string(p) + "首\n床前明月光，疑是地上霜。\n举头望明月，低头思故乡。\n%\n";
   }
   std::ofstream(dir + "/poems") << text;
+  // A rate past the flag's domain is refused before training starts.
   const auto r = run_nnlab("lm train --text " + dir +
                            "/poems --epochs 2 --embedding 8 --hidden 8 --layers 1 --batch-size 4 "
                            "--lr 1e37 -q -o " +
                            dir + "/poems.lm");
-  expect_divergence(r, "at epoch 1, batch ");
+  expect_clean_error(r, "--lr", "2^53");
   EXPECT_FALSE(fs::exists(dir + "/poems.lm"));
-  // At 1e30 every training loss stays finite but the dev perplexity overflows: that stops it too.
+  // At 9e15 every training loss stays finite but the dev perplexity overflows: that stops it.
   const auto saturated = run_nnlab("lm train --text " + dir +
                                    "/poems --epochs 2 --embedding 8 --hidden 8 --layers 1 "
-                                   "--batch-size 4 --lr 1e30 -q -o " +
+                                   "--batch-size 4 --lr 9e15 -q -o " +
                                    dir + "/poems.lm");
   expect_divergence(saturated, "the dev perplexity is infinite after epoch 1;");
   EXPECT_FALSE(fs::exists(dir + "/poems.lm"));
-}
-
-TEST(Divergence, CaptionTrainingStops) {
-  const auto& f = classifier();
-  const auto out = scratch_dir("divergence_caption");
-  const auto r = run_nnlab("caption train" + f.data +
-                           " --scenes 64 --dev-scenes 8 --test-scenes 8 --items 2 --canvas 64x32 "
-                           "--features 8 --embedding 8 --hidden 8 --batch-size 8 --epochs 1 "
-                           "--lr 1e30 -q -o " +
-                           out + "/cap.pt");
-  expect_divergence(r, "at epoch 1, batch ");
-  EXPECT_EQ(files_in(out), 0u);
 }
 
 TEST(Divergence, AModelWithANanWeightIsRefusedByEval) {

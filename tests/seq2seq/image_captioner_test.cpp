@@ -8,6 +8,7 @@
 #include "nnlab/seq2seq/caption_metrics.h"
 #include "nnlab/seq2seq/caption_trainer.h"
 #include "nnlab/seq2seq/language_model_file.h"
+#include "nnlab/train/divergence.h"
 
 namespace nnlab::seq2seq {
 namespace {
@@ -133,6 +134,29 @@ TEST(CaptionTrainer, LearnsToNameItemsInOrderLookingAtEach) {
   // spread at random would put half its mass inside for few words. (On Fashion-MNIST scenes the
   // trained model's share is in docs/BENCHMARKS.md.)
   EXPECT_GT(last.attention_inside, 60.0);
+}
+
+// At a rate far past any the command line takes (its flags stop at 2^53), the trainer stops
+// at the first non-finite loss or gradient norm, naming the step.
+TEST(CaptionTrainer, ANonFiniteLossStopsTrainingAtItsStep) {
+  auto m = small_model();
+  const auto train = data::compose_scenes(shapes(40, 2), 64, m.scenes);
+  auto dev_options = m.scenes;
+  dev_options.seed = 9;
+  const auto dev = data::compose_scenes(shapes(20, 3), 16, dev_options);
+  CaptionTrainOptions o;
+  o.epochs = 1;
+  o.batch_size = 8;
+  o.lr = 1e30;
+  o.progress = false;
+  try {
+    train_captioner(
+        m, [&](int) { return train; }, dev, o);
+    FAIL() << "training at lr 1e30 did not diverge";
+  } catch (const train::DivergenceError& e) {
+    EXPECT_EQ(e.epoch(), 1) << e.what();
+    EXPECT_NE(std::string(e.what()).find("is probably too high"), std::string::npos);
+  }
 }
 
 TEST(CaptionModelFile, RoundTripsAndRefusesOtherModels) {

@@ -9,6 +9,7 @@
 #include "nnlab/core/error.h"
 #include "nnlab/seq2seq/sequence_metrics.h"
 #include "nnlab/seq2seq/translator.h"
+#include "nnlab/train/divergence.h"
 
 namespace nnlab::seq2seq {
 namespace {
@@ -90,6 +91,25 @@ TEST(Seq2SeqTrainer, LearnsToReverseWords) {
   for (const auto& e : dev) sources.push_back(e.source);
   const auto outputs = best_outputs(model, translate(model, sources, {}));
   EXPECT_NEAR(score_sequences(dev, outputs).total.wer(), result.dev_wer, 1e-9);
+}
+
+// A rate far past any the command line takes (its flags stop at 2^53) overflows the logits
+// within a few batches: the trainer stops at the first non-finite loss, naming the step.
+TEST(Seq2SeqTrainer, ANonFiniteLossStopsTrainingAtItsStep) {
+  const auto train = reversal_corpus(40, 1);
+  const auto dev = reversal_corpus(10, 2);
+  auto model = toy_model(train);
+  auto options = toy_options(2);
+  options.batch_size = 2;
+  options.lr = 1e37;
+  try {
+    Seq2SeqTrainer(model, options).fit(train, dev);
+    FAIL() << "training at lr 1e37 did not diverge";
+  } catch (const train::DivergenceError& e) {
+    EXPECT_EQ(e.epoch(), 1) << e.what();
+    EXPECT_NE(std::string(e.what()).find("training diverged: the "), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("is probably too high"), std::string::npos);
+  }
 }
 
 TEST(Seq2SeqTrainer, ResumedRunEqualsTheUninterruptedOne) {
