@@ -59,8 +59,8 @@ torch::Tensor BatchNorm2dImpl::synchronized_forward(const torch::Tensor& input) 
   const std::vector<std::int64_t> per_channel = {1, channels, 1, 1};
   const std::vector<std::int64_t> reduced = {0, 2, 3};
   // Two passes, as BatchNorm's own statistics: the global mean first, then the sum of squared
-  // deviations from it (a single pass of sums and sums of squares cancels
-  // where the mean is large against the spread).
+  // deviations from it (a single pass of sums and sums of squares cancels where the mean is
+  // large against the spread).
   const auto local_count = static_cast<double>(input.numel() / channels);
   const auto sums = AllReduceSum::apply(
       torch::cat({input.sum(reduced), torch::full({1}, local_count, input.options())}),
@@ -86,10 +86,6 @@ torch::Tensor BatchNorm2dImpl::synchronized_forward(const torch::Tensor& input) 
     running_var.mul_(1 - factor).add_(variance.detach() * (count / (count - 1)), factor);
   }
   return out;
-}
-
-void BatchNorm2dImpl::pretty_print(std::ostream& stream) const {
-  torch::nn::BatchNorm2dImpl::pretty_print(stream);
 }
 
 int synchronize_batch_norm(torch::nn::Module& root,

@@ -134,17 +134,13 @@ std::vector<CaptionEpoch> train_captioner(
       // The values summed for the metrics and the norm that clipping computes: read anyway. The
       // captioner writes no checkpoint: the caller saves the model after the last epoch.
       const train::TrainingStep step{epoch, b + 1, record.lr, {}};
-      const double cross_entropy = loss.cross_entropy.item<double>();
-      train::check_finite(cross_entropy, "loss", step);
-      const double penalty =
-          loss.attention_penalty.defined() ? loss.attention_penalty.item<double>() : 0.0;
-      train::check_finite(penalty, "attention penalty", step);
+      const auto values = checked_values(loss, step);
       train::clip_gradients(net->parameters(), options.clip, step);
       optimizer.step();
       const auto n_words = target.ne(Vocabulary::kPad).sum().item<std::int64_t>();
-      loss_sum += cross_entropy * static_cast<double>(n_words);
+      loss_sum += values.cross_entropy * static_cast<double>(n_words);
       words += n_words;
-      penalty_sum += penalty * static_cast<double>(rows.size(0));
+      penalty_sum += values.attention_penalty * static_cast<double>(rows.size(0));
       if (options.progress) {
         progress.advance();
         std::ostringstream post;

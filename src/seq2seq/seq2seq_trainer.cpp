@@ -140,6 +140,17 @@ BatchLoss sequence_loss(const SequenceOutput& output, const torch::Tensor& targe
   return loss;
 }
 
+BatchLossValues checked_values(const BatchLoss& loss, const train::TrainingStep& step) {
+  BatchLossValues values;
+  values.cross_entropy = loss.cross_entropy.item<double>();
+  train::check_finite(values.cross_entropy, "loss", step);
+  if (loss.attention_penalty.defined()) {
+    values.attention_penalty = loss.attention_penalty.item<double>();
+    train::check_finite(values.attention_penalty, "attention penalty", step);
+  }
+  return values;
+}
+
 struct Seq2SeqTrainer::State {
   std::unique_ptr<torch::optim::Adam> optimizer;
   int completed = 0;
@@ -261,18 +272,14 @@ Seq2SeqTrainResult Seq2SeqTrainer::fit(const Corpus& train, const Corpus& dev,
       // The values summed for the metrics and the norm that clipping computes: read anyway.
       const train::TrainingStep step{epoch, static_cast<std::int64_t>(i) + 1, step_lr,
                                      s.last_checkpoint};
-      const double cross_entropy = loss.cross_entropy.item<double>();
-      train::check_finite(cross_entropy, "loss", step);
-      const double penalty =
-          loss.attention_penalty.defined() ? loss.attention_penalty.item<double>() : 0.0;
-      train::check_finite(penalty, "attention penalty", step);
+      const auto values = checked_values(loss, step);
       train::clip_gradients(net.parameters(), options_.clip, step);
       s.optimizer->step();
       const auto n_tokens = batch.target_tokens();
-      loss_sum += cross_entropy * static_cast<double>(n_tokens);
+      loss_sum += values.cross_entropy * static_cast<double>(n_tokens);
       tokens += n_tokens;
       const auto n = static_cast<std::int64_t>(batches[i].size());
-      penalty_sum += penalty * static_cast<double>(n);
+      penalty_sum += values.attention_penalty * static_cast<double>(n);
       sequences += n;
       if (options_.progress) {
         progress.advance();

@@ -38,9 +38,6 @@ class BatchNorm2dImpl : public torch::nn::BatchNorm2dImpl {
   }
   bool synchronized() const { return reducer_ != nullptr; }
 
-  // As torch::nn::BatchNorm2d prints itself.
-  void pretty_print(std::ostream& stream) const override;
-
  private:
   torch::Tensor synchronized_forward(const torch::Tensor& input);
   std::shared_ptr<const StatisticsReducer> reducer_;

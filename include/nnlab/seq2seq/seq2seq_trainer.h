@@ -17,6 +17,7 @@
 #include "nnlab/seq2seq/model_file.h"
 #include "nnlab/seq2seq/scheduled_sampling.h"
 #include "nnlab/seq2seq/search.h"
+#include "nnlab/train/divergence.h"
 
 namespace nnlab::seq2seq {
 
@@ -83,6 +84,13 @@ struct BatchLoss {
 BatchLoss sequence_loss(const SequenceOutput& output, const torch::Tensor& target_output,
                         const torch::Tensor& source_mask, double label_smoothing,
                         double attention_lambda, double attention_tau);
+
+// A batch's cross-entropy and attention penalty (0 without the regularizer) as numbers, each
+// checked by train::check_finite at `step`: what the trainers sum for their metrics, read once.
+struct BatchLossValues {
+  double cross_entropy = 0, attention_penalty = 0;
+};
+BatchLossValues checked_values(const BatchLoss& loss, const train::TrainingStep& step);
 
 class Seq2SeqTrainer {
  public:
