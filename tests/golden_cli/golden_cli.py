@@ -28,7 +28,7 @@ What is compared, and what is left out:
 
 Floating-point results depend on the CPU's vector ISA (ATen's, OpenBLAS's and oneDNN's kernels)
 and on the LibTorch and OpenBLAS builds. The commands run with the ISA pinned to AVX2
-(PINNED_ENV), and the manifest records the capture machine (`captured_on`). On another machine
+(ISA_PIN_ENV), and the manifest records the capture machine (`captured_on`). On another machine
 the test still runs and, where outputs differ, says first that the goldens were captured
 elsewhere and how to re-capture them.
 
@@ -571,31 +571,51 @@ def run_command(nnlab, work, name, threads, args, json_flag):
     return record, seconds
 
 
-# One thread outside ATen's pool too, and the vector ISA pinned to AVX2 in each library that picks
-# its kernels by CPU (ATen, OpenBLAS, oneDNN): then any x86-64 with AVX2 and FMA (Haswell, Zen and
-# later, AVX-512 machines included) computes the same floats as the machine of the capture.
-PINNED_ENV = {"OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-              "MKL_NUM_THREADS": "1", "ATEN_CPU_CAPABILITY": "avx2", "OPENBLAS_CORETYPE": "Haswell",
-              "ONEDNN_MAX_CPU_ISA": "AVX2", "DNNL_MAX_CPU_ISA": "AVX2", "LC_ALL": "C.UTF-8"}
+# One thread outside ATen's pool too.
+THREAD_ENV = {"OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+              "MKL_NUM_THREADS": "1", "LC_ALL": "C.UTF-8"}
+# The vector ISA pinned to AVX2 in each library that picks its kernels by CPU (ATen, OpenBLAS,
+# oneDNN): then any x86-64 with AVX2 and FMA (Haswell, Zen and later, AVX-512 machines included)
+# should compute the same floats as the machine of the capture. Only where the CPU has AVX2 and
+# FMA: ATen and OpenBLAS take the names on trust, and their kernels would fault elsewhere.
+ISA_PIN_ENV = {"ATEN_CPU_CAPABILITY": "avx2", "OPENBLAS_CORETYPE": "Haswell",
+               "ONEDNN_MAX_CPU_ISA": "AVX2", "DNNL_MAX_CPU_ISA": "AVX2"}
+
+
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith(("flags", "Features")):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def isa_pin_holds():
+    return {"avx2", "fma"} <= cpu_flags()
 
 
 def command_env():
     env = dict(os.environ)
-    env.update(PINNED_ENV)
+    for key in ISA_PIN_ENV:
+        env.pop(key, None)
+    env.update(THREAD_ENV)
+    if isa_pin_holds():
+        env.update(ISA_PIN_ENV)
     return env
 
 
 def machine():
-    """What the floats may depend on: the CPU's vector extensions (pinned to AVX2 by PINNED_ENV,
-    which needs AVX2 and FMA) and the LibTorch and OpenBLAS builds."""
-    flags, model = set(), "unknown"
+    """What the floats may depend on: the CPU's vector extensions (pinned to AVX2 where it has
+    them) and the LibTorch and OpenBLAS builds."""
+    model = "unknown"
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name") and model == "unknown":
+                if line.startswith("model name"):
                     model = line.split(":", 1)[1].strip()
-                if line.startswith("flags"):
-                    flags = set(line.split(":", 1)[1].split())
                     break
     except OSError:
         pass
@@ -608,9 +628,9 @@ def machine():
         except OSError:
             version = ""
         packages[package] = version or "unknown"
-    return {"cpu": model, "cpu_flags": sorted(flags & ISA_FLAGS),
-            "isa_pinned": PINNED_ENV["ATEN_CPU_CAPABILITY"],
-            "isa_pin_holds": {"avx2", "fma"} <= flags, "packages": packages}
+    return {"cpu": model, "cpu_flags": sorted(cpu_flags() & ISA_FLAGS),
+            "isa_pinned": ISA_PIN_ENV["ATEN_CPU_CAPABILITY"] if isa_pin_holds() else "none",
+            "packages": packages}
 
 
 ISA_FLAGS = {"sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl",
@@ -630,9 +650,7 @@ def capture(nnlab, work, verbose):
     if verbose:
         print("JSON keys left out as timings: %s" % ", ".join(sorted(DROPPED_KEYS)))
     return {"format": MANIFEST_FORMAT, "version": MANIFEST_VERSION,
-            "captured_on": machine(), "settings": {"global_flags": GLOBAL,
-                                                   "env": {"OMP_NUM_THREADS": "1",
-                                                           "OPENBLAS_NUM_THREADS": "1"}},
+            "captured_on": machine(), "settings": {"global_flags": GLOBAL, "env": THREAD_ENV},
             "commands": records}, total
 
 
@@ -738,8 +756,11 @@ def main():
                        {k: v for k, v in actual.items() if k not in ("commands", "captured_on")})
     report += ["manifest " + line for line in rest]
     if not report:
+        if expected.get("captured_on") != actual["captured_on"]:
+            print("golden_cli: (captured on another machine or LibTorch/OpenBLAS build: %s)" %
+                  "; ".join(differences(expected.get("captured_on"), actual["captured_on"])))
         print("golden_cli: %d commands, outputs identical to %s (%.0f s)" % (
-            len(actual["commands"]), os.path.relpath(args.manifest, os.getcwd()), wall))
+            len(actual["commands"]), args.manifest, wall))
         return 0
     captured, here = expected.get("captured_on", {}), actual["captured_on"]
     if captured != here:
