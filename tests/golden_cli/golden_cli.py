@@ -655,7 +655,28 @@ def capture(nnlab, work, verbose):
 
 
 def dump(manifest):
-    return json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    """Indented JSON, one line per key, but a list of numbers or strings, and a short object of
+    such values (a tensor's dtype, shape and hash), on one line: a changed value shows as one
+    changed line in git diff, and the file stays small."""
+    def flat(value):
+        return not isinstance(value, (dict, list)) or (
+            isinstance(value, list) and not any(isinstance(v, (dict, list)) for v in value))
+
+    def write(value, depth):
+        if isinstance(value, dict) and all(flat(v) for v in value.values()) and \
+                len(json.dumps(value, ensure_ascii=False)) <= 160:
+            return json.dumps(value, ensure_ascii=False, sort_keys=True)  # a tensor's entry
+        if isinstance(value, dict) and value:
+            pad = " " * (depth + 1)
+            items = ",\n".join("%s%s: %s" % (pad, json.dumps(k, ensure_ascii=False),
+                                             write(value[k], depth + 1)) for k in sorted(value))
+            return "{\n%s\n%s}" % (items, " " * depth)
+        if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+            pad = " " * (depth + 1)
+            items = ",\n".join(pad + write(v, depth + 1) for v in value)
+            return "[\n%s\n%s]" % (items, " " * depth)
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return write(manifest, 0) + "\n"
 
 
 def differences(expected, actual, path=""):
