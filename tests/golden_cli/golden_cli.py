@@ -39,6 +39,7 @@ Usage:
   golden_cli.py --nnlab B --out captured.json    also write what was captured (e.g. to compare
                                                  two runs, or two binaries, with diff)
   golden_cli.py --nnlab B --keep DIR             run in DIR and keep the outputs there
+  golden_cli.py --list                           the commands, without running them
 
 Re-capture (--update) only when a change of numbers is intended, in a commit of its own whose
 message says which command's numbers changed and why (a refactor must not need one). See
@@ -754,13 +755,21 @@ def compare(expected, actual):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--nnlab", required=True, help="the nnlab binary to run")
+    parser.add_argument("--nnlab", help="the nnlab binary to run")
+    parser.add_argument("--list", action="store_true", help="print the commands, run nothing")
     parser.add_argument("--manifest", default=DEFAULT_MANIFEST, help="the golden manifest")
     parser.add_argument("--update", action="store_true", help="rewrite the manifest")
     parser.add_argument("--out", help="also write the captured manifest to this file")
     parser.add_argument("--keep", help="run in this folder (created) and keep the outputs")
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per command")
     args = parser.parse_args()
+    if args.list:
+        for name, threads, command, json_flag in commands():
+            print("%-24s nnlab %s" % (name, " ".join(threads + GLOBAL + (["--json"] if json_flag
+                                                                           else []) + command)))
+        return 0
+    if not args.nnlab:
+        parser.error("--nnlab is required")
 
     nnlab = os.path.abspath(args.nnlab)
     if not os.access(nnlab, os.X_OK):
