@@ -30,7 +30,7 @@ AttackResult Ifgsm::attack_batch(models::Classifier& model, const torch::Tensor&
   for (int step = 0; step < options_.steps && !stop.finished(); ++step) {
     const auto active = stop.active();
     const auto x = adversarial.index_select(0, active);
-    const auto grad = loss_gradient(model, x, labels.index_select(0, active), options_.targeted);
+    const auto grad = loss_gradient(model, x, labels.index_select(0, active), loss_);
     adversarial.index_copy_(
         0, active,
         project_to_ball(x + alpha * grad.sign(), images.index_select(0, active), eps, Norm::kLinf));

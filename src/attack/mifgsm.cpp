@@ -34,7 +34,7 @@ AttackResult MiFgsm::attack_batch(models::Classifier& model, const torch::Tensor
     const auto active = stop.active();
     const auto x = adversarial.index_select(0, active);
     const auto grad =
-        loss_gradient(model, x, labels.index_select(0, active), options_.targeted, input_transform);
+        loss_gradient(model, x, labels.index_select(0, active), loss_, input_transform);
     per_image[0] = grad.size(0);
     // clamp_min: a saturated softmax can give an all-zero gradient; 0/0 would poison g.
     const auto scale = grad.abs().flatten(1).mean(1).clamp_min(1e-12).view(per_image);

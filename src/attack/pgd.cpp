@@ -35,7 +35,7 @@ AttackResult Pgd::attack_once(models::Classifier& model, const torch::Tensor& im
   for (int step = 0; step < options_.steps && !stop.finished(); ++step) {
     const auto active = stop.active();
     const auto x = adversarial.index_select(0, active);
-    auto grad = loss_gradient(model, x, labels.index_select(0, active), options_.targeted);
+    auto grad = loss_gradient(model, x, labels.index_select(0, active), loss_);
     if (norm == Norm::kLinf) {
       grad = grad.sign();
     } else {
@@ -54,7 +54,7 @@ AttackResult Pgd::attack_batch(models::Classifier& model, const torch::Tensor& i
                                const torch::Tensor& labels) {
   auto best = attack_once(model, images, labels, batch_keys_, 0);
   if (options_.restarts == 1) return best;
-  auto best_loss = attack_loss(logits_of(model, best.images), labels, options_.targeted);
+  auto best_loss = loss_(logits_of(model, best.images), labels);
   for (int restart = 1; restart < options_.restarts; ++restart) {
     const auto open = best.success.logical_not().nonzero().flatten();
     if (open.numel() == 0) break;
@@ -63,7 +63,7 @@ AttackResult Pgd::attack_batch(models::Classifier& model, const torch::Tensor& i
         model, images.index_select(0, open), sub_labels,
         batch_keys_.defined() ? batch_keys_.index_select(0, open.to(torch::kCPU)) : torch::Tensor(),
         restart);
-    const auto loss = attack_loss(logits_of(model, trial.images), sub_labels, options_.targeted);
+    const auto loss = loss_(logits_of(model, trial.images), sub_labels);
     // `open` holds only failures so far: a success, or else a higher loss, is better.
     const auto better = trial.success.logical_or(loss > best_loss.index_select(0, open));
     const auto rows = open.masked_select(better);

@@ -15,14 +15,15 @@
 namespace nnlab::attack {
 
 struct AttackOptions {
-  double epsilon = 8.0 / 255;   // budget in [0,1] pixel units (the CLI takes 0-255 units)
-  double step_size = 0;         // 0: the method's default (see each attack)
-  int steps = 10;               // iterative attacks
-  bool random_start = true;     // PGD
-  int restarts = 1;             // PGD: keep the best of several random starts
-  std::string norm = "linf";    // PGD: linf | l2
-  bool targeted = false;        // labels are target classes: move toward them
-  double decay = 1.0;           // MI-FGSM momentum decay
+  double epsilon = 8.0 / 255;  // budget in [0,1] pixel units (the CLI takes 0-255 units)
+  double step_size = 0;        // 0: the method's default (see each attack)
+  int steps = 10;              // iterative attacks
+  bool random_start = true;    // PGD
+  int restarts = 1;            // PGD: keep the best of several random starts
+  std::string norm = "linf";   // PGD: linf | l2
+  bool targeted = false;       // labels are target classes: move toward them
+  std::string loss = "ce";     // gradient attacks: the loss they ascend (loss.h: ce | dlr | margin)
+  double decay = 1.0;          // MI-FGSM momentum decay
   double diversity_prob = 0.5;  // DI-FGSM: probability of the random resize-and-pad transform
   double resize_rate = 0.9;     // DI-FGSM: smallest resize factor
   double cw_c = 1.0;            // C&W: weight of the classification term
