@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <limits>
 #include <map>
 #include <mutex>
 #include <utility>
@@ -30,10 +31,10 @@ std::map<std::string, LossEntry>& registry() {
       {"ce",
        {"cross-entropy: CE(z, y); targeted -CE(z, t)",
         [](const torch::Tensor& logits, const torch::Tensor& labels, const torch::Tensor&) {
-          return cross_entropy_loss(logits, labels);
+          return attack::cross_entropy_loss(logits, labels);
         },
         [](const torch::Tensor& logits, const torch::Tensor&, const torch::Tensor& targets) {
-          return -cross_entropy_loss(logits, targets);
+          return -attack::cross_entropy_loss(logits, targets);
         }}},
       {"dlr",
        {"Difference of Logits Ratio (Croce & Hein 2020), scale-invariant",
@@ -66,7 +67,8 @@ torch::Tensor AttackLoss::operator()(const torch::Tensor& logits, const torch::T
                                      const torch::Tensor& labels) const {
   if (!function_) {
     // The default loss without a registry lookup: untargeted or targeted cross-entropy.
-    return targeted_ ? -cross_entropy_loss(logits, goals) : cross_entropy_loss(logits, goals);
+    return targeted_ ? -attack::cross_entropy_loss(logits, goals)
+                     : attack::cross_entropy_loss(logits, goals);
   }
   return targeted_ ? function_(logits, labels, goals) : function_(logits, goals, {});
 }

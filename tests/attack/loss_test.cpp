@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "nnlab/attack/objective.h"
@@ -30,7 +31,7 @@ double value(const torch::Tensor& t) {
 
 TEST(Loss, CrossEntropyByHand) {
   const double log_sum = std::log(std::exp(3.0) + std::exp(1.0) + std::exp(2.0) + 1.0);
-  EXPECT_NEAR(value(cross_entropy_loss(logits(), label(0))), log_sum - 3, 1e-12);
+  EXPECT_NEAR(value(attack::cross_entropy_loss(logits(), label(0))), log_sum - 3, 1e-12);
   EXPECT_NEAR(value(make_loss("ce", false)(logits(), label(2))), log_sum - 2, 1e-12);
   EXPECT_NEAR(value(make_loss("ce", true)(logits(), label(3))), -(log_sum - 0), 1e-12);
 }

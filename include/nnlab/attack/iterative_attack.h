@@ -38,7 +38,7 @@ class IterativeAttack : public BatchedAttack {
   // random stream. Default: the clean images.
   virtual torch::Tensor start(const torch::Tensor& images, const torch::Tensor& keys, int restart);
   // Called before the first step of a run over `images` (state such as momentum starts here).
-  virtual void begin(const torch::Tensor& images) {}
+  virtual void begin(const torch::Tensor& /*images*/) {}
   // The step direction from the gradient of the active images; active: their rows in the batch
   // (for per-image state). Default: steepest ascent for the norm, sign(g) for Linf and
   // g / ||g||_2 per image for L2.
