@@ -4,8 +4,9 @@
 
 namespace nnlab::attack {
 
-Pgd::Pgd(AttackOptions options) : IterativeAttack(options, parse_norm(options.norm)) {
-  require_at_least("--restarts", options_.restarts, 1);
+Pgd::Pgd(AttackOptions options, PgdOptions pgd)
+    : IterativeAttack(options, parse_norm(options.norm)), pgd_(pgd) {
+  require_at_least("PgdOptions.restarts", pgd_.restarts, 1);
 }
 
 double Pgd::default_step_size() const {
@@ -13,7 +14,7 @@ double Pgd::default_step_size() const {
 }
 
 torch::Tensor Pgd::start(const torch::Tensor& images, const torch::Tensor& keys, int restart) {
-  if (!options_.random_start) return images.clone();
+  if (!pgd_.random_start) return images.clone();
   return random_start(images, options_.epsilon, norm(), keys, options_.seed,
                       static_cast<std::uint64_t>(restart));
 }

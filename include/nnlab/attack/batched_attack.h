@@ -33,7 +33,8 @@ class BatchedAttack : public Attack {
   torch::Tensor batch_keys_;  // the current batch's image keys (undefined without keys)
 };
 
-// Throws core::OptionError(option, "must be at least <minimum>, got <value>").
+// Throws core::OptionError(option, "must be at least <minimum>, got <value>"); option names the
+// field ("AttackOptions.steps").
 void require_at_least(const std::string& option, double value, double minimum);
 // Throws core::OptionError(option, "must be positive, got <value>").
 void require_positive(const std::string& option, double value);

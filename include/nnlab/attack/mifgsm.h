@@ -12,10 +12,14 @@
 
 namespace nnlab::attack {
 
+struct MiFgsmOptions {
+  double decay = 1.0;  // momentum decay; 0: I-FGSM with MI-FGSM's step
+};
+
 class MiFgsm : public IterativeAttack {
  public:
   // Throws core::OptionError for steps < 1 or decay < 0.
-  explicit MiFgsm(AttackOptions options);
+  explicit MiFgsm(AttackOptions options, MiFgsmOptions momentum = {});
   std::string name() const override { return "mifgsm"; }
 
  protected:
@@ -24,6 +28,7 @@ class MiFgsm : public IterativeAttack {
   torch::Tensor direction(const torch::Tensor& gradient, const torch::Tensor& active) override;
 
  private:
+  MiFgsmOptions momentum_options_;
   torch::Tensor momentum_;  // g_k of every image of the batch
 };
 

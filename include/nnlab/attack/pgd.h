@@ -16,17 +16,25 @@
 
 namespace nnlab::attack {
 
+struct PgdOptions {
+  bool random_start = true;  // start at a random point of the ball (else at the clean image)
+  int restarts = 1;          // keep per image the best of several random starts
+};
+
 class Pgd : public IterativeAttack {
  public:
   // options.norm picks the norm. Throws core::OptionError for an unknown norm, steps < 1 or
   // restarts < 1.
-  explicit Pgd(AttackOptions options);
+  explicit Pgd(AttackOptions options, PgdOptions pgd = {});
   std::string name() const override { return norm() == Norm::kL2 ? "pgdl2" : "pgd"; }
 
  protected:
   double default_step_size() const override;
-  int restarts() const override { return options_.restarts; }
+  int restarts() const override { return pgd_.restarts; }
   torch::Tensor start(const torch::Tensor& images, const torch::Tensor& keys, int restart) override;
+
+ private:
+  PgdOptions pgd_;
 };
 
 }  // namespace nnlab::attack
