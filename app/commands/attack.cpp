@@ -204,6 +204,8 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
                 : attack::attack_set(*method, model, set.images, set.labels, targets, set_options);
       clean_logits = attacked.clean_logits;  // the same for every budget
       if (!reports) continue;                // rank 0 scores, writes and reports
+      // Already on the grid when rounding-aware (pixel_grid rounds with this same rule, so this
+      // changes nothing); with --no-round, the real-valued results rounded as they are saved.
       auto adversarial = data::quantize_to_8bit(attacked.adversarial);
 
       std::string out_dir = output_root;
