@@ -35,11 +35,17 @@ torch::Tensor IterativeAttack::direction(const torch::Tensor& gradient, const to
   return steepest_ascent(gradient, norm_);
 }
 
+torch::Tensor IterativeAttack::next_iterate(const torch::Tensor& x, const torch::Tensor& clean,
+                                            const torch::Tensor& gradient,
+                                            const torch::Tensor& active, int /*step*/) {
+  return project_to_ball(x + step_size() * direction(gradient, active), clean, options_.epsilon,
+                         norm_);
+}
+
 AttackResult IterativeAttack::attack_once(models::Classifier& model, const torch::Tensor& images,
                                           const torch::Tensor& labels, const torch::Tensor& keys,
                                           int restart) {
   const auto eps = options_.epsilon;
-  const auto alpha = step_size();
   const auto norm = norm_;
   const auto input_transform = transform();
   EarlyStop stop(images, labels, options_.targeted, options_.round_to_8bit,
@@ -53,9 +59,8 @@ AttackResult IterativeAttack::attack_once(models::Classifier& model, const torch
     const auto x = adversarial.index_select(0, active);
     const auto gradient =
         loss_gradient(model, x, labels.index_select(0, active), loss_, input_transform);
-    adversarial.index_copy_(0, active,
-                            project_to_ball(x + alpha * direction(gradient, active),
-                                            images.index_select(0, active), eps, norm));
+    adversarial.index_copy_(
+        0, active, next_iterate(x, images.index_select(0, active), gradient, active, step));
     stop.update(model, adversarial);
   }
   return stop.finish(model, adversarial, verdict_ || restarts() > 1);

@@ -5,7 +5,7 @@
 // restarts() > 1, per image the first restart that succeeds or else the one with the highest J.
 // An attack is this loop plus its hooks: where it starts, how a gradient becomes a step
 // direction (sign, L2-normalized, momentum), the input transform the gradient is taken through,
-// and its default step size.
+// its default step size, and (for adaptive steps) the whole update.
 #pragma once
 
 #include <torch/types.h>
@@ -45,6 +45,13 @@ class IterativeAttack : public BatchedAttack {
   virtual torch::Tensor direction(const torch::Tensor& gradient, const torch::Tensor& active);
   // The transform the gradient is taken through (DI-FGSM); none by default.
   virtual InputTransform transform() const { return nullptr; }
+  // The next iterate of the active images from x, their clean images and the gradient of J at
+  // x; step counts from 0. Default: Proj_ball(x + step_size() * direction(gradient, active)).
+  // An attack that adapts its step per image and step (APGD) overrides this and keeps its
+  // state beside the momentum's, started in begin().
+  virtual torch::Tensor next_iterate(const torch::Tensor& x, const torch::Tensor& clean,
+                                     const torch::Tensor& gradient, const torch::Tensor& active,
+                                     int step);
 
  private:
   AttackResult attack_once(models::Classifier& model, const torch::Tensor& images,
