@@ -1,8 +1,6 @@
 // nnlab attack: adversarial examples for a folder in the task layout (written as 8-bit PNGs and
 // scored from the files read back) or for an in-memory data set such as Fashion-MNIST; one or
 // several budgets (--epsilon 0,2,4,8 sweeps and prints the robustness curve).
-#include "nnlab/attack/attack.h"
-
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -16,6 +14,7 @@
 #include "nnlab/attack/attack_set.h"
 #include "nnlab/attack/input_defense.h"
 #include "nnlab/attack/metrics.h"
+#include "nnlab/attack/registry.h"
 #include "nnlab/attack/targets.h"
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
@@ -40,9 +39,9 @@ struct AttackCommandOptions {
   std::string data;
   std::string output;
   std::string epsilons = "8";
-  double step_size = 0;  // 0-255 units; 0: the method's default
-  attack::AttackOptions attack;
-  std::string target = "none";  // none | given | least-likely | random
+  double step_size = 0;           // 0-255 units; 0: the method's default
+  attack::AttackSettings attack;  // the shared options and each method's own
+  std::string target = "none";    // none | given | least-likely | random
   bool no_round = false;
   std::int64_t limit = 0;
   std::int64_t label_offset = 0;
@@ -100,7 +99,8 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
         "--output", "'" + options.output +
                         "' is the input folder; adversarial images would overwrite the originals");
   }
-  attack::make_attack(options.method, options.attack);  // validates the method before any work
+  // The registry validates the method and its settings before any work.
+  attack::make_attack(options.method, options.attack);
   const auto defenses = attack::parse_defenses(options.defenses);
   auto model = load_model_from_flags(options.model, device);
   const auto& mi = model.info();
@@ -137,7 +137,7 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
 
   // Targets for a targeted attack.
   torch::Tensor targets;
-  attack::AttackOptions attack_options = options.attack;
+  attack::AttackSettings attack_options = options.attack;
   attack_options.round_to_8bit = !options.no_round;
   attack_options.seed = static_cast<std::uint64_t>(global.runtime.seed);
   if (options.target != "none") {
@@ -204,6 +204,8 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
                 : attack::attack_set(*method, model, set.images, set.labels, targets, set_options);
       clean_logits = attacked.clean_logits;  // the same for every budget
       if (!reports) continue;                // rank 0 scores, writes and reports
+      // Already on the grid when rounding-aware (pixel_grid rounds with this same rule, so this
+      // changes nothing); with --no-round, the real-valued results rounded as they are saved.
       auto adversarial = data::quantize_to_8bit(attacked.adversarial);
 
       std::string out_dir = output_root;
@@ -288,6 +290,13 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
   emit(global, json, human);
 }
 
+// "fgsm | ifgsm | ...": every registered attack.
+std::string method_list() {
+  std::string list;
+  for (const auto& name : attack::attack_names()) list += (list.empty() ? "" : " | ") + name;
+  return list;
+}
+
 }  // namespace
 
 void setup_attack(CLI::App& app, GlobalOptions& global) {
@@ -296,10 +305,7 @@ void setup_attack(CLI::App& app, GlobalOptions& global) {
       "attack", "adversarial examples: FGSM, I-FGSM, PGD, MI-FGSM, DI-FGSM, C&W, DeepFool");
   add_model_flags(*command, options->model);
   auto& a = options->attack;
-  command
-      ->add_option("--method", options->method,
-                   "fgsm | ifgsm | pgd | pgdl2 | mifgsm | difgsm | cw | deepfool")
-      ->capture_default_str();
+  command->add_option("--method", options->method, method_list())->capture_default_str();
   command->add_option("-i,--input", options->input,
                       "image folder in the task layout (images/, labels.csv)");
   command->add_option("--data", options->data,
@@ -317,18 +323,18 @@ void setup_attack(CLI::App& app, GlobalOptions& global) {
   command
       ->add_option("--step-size", options->step_size, "step in 0-255 units (default: the method's)")
       ->check(domain::range(0, 255));
-  command->add_option("--restarts", a.restarts, "PGD random restarts")
+  command->add_option("--restarts", a.pgd.restarts, "PGD random restarts")
       ->check(domain::positive())
       ->capture_default_str();
   command->add_option("--norm", a.norm, "PGD norm: linf | l2")->capture_default_str();
-  command->add_flag("!--no-random-start", a.random_start, "PGD without the random start");
-  command->add_option("--decay", a.decay, "MI-FGSM momentum decay")
+  command->add_flag("!--no-random-start", a.pgd.random_start, "PGD without the random start");
+  command->add_option("--decay", a.mifgsm.decay, "MI-FGSM momentum decay")
       ->check(domain::non_negative())
       ->capture_default_str();
-  command->add_option("--cw-c", a.cw_c, "C&W initial trade-off constant")
+  command->add_option("--cw-c", a.cw.c, "C&W initial trade-off constant")
       ->check(domain::positive())
       ->capture_default_str();
-  command->add_option("--cw-steps", a.cw_steps, "C&W optimization steps")
+  command->add_option("--cw-steps", a.cw.steps, "C&W optimization steps")
       ->check(domain::positive())
       ->capture_default_str();
   command

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <utility>
 
-#include "nnlab/attack/attack.h"
 #include "nnlab/attack/objective.h"
+#include "nnlab/attack/registry.h"
 #include "nnlab/core/error.h"
 
 namespace nnlab::attack {
@@ -18,7 +18,6 @@ AttackOptions pgd_options(double epsilon, double step_size, int steps, std::int6
   o.epsilon = epsilon;
   o.step_size = step_size;
   o.steps = steps;
-  o.random_start = true;
   o.norm = "linf";
   o.round_to_8bit = false;  // training and its evaluation work on real-valued images
   o.batch_size = batch_size;

@@ -29,9 +29,10 @@ void require_positive(const std::string& option, double value) {
 }
 
 BatchedAttack::BatchedAttack(AttackOptions options) : options_(std::move(options)) {
-  require_at_least("--epsilon", options_.epsilon, 0);
-  require_at_least("--step-size", options_.step_size, 0);
-  require_at_least("--batch-size", static_cast<double>(options_.batch_size), 1);
+  require_at_least("AttackOptions.epsilon", options_.epsilon, 0);
+  require_at_least("AttackOptions.step_size", options_.step_size, 0);
+  require_at_least("AttackOptions.batch_size", static_cast<double>(options_.batch_size), 1);
+  loss_ = make_loss(options_.loss, options_.targeted);
 }
 
 AttackResult BatchedAttack::attack(models::Classifier& model, const torch::Tensor& images,

@@ -42,18 +42,19 @@ torch::Tensor squared_l2(const torch::Tensor& a, const torch::Tensor& b) {
 
 }  // namespace
 
-CarliniWagnerL2::CarliniWagnerL2(AttackOptions options) : BatchedAttack(std::move(options)) {
-  require_positive("--cw-c", options_.cw_c);
-  require_at_least("--cw-kappa", options_.cw_kappa, 0);
-  require_positive("--cw-lr", options_.cw_lr);
-  require_at_least("--cw-steps", options_.cw_steps, 1);
-  require_at_least("--cw-binary-steps", options_.cw_binary_steps, 1);
+CarliniWagnerL2::CarliniWagnerL2(AttackOptions options, CarliniWagnerL2Options cw)
+    : BatchedAttack(std::move(options)), cw_(cw) {
+  require_positive("CarliniWagnerL2Options.c", cw_.c);
+  require_at_least("CarliniWagnerL2Options.kappa", cw_.kappa, 0);
+  require_positive("CarliniWagnerL2Options.lr", cw_.lr);
+  require_at_least("CarliniWagnerL2Options.steps", cw_.steps, 1);
+  require_at_least("CarliniWagnerL2Options.binary_steps", cw_.binary_steps, 1);
 }
 
 AttackResult CarliniWagnerL2::attack_batch(models::Classifier& model, const torch::Tensor& images,
                                            const torch::Tensor& labels) {
   const auto n = images.size(0);
-  const auto kappa = options_.cw_kappa;
+  const auto kappa = cw_.kappa;
   const bool targeted = options_.targeted;
   const auto scalars = images.options();
   std::vector<std::int64_t> per_image(images.dim(), 1);
@@ -61,7 +62,7 @@ AttackResult CarliniWagnerL2::attack_batch(models::Classifier& model, const torc
 
   // 1 - 1e-6 keeps atanh finite for pixels at 0 and 1.
   const auto w_start = torch::atanh((2 * images - 1).clamp(-1 + 1e-6, 1 - 1e-6));
-  auto c = torch::full({n}, options_.cw_c, scalars);
+  auto c = torch::full({n}, cw_.c, scalars);
   auto lower = torch::zeros({n}, scalars);
   auto upper = torch::full({n}, kUpperUnset, scalars);
   const auto unchanged = options_.round_to_8bit ? quantize_8bit(images) : images;
@@ -69,11 +70,11 @@ AttackResult CarliniWagnerL2::attack_batch(models::Classifier& model, const torc
   auto best_l2 = torch::full({n}, std::numeric_limits<double>::infinity(), scalars);
   auto found = torch::zeros({n}, labels.options().dtype(torch::kBool));
 
-  for (int search = 0; search < options_.cw_binary_steps; ++search) {
+  for (int search = 0; search < cw_.binary_steps; ++search) {
     auto w = w_start.clone();
     auto m = torch::zeros_like(w), v = torch::zeros_like(w);
     auto succeeded = torch::zeros_like(found);
-    for (int step = 1; step <= options_.cw_steps; ++step) {
+    for (int step = 1; step <= cw_.steps; ++step) {
       auto w_var = w.detach().requires_grad_(true);
       const auto candidate = (torch::tanh(w_var) + 1) / 2;
       const auto logits = model.forward(candidate);
@@ -103,7 +104,7 @@ AttackResult CarliniWagnerL2::attack_batch(models::Classifier& model, const torc
       v = kBeta2 * v + (1 - kBeta2) * grad * grad;
       const auto m_hat = m / (1 - std::pow(kBeta1, step));
       const auto v_hat = v / (1 - std::pow(kBeta2, step));
-      w = w - options_.cw_lr * m_hat / (v_hat.sqrt() + kAdamEps);
+      w = w - cw_.lr * m_hat / (v_hat.sqrt() + kAdamEps);
     }
     // Success: c was large enough, search below it. Failure: raise the floor; without a known
     // upper bound grow c tenfold.

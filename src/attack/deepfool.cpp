@@ -12,13 +12,14 @@
 
 namespace nnlab::attack {
 
-DeepFool::DeepFool(AttackOptions options) : BatchedAttack(std::move(options)) {
+DeepFool::DeepFool(AttackOptions options, DeepFoolOptions deepfool)
+    : BatchedAttack(std::move(options)), deepfool_(deepfool) {
   if (options_.targeted) {
-    throw core::OptionError("--targeted", "deepfool is an untargeted attack");
+    throw core::OptionError("AttackOptions.targeted", "deepfool is an untargeted attack");
   }
-  require_at_least("--candidates", options_.candidates, 2);
-  require_at_least("--overshoot", options_.overshoot, 0);
-  require_at_least("--deepfool-steps", options_.deepfool_steps, 1);
+  require_at_least("DeepFoolOptions.candidates", deepfool_.candidates, 2);
+  require_at_least("DeepFoolOptions.overshoot", deepfool_.overshoot, 0);
+  require_at_least("DeepFoolOptions.steps", deepfool_.steps, 1);
 }
 
 AttackResult DeepFool::attack_batch(models::Classifier& model, const torch::Tensor& images,
@@ -32,17 +33,17 @@ AttackResult DeepFool::attack_batch(models::Classifier& model, const torch::Tens
   // Candidates: the classes the clean image is closest to, the true one excluded.
   const auto clean_logits = logits_of(model, images);
   const auto own = torch::one_hot(labels, clean_logits.size(1)).to(torch::kBool);
-  const auto num_others = std::min<std::int64_t>(options_.candidates, clean_logits.size(1)) - 1;
+  const auto num_others = std::min<std::int64_t>(deepfool_.candidates, clean_logits.size(1)) - 1;
   const auto others =
       std::get<1>(clean_logits.masked_fill(own, -std::numeric_limits<double>::infinity())
                       .topk(num_others, /*dim=*/1));
   auto total = torch::zeros_like(images);  // sum of the steps r_i
 
-  for (int step = 0; step < options_.deepfool_steps; ++step) {
+  for (int step = 0; step < deepfool_.steps; ++step) {
     const auto active = done.logical_not().nonzero().flatten();
     if (active.numel() == 0) break;
     const auto clean = images.index_select(0, active);
-    const auto x = (clean + (1 + options_.overshoot) * total.index_select(0, active))
+    const auto x = (clean + (1 + deepfool_.overshoot) * total.index_select(0, active))
                        .clamp(0, 1)
                        .detach()
                        .requires_grad_(true);
@@ -73,7 +74,7 @@ AttackResult DeepFool::attack_batch(models::Classifier& model, const torch::Tens
     const auto step_total = total.index_select(0, active) + scale.view(per_image) * best_w;
     total.index_copy_(0, active, step_total);
 
-    const auto next = saved_of((clean + (1 + options_.overshoot) * step_total).clamp(0, 1));
+    const auto next = saved_of((clean + (1 + deepfool_.overshoot) * step_total).clamp(0, 1));
     saved.index_copy_(0, active, next);
     done.index_copy_(0, active,
                      is_adversarial(logits_of(model, next), labels.index_select(0, active),

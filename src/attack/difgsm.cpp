@@ -20,20 +20,21 @@ std::int64_t uniform_int(std::int64_t low, std::int64_t high) {  // [low, high]
 
 }  // namespace
 
-DiFgsm::DiFgsm(AttackOptions options) : MiFgsm(std::move(options)) {
-  if (!(options_.diversity_prob >= 0 && options_.diversity_prob <= 1)) {
-    throw core::OptionError("--diversity-prob",
-                            "must be in [0,1], got " + std::to_string(options_.diversity_prob));
+DiFgsm::DiFgsm(AttackOptions options, MiFgsmOptions momentum, DiFgsmOptions diversity)
+    : MiFgsm(std::move(options), momentum), diversity_(diversity) {
+  if (!(diversity_.diversity_prob >= 0 && diversity_.diversity_prob <= 1)) {
+    throw core::OptionError("DiFgsmOptions.diversity_prob",
+                            "must be in [0,1], got " + std::to_string(diversity_.diversity_prob));
   }
-  if (!(options_.resize_rate > 0 && options_.resize_rate <= 1)) {
-    throw core::OptionError("--resize-rate",
-                            "must be in (0,1], got " + std::to_string(options_.resize_rate));
+  if (!(diversity_.resize_rate > 0 && diversity_.resize_rate <= 1)) {
+    throw core::OptionError("DiFgsmOptions.resize_rate",
+                            "must be in (0,1], got " + std::to_string(diversity_.resize_rate));
   }
 }
 
 InputTransform DiFgsm::transform() const {
-  const auto rate = options_.resize_rate;
-  const auto probability = options_.diversity_prob;
+  const auto rate = diversity_.resize_rate;
+  const auto probability = diversity_.diversity_prob;
   return
       [rate, probability](const torch::Tensor& x) { return diverse_input(x, rate, probability); };
 }

@@ -11,8 +11,7 @@ AttackResult Fgsm::attack_batch(models::Classifier& model, const torch::Tensor& 
                                 const torch::Tensor& labels) {
   const auto eps = options_.epsilon;
   AttackResult result;
-  const auto grad =
-      loss_gradient(model, images, labels, options_.targeted, nullptr, &result.clean_logits);
+  const auto grad = loss_gradient(model, images, labels, loss_, nullptr, &result.clean_logits);
   // J is -CE for targeted attacks, so ascending J is the paper's x - eps * sign(grad CE).
   result.images = (images + eps * grad.sign()).clamp(0, 1);
   if (options_.round_to_8bit) {

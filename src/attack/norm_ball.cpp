@@ -22,7 +22,7 @@ torch::Tensor per_image(const torch::Tensor& values, const torch::Tensor& like) 
 Norm parse_norm(const std::string& name) {
   if (name == "linf") return Norm::kLinf;
   if (name == "l2") return Norm::kL2;
-  throw core::OptionError("--norm", "unknown norm '" + name + "'; known: linf, l2");
+  throw core::OptionError("AttackOptions.norm", "unknown norm '" + name + "'; known: linf, l2");
 }
 
 std::string norm_name(Norm norm) {

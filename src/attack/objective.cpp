@@ -4,12 +4,8 @@
 
 namespace nnlab::attack {
 
-namespace F = torch::nn::functional;
-
 torch::Tensor attack_loss(const torch::Tensor& logits, const torch::Tensor& labels, bool targeted) {
-  const auto ce =
-      F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().reduction(torch::kNone));
-  return targeted ? -ce : ce;
+  return AttackLoss("ce", targeted, nullptr)(logits, labels);
 }
 
 torch::Tensor is_adversarial(const torch::Tensor& logits, const torch::Tensor& labels,
@@ -26,16 +22,23 @@ torch::Tensor logits_of(models::Classifier& model, const torch::Tensor& images) 
 torch::Tensor loss_gradient(models::Classifier& model, const torch::Tensor& images,
                             const torch::Tensor& labels, bool targeted,
                             const InputTransform& transform, torch::Tensor* logits) {
+  return loss_gradient(model, images, labels, AttackLoss("ce", targeted, nullptr), transform,
+                       logits);
+}
+
+torch::Tensor loss_gradient(models::Classifier& model, const torch::Tensor& images,
+                            const torch::Tensor& goals, const AttackLoss& loss,
+                            const InputTransform& transform, torch::Tensor* logits) {
   auto input = images.detach().requires_grad_(true);
   // An ensemble contributes the mean of its members' losses.
   const auto all_logits = model.member_logits(transform ? transform(input) : input);
-  auto loss = attack_loss(all_logits.front(), labels, targeted).sum();
+  auto total = loss(all_logits.front(), goals).sum();
   for (size_t k = 1; k < all_logits.size(); ++k) {
-    loss = loss + attack_loss(all_logits[k], labels, targeted).sum();
+    total = total + loss(all_logits[k], goals).sum();
   }
-  if (all_logits.size() > 1) loss = loss / static_cast<double>(all_logits.size());
+  if (all_logits.size() > 1) total = total / static_cast<double>(all_logits.size());
   if (logits) *logits = models::Classifier::combine_member_logits(all_logits).detach();
-  return torch::autograd::grad({loss}, {input})[0];
+  return torch::autograd::grad({total}, {input})[0];
 }
 
 }  // namespace nnlab::attack

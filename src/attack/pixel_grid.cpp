@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "nnlab/data/image_io.h"
+
 namespace nnlab::attack {
 
 namespace {
@@ -21,7 +23,8 @@ torch::Tensor quantize_linf(const torch::Tensor& adv, const torch::Tensor& clean
   const auto hi = (c + eps * kLevels + kLevelTolerance).floor().clamp_max(kLevels);
   // An empty interval means no 8-bit value is within eps of clean: take the nearest to clean.
   const auto clamped = torch::where(lo <= hi, torch::min(torch::max(levels, lo), hi), c.round());
-  return (clamped / kLevels).to(adv.scalar_type());
+  // Exact levels k / 255: the one rule maps them to the same values save_image would read back.
+  return data::quantize_to_8bit((clamped / kLevels).to(adv.scalar_type()));
 }
 
 torch::Tensor quantize_l2(const torch::Tensor& adv, const torch::Tensor& clean, double eps) {
@@ -32,7 +35,8 @@ torch::Tensor quantize_l2(const torch::Tensor& adv, const torch::Tensor& clean, 
   // Rounding each pixel's offset from clean toward zero shrinks every |d_i|, so ||d||_2 too.
   const auto base = (clean.to(torch::kFloat64) * kLevels).round();
   const auto offset = (adv.to(torch::kFloat64) * kLevels - base).trunc();
-  const auto toward = ((base + offset).clamp(0, kLevels) / kLevels).to(adv.scalar_type());
+  const auto toward =
+      data::quantize_to_8bit(((base + offset).clamp(0, kLevels) / kLevels).to(adv.scalar_type()));
   std::vector<std::int64_t> shape(adv.dim(), 1);
   shape[0] = adv.size(0);
   return torch::where(outside.view(shape), toward, nearest);
@@ -41,7 +45,7 @@ torch::Tensor quantize_l2(const torch::Tensor& adv, const torch::Tensor& clean, 
 }  // namespace
 
 torch::Tensor quantize_8bit(const torch::Tensor& x) {
-  return (x.clamp(0, 1) * kLevels).round() / kLevels;
+  return data::quantize_to_8bit(x);
 }
 
 bool is_on_8bit_grid(const torch::Tensor& x) {

@@ -12,14 +12,14 @@ using namespace testing;
 
 namespace {
 
-AttackOptions small_budget(const std::string& method) {
-  AttackOptions options;
+AttackSettings small_budget(const std::string& method) {
+  AttackSettings options;
   options.epsilon = 0.05;
   options.steps = 5;
-  options.cw_steps = 20;
-  options.cw_binary_steps = 2;
-  options.cw_lr = 0.05;
-  options.deepfool_steps = 10;
+  options.cw.steps = 20;
+  options.cw.binary_steps = 2;
+  options.cw.lr = 0.05;
+  options.deepfool.steps = 10;
   options.batch_size = 24;
   if (method == "pgdl2") options.epsilon = 1.0;
   return options;
@@ -130,8 +130,8 @@ TEST(Attack, TargetedTargetsAreReached) {
     options.targeted = true;
     options.epsilon = 0.15;
     options.steps = 15;
-    options.cw_steps = 50;
-    options.cw_binary_steps = 3;
+    options.cw.steps = 50;
+    options.cw.binary_steps = 3;
     const auto result =
         make_attack(name, options)->run_with_report(trained_model(), batch.images, targets);
     EXPECT_TRUE(torch::equal(predicted(result.images).eq(targets), result.success)) << name;

@@ -12,6 +12,7 @@
 #include "nnlab/attack/norm_ball.h"
 #include "nnlab/attack/objective.h"
 #include "nnlab/attack/pixel_grid.h"
+#include "nnlab/attack/registry.h"
 #include "nnlab/models/registry.h"
 
 namespace nnlab::attack::testing {

@@ -13,11 +13,11 @@ using namespace testing;
 
 namespace {
 
-AttackOptions quick_cw() {
-  AttackOptions options;
-  options.cw_steps = 60;
-  options.cw_binary_steps = 4;
-  options.cw_lr = 0.05;
+CarliniWagnerL2Options quick_cw() {
+  CarliniWagnerL2Options options;
+  options.steps = 60;
+  options.binary_steps = 4;
+  options.lr = 0.05;
   return options;
 }
 
@@ -26,7 +26,7 @@ AttackOptions quick_cw() {
 TEST(CarliniWagnerL2, FindsSmallerPerturbationsThanFgsm) {
   const auto batch = correct_batch(48, 50);
   const auto result =
-      CarliniWagnerL2(quick_cw()).run_with_report(trained_model(), batch.images, batch.labels);
+      CarliniWagnerL2({}, quick_cw()).run_with_report(trained_model(), batch.images, batch.labels);
   EXPECT_GT(result.success.to(torch::kFloat64).mean().item<double>(), 0.9);
   const auto c = compare_with_fgsm(result, batch, /*fgsm_eps=*/0.1);
   ASSERT_GT(c.common, batch.labels.size(0) / 2);
@@ -36,10 +36,10 @@ TEST(CarliniWagnerL2, FindsSmallerPerturbationsThanFgsm) {
 TEST(CarliniWagnerL2, TargetedReachesTheTarget) {
   const auto batch = correct_batch(48, 51);
   const auto targets = least_likely_targets(trained_model(), batch.images, batch.labels);
-  auto options = quick_cw();
+  AttackOptions options;
   options.targeted = true;
   const auto result =
-      CarliniWagnerL2(options).run_with_report(trained_model(), batch.images, targets);
+      CarliniWagnerL2(options, quick_cw()).run_with_report(trained_model(), batch.images, targets);
   EXPECT_GT(result.success.to(torch::kFloat64).mean().item<double>(), 0.8);
   EXPECT_TRUE(torch::equal(predicted(result.images).eq(targets), result.success));
 }
@@ -47,23 +47,23 @@ TEST(CarliniWagnerL2, TargetedReachesTheTarget) {
 TEST(CarliniWagnerL2, FailuresComeBackUnchanged) {
   // One Adam step with a tiny c cannot flip a well-classified image.
   const auto batch = correct_batch(16, 52);
-  AttackOptions options;
-  options.cw_c = 1e-6;
-  options.cw_steps = 1;
-  options.cw_binary_steps = 1;
+  CarliniWagnerL2Options options;
+  options.c = 1e-6;
+  options.steps = 1;
+  options.binary_steps = 1;
   const auto result =
-      CarliniWagnerL2(options).run_with_report(trained_model(), batch.images, batch.labels);
+      CarliniWagnerL2({}, options).run_with_report(trained_model(), batch.images, batch.labels);
   EXPECT_FALSE(result.success.any().item<bool>());
   EXPECT_TRUE(torch::equal(result.images, batch.images));
 }
 
 TEST(CarliniWagnerL2, RejectsBadOptions) {
-  AttackOptions options;
-  options.cw_c = 0;
-  EXPECT_THROW(CarliniWagnerL2{options}, core::OptionError);
-  options.cw_c = 1;
-  options.cw_steps = 0;
-  EXPECT_THROW(CarliniWagnerL2{options}, core::OptionError);
+  CarliniWagnerL2Options options;
+  options.c = 0;
+  EXPECT_THROW((CarliniWagnerL2{{}, options}), core::OptionError);
+  options.c = 1;
+  options.steps = 0;
+  EXPECT_THROW((CarliniWagnerL2{{}, options}), core::OptionError);
 }
 
 }  // namespace nnlab::attack

@@ -38,8 +38,9 @@ TEST(DeepFool, IsUntargetedOnly) {
   options.targeted = true;
   EXPECT_THROW(DeepFool{options}, core::OptionError);
   options.targeted = false;
-  options.candidates = 1;
-  EXPECT_THROW(DeepFool{options}, core::OptionError);
+  DeepFoolOptions deepfool;
+  deepfool.candidates = 1;
+  EXPECT_THROW((DeepFool{options, deepfool}), core::OptionError);
 }
 
 }  // namespace nnlab::attack

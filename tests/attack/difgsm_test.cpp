@@ -26,22 +26,24 @@ TEST(DiFgsm, GradientFlowsThroughTheTransformAndSucceeds) {
   const auto batch = correct_batch(64, 40);
   AttackOptions options;
   options.epsilon = 0.1;
-  options.diversity_prob = 1.0;
+  DiFgsmOptions diversity;
+  diversity.diversity_prob = 1.0;
   options.steps = 10;
   torch::manual_seed(1);
-  const auto result = DiFgsm(options).run_with_report(trained_model(), batch.images, batch.labels);
+  const auto result =
+      DiFgsm(options, {}, diversity).run_with_report(trained_model(), batch.images, batch.labels);
   EXPECT_LE((result.images - batch.images).abs().max().item<double>(), 0.1 + 1e-6);
   EXPECT_TRUE(is_on_8bit_grid(result.images));
   EXPECT_GT(result.success.to(torch::kFloat64).mean().item<double>(), 0.5);
 }
 
 TEST(DiFgsm, RejectsBadTransformOptions) {
-  AttackOptions options;
+  DiFgsmOptions options;
   options.diversity_prob = 1.5;
-  EXPECT_THROW(DiFgsm{options}, core::OptionError);
+  EXPECT_THROW((DiFgsm{{}, {}, options}), core::OptionError);
   options.diversity_prob = 0.5;
   options.resize_rate = 0;
-  EXPECT_THROW(DiFgsm{options}, core::OptionError);
+  EXPECT_THROW((DiFgsm{{}, {}, options}), core::OptionError);
 }
 
 }  // namespace nnlab::attack

@@ -13,12 +13,12 @@ using namespace testing;
 TEST(MiFgsm, ZeroDecayIsIfgsm) {
   // Without momentum, sign(grad / mean|grad|) = sign(grad): the same iterates as I-FGSM.
   const auto batch = make_batch(24, 30);
-  AttackOptions options;
+  AttackSettings options;
   options.epsilon = 0.05;
   options.step_size = 0.01;
-  options.decay = 0;
+  options.mifgsm.decay = 0;
   options.round_to_8bit = false;
-  const auto mi = MiFgsm(options).run(trained_model(), batch.images, batch.labels);
+  const auto mi = MiFgsm(options, options.mifgsm).run(trained_model(), batch.images, batch.labels);
   const auto bim = make_attack("bim", options)->run(trained_model(), batch.images, batch.labels);
   EXPECT_TRUE(torch::allclose(mi, bim, 0, 1e-6));
 }
@@ -45,8 +45,9 @@ TEST(MiFgsm, DefaultStepIsEpsOverSteps) {
   options.epsilon = 0.1;
   options.steps = 4;
   EXPECT_DOUBLE_EQ(MiFgsm(options).step_size(), 0.025);
-  options.decay = -1;
-  EXPECT_THROW(MiFgsm{options}, core::OptionError);
+  MiFgsmOptions momentum;
+  momentum.decay = -1;
+  EXPECT_THROW((MiFgsm{options, momentum}), core::OptionError);
 }
 
 }  // namespace nnlab::attack

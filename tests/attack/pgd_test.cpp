@@ -24,14 +24,15 @@ TEST(Pgd, StaysInsideTheBallAndTheImageRange) {
   const auto batch = make_batch(48, 10);
   for (const auto& c : {Case{Norm::kLinf, 0.05, false}, Case{Norm::kLinf, 0.1, true},
                         Case{Norm::kL2, 1.0, false}, Case{Norm::kL2, 1.5, true}}) {
-    AttackOptions options;
+    AttackSettings options;
     options.norm = norm_name(c.norm);
     options.epsilon = c.eps;
     options.round_to_8bit = c.round;
     options.steps = 8;
-    options.restarts = 2;
+    options.pgd.restarts = 2;
     torch::manual_seed(3);
-    const auto adversarial = Pgd(options).run(trained_model(), batch.images, batch.labels);
+    const auto adversarial =
+        Pgd(options, options.pgd).run(trained_model(), batch.images, batch.labels);
     const auto d = per_image_norm(adversarial - batch.images, c.norm);
     EXPECT_LE(d.max().item<double>(), c.eps + (c.norm == Norm::kLinf ? 1e-6 : 1e-5))
         << options.norm;
@@ -96,15 +97,17 @@ TEST(Pgd, TargetedReachesTheLeastLikelyClass) {
 
 TEST(Pgd, RestartsKeepTheBestPerImage) {
   const auto batch = correct_batch(64, 14);
-  AttackOptions options;
+  AttackSettings options;
   options.epsilon = 0.02;
   options.steps = 3;
   options.round_to_8bit = false;
   torch::manual_seed(8);
-  const auto one = Pgd(options).run_with_report(trained_model(), batch.images, batch.labels);
-  options.restarts = 4;
+  const auto one =
+      Pgd(options, options.pgd).run_with_report(trained_model(), batch.images, batch.labels);
+  options.pgd.restarts = 4;
   torch::manual_seed(8);
-  const auto four = Pgd(options).run_with_report(trained_model(), batch.images, batch.labels);
+  const auto four =
+      Pgd(options, options.pgd).run_with_report(trained_model(), batch.images, batch.labels);
   // The first restart is the single run; later ones only replace failures.
   EXPECT_TRUE(four.success.logical_or(one.success.logical_not()).all().item<bool>());
   EXPECT_GE(four.success.sum().item<std::int64_t>(), one.success.sum().item<std::int64_t>());
@@ -119,21 +122,21 @@ using namespace testing;
 TEST(Pgd, KeyedRandomStartsDoNotDependOnBatchingOrOrder) {
   const auto batch = make_batch(24, 21);
   for (const auto* norm : {"linf", "l2"}) {
-    AttackOptions options;
+    AttackSettings options;
     options.norm = norm;
     options.epsilon = std::string(norm) == "l2" ? 1.0 : 0.05;
     options.steps = 3;
-    options.restarts = 2;
+    options.pgd.restarts = 2;
     options.seed = 17;
     const auto keys = torch::arange(100, 124, torch::kLong);
     // The whole set in batches of 24, of 5, and in reverse order: image k gets the same result.
     options.batch_size = 24;
-    Pgd whole(options);
+    Pgd whole(options, options.pgd);
     whole.set_image_keys(keys);
     torch::manual_seed(1);
     const auto a = whole.run(trained_model(), batch.images, batch.labels);
     options.batch_size = 5;
-    Pgd small(options);
+    Pgd small(options, options.pgd);
     small.set_image_keys(keys);
     torch::manual_seed(2);  // the default generator plays no part
     const auto b = small.run(trained_model(), batch.images, batch.labels);
@@ -145,7 +148,7 @@ TEST(Pgd, KeyedRandomStartsDoNotDependOnBatchingOrOrder) {
     EXPECT_TRUE(torch::equal(a, c.index_select(0, reverse))) << norm;
     // Another seed draws other starts.
     options.seed = 18;
-    Pgd other(options);
+    Pgd other(options, options.pgd);
     other.set_image_keys(keys);
     EXPECT_FALSE(torch::equal(a, other.run(trained_model(), batch.images, batch.labels))) << norm;
   }

@@ -1,45 +1,18 @@
 // The one interface every adversarial attack implements: model, inputs, labels, options ->
-// adversarial inputs. Attacks work in [0,1] pixel space (the model normalizes inside), take
-// gradients with respect to the input only, and keep the model in eval mode.
+// adversarial inputs (registry.h makes them by name). Attacks work in [0,1] pixel space (the model
+// normalizes inside), take gradients with respect to the input only, and keep the model in eval
+// mode.
 #pragma once
 
 #include <torch/types.h>
 
-#include <memory>
 #include <string>
 #include <utility>
-#include <vector>
 
+#include "nnlab/attack/attack_options.h"
 #include "nnlab/models/classifier.h"
 
 namespace nnlab::attack {
-
-struct AttackOptions {
-  double epsilon = 8.0 / 255;   // budget in [0,1] pixel units (the CLI takes 0-255 units)
-  double step_size = 0;         // 0: the method's default (see each attack)
-  int steps = 10;               // iterative attacks
-  bool random_start = true;     // PGD
-  int restarts = 1;             // PGD: keep the best of several random starts
-  std::string norm = "linf";    // PGD: linf | l2
-  bool targeted = false;        // labels are target classes: move toward them
-  double decay = 1.0;           // MI-FGSM momentum decay
-  double diversity_prob = 0.5;  // DI-FGSM: probability of the random resize-and-pad transform
-  double resize_rate = 0.9;     // DI-FGSM: smallest resize factor
-  double cw_c = 1.0;            // C&W: weight of the classification term
-  double cw_kappa = 0.0;        // C&W: confidence margin
-  double cw_lr = 0.01;          // C&W: Adam learning rate
-  int cw_steps = 100;           // C&W: optimization steps
-  int cw_binary_steps = 5;      // C&W: binary search steps over c
-  double overshoot = 0.02;      // DeepFool
-  int candidates = 10;          // DeepFool: classes considered
-  int deepfool_steps = 50;      // DeepFool: most linearize-and-step iterations per image
-  std::uint64_t seed = 0;       // per-image random choices under image keys (Attack)
-  // Rounding-aware: success is judged on the 8-bit image (round(x*255)/255) that will be
-  // saved; iterative attacks keep going on the 8-bit grid until the rounded image succeeds or
-  // the budget ends. Off: exact real-valued results (the formulas, for tests).
-  bool round_to_8bit = true;
-  std::int64_t batch_size = 64;  // images per forward/backward
-};
 
 // What an attack returns with its own verdict, so that a caller need not re-run the model.
 struct AttackResult {
@@ -87,10 +60,5 @@ class Attack {
  protected:
   torch::Tensor image_keys_;
 };
-
-// "fgsm", "ifgsm" (= "bim"), "pgd" (norm from options), "pgdl2", "mifgsm", "difgsm", "cw",
-// "deepfool". Throws core::OptionError("--method", ...) for an unknown name, listing the known.
-std::unique_ptr<Attack> make_attack(const std::string& method, const AttackOptions& options);
-std::vector<std::string> attack_names();
 
 }  // namespace nnlab::attack

@@ -7,12 +7,14 @@
 #include <string>
 
 #include "nnlab/attack/attack.h"
+#include "nnlab/attack/loss.h"
 
 namespace nnlab::attack {
 
 class BatchedAttack : public Attack {
  public:
-  // Throws core::OptionError for a negative epsilon or step size or a batch size below 1.
+  // Throws core::OptionError for a negative epsilon or step size, a batch size below 1 or an
+  // unknown loss.
   explicit BatchedAttack(AttackOptions options);
 
   AttackResult attack(models::Classifier& model, const torch::Tensor& images,
@@ -26,11 +28,13 @@ class BatchedAttack : public Attack {
                                     const torch::Tensor& labels) = 0;
 
   AttackOptions options_;
+  AttackLoss loss_;           // options_.loss in options_.targeted form
   bool verdict_ = true;       // whether the current call wants AttackResult::success
   torch::Tensor batch_keys_;  // the current batch's image keys (undefined without keys)
 };
 
-// Throws core::OptionError(option, "must be at least <minimum>, got <value>").
+// Throws core::OptionError(option, "must be at least <minimum>, got <value>"); option names the
+// field ("AttackOptions.steps").
 void require_at_least(const std::string& option, double value, double minimum);
 // Throws core::OptionError(option, "must be positive, got <value>").
 void require_positive(const std::string& option, double value);

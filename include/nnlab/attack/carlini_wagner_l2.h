@@ -17,16 +17,26 @@
 
 namespace nnlab::attack {
 
+struct CarliniWagnerL2Options {
+  double c = 1.0;        // initial weight of the classification term
+  double kappa = 0.0;    // confidence margin
+  double lr = 0.01;      // Adam learning rate
+  int steps = 100;       // optimization steps per binary-search step
+  int binary_steps = 5;  // binary search steps over c
+};
+
 class CarliniWagnerL2 : public BatchedAttack {
  public:
-  // Throws core::OptionError for cw_c <= 0, cw_kappa < 0, cw_lr <= 0, cw_steps < 1,
-  // cw_binary_steps < 1.
-  explicit CarliniWagnerL2(AttackOptions options);
+  // Throws core::OptionError for c <= 0, kappa < 0, lr <= 0, steps < 1, binary_steps < 1.
+  explicit CarliniWagnerL2(AttackOptions options, CarliniWagnerL2Options cw = {});
   std::string name() const override { return "cw"; }
 
  protected:
   AttackResult attack_batch(models::Classifier& model, const torch::Tensor& images,
                             const torch::Tensor& labels) override;
+
+ private:
+  CarliniWagnerL2Options cw_;
 };
 
 }  // namespace nnlab::attack

@@ -15,16 +15,25 @@
 
 namespace nnlab::attack {
 
+struct DeepFoolOptions {
+  double overshoot = 0.02;  // step past the linearized boundary by this fraction
+  int candidates = 10;      // classes considered (the top ones of the clean logits)
+  int steps = 50;           // most linearize-and-step iterations per image
+};
+
 class DeepFool : public BatchedAttack {
  public:
   // Throws core::OptionError for targeted (DeepFool is untargeted), candidates < 2,
-  // overshoot < 0 or deepfool_steps < 1.
-  explicit DeepFool(AttackOptions options);
+  // overshoot < 0 or steps < 1.
+  explicit DeepFool(AttackOptions options, DeepFoolOptions deepfool = {});
   std::string name() const override { return "deepfool"; }
 
  protected:
   AttackResult attack_batch(models::Classifier& model, const torch::Tensor& images,
                             const torch::Tensor& labels) override;
+
+ private:
+  DeepFoolOptions deepfool_;
 };
 
 }  // namespace nnlab::attack

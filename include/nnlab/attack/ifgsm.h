@@ -4,25 +4,23 @@
 // Default step (options.step_size = 0): alpha = 1.25 * eps / steps. Kurakin et al. take
 // alpha = 1/255 and min(eps*255 + 4, 1.25 * eps*255) steps, i.e. a total travel of 1.25 eps;
 // we keep that travel for any step count (eps = 8/255, 10 steps: exactly their 1/255).
-// Rounding-aware early stopping: see early_stop.h.
+// The loop and rounding-aware early stopping: iterative_attack.h.
 #pragma once
 
 #include <string>
 
-#include "nnlab/attack/batched_attack.h"
+#include "nnlab/attack/iterative_attack.h"
 
 namespace nnlab::attack {
 
-class Ifgsm : public BatchedAttack {
+class Ifgsm : public IterativeAttack {
  public:
   // Throws core::OptionError for steps < 1.
   explicit Ifgsm(AttackOptions options);
   std::string name() const override { return "ifgsm"; }
-  double step_size() const;
 
  protected:
-  AttackResult attack_batch(models::Classifier& model, const torch::Tensor& images,
-                            const torch::Tensor& labels) override;
+  double default_step_size() const override;
 };
 
 }  // namespace nnlab::attack

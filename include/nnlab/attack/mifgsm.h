@@ -3,28 +3,33 @@
 //             by the L1 norm, torchattacks by the mean: the same direction, better scaled),
 //   x_{k+1} = Proj_{||x'-x||_inf <= eps, [0,1]}(x_k + alpha * sign(g_{k+1})), from x_0 = x.
 // Default step (options.step_size = 0): alpha = eps / steps, the paper's choice.
-// Rounding-aware early stopping: see early_stop.h.
+// The loop and rounding-aware early stopping: iterative_attack.h; the momentum is its direction.
 #pragma once
 
 #include <string>
 
-#include "nnlab/attack/batched_attack.h"
-#include "nnlab/attack/objective.h"
+#include "nnlab/attack/iterative_attack.h"
 
 namespace nnlab::attack {
 
-class MiFgsm : public BatchedAttack {
+struct MiFgsmOptions {
+  double decay = 1.0;  // momentum decay; 0: I-FGSM with MI-FGSM's step
+};
+
+class MiFgsm : public IterativeAttack {
  public:
   // Throws core::OptionError for steps < 1 or decay < 0.
-  explicit MiFgsm(AttackOptions options);
+  explicit MiFgsm(AttackOptions options, MiFgsmOptions momentum = {});
   std::string name() const override { return "mifgsm"; }
-  double step_size() const;
 
  protected:
-  AttackResult attack_batch(models::Classifier& model, const torch::Tensor& images,
-                            const torch::Tensor& labels) override;
-  // The input transform the gradient is taken through; none for MI-FGSM (DI-FGSM overrides).
-  virtual InputTransform transform() const { return nullptr; }
+  double default_step_size() const override;
+  void begin(const torch::Tensor& images) override;
+  torch::Tensor direction(const torch::Tensor& gradient, const torch::Tensor& active) override;
+
+ private:
+  MiFgsmOptions momentum_options_;
+  torch::Tensor momentum_;  // g_k of every image of the batch
 };
 
 }  // namespace nnlab::attack

@@ -11,7 +11,7 @@ namespace nnlab::attack {
 
 enum class Norm { kLinf, kL2 };
 
-// "linf" | "l2"; throws core::OptionError("--norm", ...) for anything else.
+// "linf" | "l2"; throws core::OptionError("AttackOptions.norm", ...) for anything else.
 Norm parse_norm(const std::string& name);
 std::string norm_name(Norm norm);
 

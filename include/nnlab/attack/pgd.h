@@ -6,35 +6,35 @@
 // thumb of the Madry lab's robustness library (a total travel of 2.5 eps reaches any point of the
 // ball from any random start; eps = 8/255 with 10 steps gives torchattacks' 2/255). Restarts: per
 // image the result of the first restart that succeeds, or else of the one with the highest loss J;
-// later restarts attack only the images not yet successful. Rounding-aware early stopping: see
-// early_stop.h.
+// later restarts attack only the images not yet successful. The loop, restarts and
+// rounding-aware early stopping: iterative_attack.h.
 #pragma once
 
 #include <string>
 
-#include "nnlab/attack/batched_attack.h"
-#include "nnlab/attack/norm_ball.h"
+#include "nnlab/attack/iterative_attack.h"
 
 namespace nnlab::attack {
 
-class Pgd : public BatchedAttack {
+struct PgdOptions {
+  bool random_start = true;  // start at a random point of the ball (else at the clean image)
+  int restarts = 1;          // keep per image the best of several random starts
+};
+
+class Pgd : public IterativeAttack {
  public:
   // options.norm picks the norm. Throws core::OptionError for an unknown norm, steps < 1 or
   // restarts < 1.
-  explicit Pgd(AttackOptions options);
-  std::string name() const override { return norm_ == Norm::kL2 ? "pgdl2" : "pgd"; }
-  double step_size() const;
+  explicit Pgd(AttackOptions options, PgdOptions pgd = {});
+  std::string name() const override { return norm() == Norm::kL2 ? "pgdl2" : "pgd"; }
 
  protected:
-  AttackResult attack_batch(models::Classifier& model, const torch::Tensor& images,
-                            const torch::Tensor& labels) override;
+  double default_step_size() const override;
+  int restarts() const override { return pgd_.restarts; }
+  torch::Tensor start(const torch::Tensor& images, const torch::Tensor& keys, int restart) override;
 
  private:
-  // keys: the images' keys (undefined: the default generator); restart: the random stream.
-  AttackResult attack_once(models::Classifier& model, const torch::Tensor& images,
-                           const torch::Tensor& labels, const torch::Tensor& keys, int restart);
-
-  Norm norm_;
+  PgdOptions pgd_;
 };
 
 }  // namespace nnlab::attack

@@ -9,7 +9,8 @@
 
 namespace nnlab::attack {
 
-// q(x), in x's dtype.
+// q(x), in x's dtype: data::quantize_to_8bit, the rounding save_image applies (one rule for
+// what is measured and what is saved). NaN becomes 0.
 torch::Tensor quantize_8bit(const torch::Tensor& x);
 
 // True when every value is k/255 for an integer k (up to float rounding).
