@@ -6,36 +6,6 @@
 
 namespace nnlab::seq2seq {
 
-namespace {
-
-// Moves the recurrent part of s (hidden, cell, feed) to `rows`.
-void select_recurrent(DecodingState& s, const torch::Tensor& rows) {
-  if (s.hidden.defined()) s.hidden = s.hidden.index_select(1, rows);
-  if (s.cell.defined()) s.cell = s.cell.index_select(1, rows);
-  if (s.feed.defined()) s.feed = s.feed.index_select(0, rows);
-}
-
-}  // namespace
-
-DecodingState DecodingState::reorder(const torch::Tensor& rows) const {
-  DecodingState s = *this;
-  for (auto& member : s.members) member = member.reorder(rows);
-  select_recurrent(s, rows);
-  return s;
-}
-
-DecodingState DecodingState::select(const torch::Tensor& rows) const {
-  DecodingState s = *this;
-  for (auto& member : s.members) member = member.select(rows);
-  select_recurrent(s, rows);
-  if (memory.defined()) {  // a language model has no memory
-    s.memory = memory.index_select(0, rows);
-    s.keys = keys.index_select(0, rows);
-    s.mask = mask.index_select(0, rows);
-  }
-  return s;
-}
-
 DecoderImpl::DecoderImpl(std::int64_t vocabulary, const ModelOptions& options) : options_(options) {
   const auto h = options.decoder_hidden;
   const auto m = options.encoder_output();
@@ -71,46 +41,50 @@ DecodingState DecoderImpl::initial_state(const EncoderOutput& encoded) {
     return torch::tanh(x).view({batch, layers, h}).transpose(0, 1).contiguous();
   };
   DecodingState state;
-  state.hidden = to_layers(bridge_hidden_->forward(encoded.final));
-  if (bridge_cell_) state.cell = to_layers(bridge_cell_->forward(encoded.final));
-  state.feed = torch::zeros({batch, h}, encoded.memory.options());
-  state.keys = attention_->precompute(encoded.memory);
+  state.add("hidden", to_layers(bridge_hidden_->forward(encoded.final)), /*batch_dim=*/1);
+  if (bridge_cell_) state.add("cell", to_layers(bridge_cell_->forward(encoded.final)), 1);
+  state.add("feed", torch::zeros({batch, h}, encoded.memory.options()), 0);
+  state.add("keys", attention_->precompute(encoded.memory), 0, StateRows::kPerSource);
   // W_c [context; h] = W_m context + W_h h, and W_m context = sum_s alpha_s (W_m memory_s): the
   // memory is projected once per source here instead of its weighted mean at every step.
-  state.memory = torch::nn::functional::linear(
-      encoded.memory, combine_->weight.slice(1, 0, options_.encoder_output()));
-  state.mask = encoded.mask;
+  state.add("memory",
+            torch::nn::functional::linear(encoded.memory,
+                                          combine_->weight.slice(1, 0, options_.encoder_output())),
+            0, StateRows::kPerSource);
+  state.add("mask", encoded.mask, 0, StateRows::kPerSource);
   return state;
 }
 
 StepOutput DecoderImpl::step(const torch::Tensor& tokens, const DecodingState& state) {
   auto input = embedding_(tokens);
-  if (options_.input_feed) input = torch::cat({input, state.feed}, 1);
+  if (options_.input_feed) input = torch::cat({input, state.at("feed")}, 1);
+  const auto& previous = state.at("hidden");
   std::vector<torch::Tensor> hidden, cell;
   for (std::int64_t layer = 0; layer < options_.decoder_layers; ++layer) {
     if (layer > 0) input = dropout_(input);
     const auto& module = cells_[static_cast<std::size_t>(layer)];
-    if (state.cell.defined()) {
+    if (state.contains("cell")) {
       auto [h, c] = module->as<torch::nn::LSTMCell>()->forward(
-          input, std::make_tuple(state.hidden[layer], state.cell[layer]));
+          input, std::make_tuple(previous[layer], state.at("cell")[layer]));
       hidden.push_back(h);
       cell.push_back(c);
     } else {
-      hidden.push_back(module->as<torch::nn::GRUCell>()->forward(input, state.hidden[layer]));
+      hidden.push_back(module->as<torch::nn::GRUCell>()->forward(input, previous[layer]));
     }
     input = hidden.back();
   }
   // context: the attention-weighted mean of the projected memory, W_m times the usual context.
-  auto [context, weights] = attention_(input, state.keys, state.memory, state.mask);
+  auto [context, weights] =
+      attention_(input, state.at("keys"), state.at("memory"), state.at("mask"));
   const auto attentional = torch::tanh(torch::nn::functional::linear(
       input, combine_->weight.slice(1, options_.encoder_output()), context));
   StepOutput out;
   out.logits = output_(dropout_(attentional));
   out.attention = weights;
   out.state = state;
-  out.state.hidden = torch::stack(hidden);
-  if (!cell.empty()) out.state.cell = torch::stack(cell);
-  out.state.feed = attentional;
+  out.state.set("hidden", torch::stack(hidden));
+  if (!cell.empty()) out.state.set("cell", torch::stack(cell));
+  out.state.set("feed", attentional);
   return out;
 }
 

@@ -75,16 +75,19 @@ std::pair<torch::Tensor, DecodingState> LanguageModelImpl::forward(const torch::
   torch::Tensor output;
   if (lstm_) {
     std::tuple<torch::Tensor, torch::Tensor> out_state;
-    if (state.hidden.defined()) {
-      std::tie(output, out_state) = lstm_(input, std::make_tuple(state.hidden, state.cell));
+    if (state.contains("hidden")) {
+      std::tie(output, out_state) =
+          lstm_(input, std::make_tuple(state.at("hidden"), state.at("cell")));
     } else {
       std::tie(output, out_state) = lstm_(input);
     }
-    next.hidden = std::get<0>(out_state);
-    next.cell = std::get<1>(out_state);
+    next.add("hidden", std::get<0>(out_state), /*batch_dim=*/1);
+    next.add("cell", std::get<1>(out_state), 1);
   } else {
-    std::tie(output, next.hidden) =
-        state.hidden.defined() ? gru_(input, state.hidden) : gru_(input);
+    torch::Tensor hidden;
+    std::tie(output, hidden) =
+        state.contains("hidden") ? gru_(input, state.at("hidden")) : gru_(input);
+    next.add("hidden", hidden, 1);
   }
   return {output_(dropout_(output)), next};
 }
@@ -92,8 +95,9 @@ std::pair<torch::Tensor, DecodingState> LanguageModelImpl::forward(const torch::
 DecodingState LanguageModelImpl::start(const torch::Tensor& source, const torch::Tensor&) {
   DecodingState state;
   const auto options = torch::TensorOptions().dtype(output_->weight.dtype()).device(device());
-  state.hidden = torch::zeros({options_.layers, source.size(0), options_.hidden}, options);
-  if (lstm_) state.cell = torch::zeros_like(state.hidden);
+  const auto zeros = torch::zeros({options_.layers, source.size(0), options_.hidden}, options);
+  state.add("hidden", zeros, /*batch_dim=*/1);
+  if (lstm_) state.add("cell", torch::zeros_like(zeros), 1);
   return state;
 }
 

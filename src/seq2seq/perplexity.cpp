@@ -31,8 +31,7 @@ void for_each_chunk(LanguageModel& model, const torch::Tensor& batch, std::int64
             .ignore_index(Vocabulary::kPad)
             .reduction(torch::kSum));
     on_chunk(nll, count);
-    state.hidden = next.hidden.detach();
-    if (next.cell.defined()) state.cell = next.cell.detach();
+    state = next.detach();
   }
 }
 

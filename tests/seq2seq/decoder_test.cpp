@@ -57,14 +57,14 @@ TEST(Decoder, StepEqualsTheAttentionFormulas) {
   };
   torch::NoGradGuard no_grad;
   const auto [logits1, alpha1, h1, c1, feed1] =
-      step(tokens, state.hidden[0], state.cell[0], state.feed);
+      step(tokens, state.at("hidden")[0], state.at("cell")[0], state.at("feed"));
   EXPECT_TRUE(torch::allclose(first.logits, logits1, 1e-5, 1e-5));
   EXPECT_TRUE(torch::allclose(first.attention, alpha1, 1e-5, 1e-6));
-  EXPECT_TRUE(torch::allclose(first.state.feed, feed1, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(first.state.at("feed"), feed1, 1e-5, 1e-6));
   const auto [logits2, alpha2, h2, c2, feed2] = step(tokens.flip(0), h1, c1, feed1);
   EXPECT_TRUE(torch::allclose(second.logits, logits2, 1e-5, 1e-5));
   EXPECT_TRUE(torch::allclose(second.attention, alpha2, 1e-5, 1e-6));
-  EXPECT_TRUE(torch::allclose(second.state.hidden[0], h2, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(second.state.at("hidden")[0], h2, 1e-5, 1e-6));
 }
 
 }  // namespace

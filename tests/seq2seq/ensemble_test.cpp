@@ -93,7 +93,7 @@ TEST(Ensemble, AStepAveragesTheProbabilitiesAndTheAttention) {
   const auto next = ensemble.step(out.logits.argmax(1), out.state);
   const auto a2 = first.model->step(out.logits.argmax(1), a.state);
   EXPECT_FALSE(torch::allclose(next.logits, torch::log_softmax(a2.logits, 1)));
-  EXPECT_TRUE(torch::allclose(next.state.members[0].hidden, a2.state.hidden));
+  EXPECT_TRUE(torch::allclose(next.state.members[0].at("hidden"), a2.state.at("hidden")));
 }
 
 TEST(Ensemble, ModelFilesLoadTogetherOnlyWithTheSameVocabularies) {

@@ -57,7 +57,7 @@ TEST(LanguageModel, StepByStepEqualsTheWholeSequence) {
       EXPECT_TRUE(torch::allclose(out.logits, logits.select(1, t), 1e-5, 1e-5)) << cell << t;
       state = out.state;
     }
-    EXPECT_TRUE(torch::allclose(state.hidden, final_state.hidden, 1e-5, 1e-5));
+    EXPECT_TRUE(torch::allclose(state.at("hidden"), final_state.at("hidden"), 1e-5, 1e-5));
   }
 }
 

@@ -3,9 +3,12 @@
 // GRU/LSTM cells; the top state attends over the memory; the attentional state
 // h~ = tanh(W_c [context; h]) gives the next token's logits. The initial state is a learned
 // projection (bridge) of the encoder's final state. The memory's half of W_c is applied to the
-// memory once, when the state starts (DecodingState::memory holds the projected memory), rather
+// memory once, when the state starts (the state's "memory" holds the projected memory), rather
 // than to the context at every step: the same function, 512 x 256 fewer multiply-adds per step
 // and hypothesis for the G2P model.
+// Its DecodingState entries: recurrent "hidden" and "cell" (LSTM only), layers x B x H, and
+// "feed" B x H (the previous attentional state); per source "memory" B x S x M, "keys" B x S x K
+// (the memory as the attention reads it) and "mask" B x S bool (true at real positions).
 #pragma once
 
 #include <torch/nn/module.h>

@@ -1,7 +1,8 @@
 // An RNN language model (the lecture's "床" -> "前" -> ...): embeddings, a stacked GRU or LSTM and
 // a softmax over the next token. Training reads whole chunks (forward); generation advances one
 // token at a time through the StepDecoder interface, so greedy, sampling and beam search drive it
-// like any decoder — its prompt is the search's forced prefix.
+// like any decoder — its prompt is the search's forced prefix. Its DecodingState: recurrent
+// "hidden" and "cell" (LSTM only), layers x B x H.
 #pragma once
 
 #include <torch/nn/module.h>
