@@ -4,8 +4,8 @@
 
 #include <torch/torch.h>
 
-#include "nnlab/seq2seq/step_decoder.h"
-#include "nnlab/seq2seq/vocabulary.h"
+#include "nnlab/seq2seq/layers/step_decoder.h"
+#include "nnlab/text/vocabulary.h"
 
 namespace nnlab::seq2seq::test_util {
 
