@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "cli_common.h"
-#include "nnlab/seq2seq/corpus.h"
-#include "nnlab/seq2seq/model_file.h"
-#include "nnlab/seq2seq/search.h"
+#include "nnlab/seq2seq/decoding/search.h"
+#include "nnlab/seq2seq/models/model_file.h"
 #include "nnlab/seq2seq/seq2seq_trainer.h"
+#include "nnlab/text/corpus.h"
 
 namespace nnlab::app {
 

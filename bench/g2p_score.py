@@ -8,7 +8,7 @@ HYP: `WORD<TAB>PHONES` (or `WORD<TAB>SCORE<TAB>PHONES`, as phonetisaurus-g2pfst 
 scores; a line whose second field is a number is read that way). The first hypothesis of a word
 is used; a word of REF without one counts as an empty pronunciation.
 
-Convention (src/seq2seq/sequence_metrics.cpp, and the published results on this split): a word is
+Convention (src/text/sequence_metrics.cpp, and the published results on this split): a word is
 correct when its hypothesis equals ANY reference; its phone errors are the edit distance to the
 closest reference (ties: the shorter reference), and PER divides the summed distances by the
 summed lengths of those closest references. WER and PER are percentages.

@@ -3,7 +3,7 @@ per direction, batch 256 of 8 letters), forward and backward, on the ATen kernel
 
 A batch without padding needs no packing; the packed path runs the input projection one step at a
 time while the unpacked one does it for the whole sequence in one matrix product. nnlab's encoder
-takes the unpacked path whenever a batch has no padding (src/seq2seq/encoder.cpp).
+takes the unpacked path whenever a batch has no padding (src/seq2seq/layers/encoder.cpp).
 
   (source bench/torch_python.sh && OMP_WAIT_POLICY=PASSIVE "$TORCH_PYTHON" bench/lstm_packing.py)
 """

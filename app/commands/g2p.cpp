@@ -13,9 +13,9 @@
 #include "nnlab/core/progress.h"
 #include "nnlab/report/heatmap.h"
 #include "nnlab/report/table.h"
-#include "nnlab/seq2seq/ensemble.h"
-#include "nnlab/seq2seq/sequence_metrics.h"
-#include "nnlab/seq2seq/translator.h"
+#include "nnlab/seq2seq/decoding/ensemble.h"
+#include "nnlab/seq2seq/decoding/translator.h"
+#include "nnlab/text/sequence_metrics.h"
 #include "seq2seq_flags.h"
 
 namespace nnlab::app {

@@ -11,7 +11,7 @@
 #include "nnlab/core/error.h"
 #include "nnlab/core/progress.h"
 #include "nnlab/seq2seq/seq2seq_trainer.h"
-#include "nnlab/seq2seq/vocabulary.h"
+#include "nnlab/text/vocabulary.h"
 #include "nnlab/train/divergence.h"
 #include "nnlab/train/optimizer_state.h"
 

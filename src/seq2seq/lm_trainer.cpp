@@ -10,9 +10,9 @@
 
 #include "nnlab/core/error.h"
 #include "nnlab/core/progress.h"
-#include "nnlab/seq2seq/batching.h"
-#include "nnlab/seq2seq/model_file.h"
-#include "nnlab/seq2seq/perplexity.h"
+#include "nnlab/seq2seq/evaluation/perplexity.h"
+#include "nnlab/seq2seq/models/model_file.h"
+#include "nnlab/text/batching.h"
 #include "nnlab/train/divergence.h"
 #include "nnlab/train/optimizer_state.h"
 

@@ -11,9 +11,9 @@
 #include "nnlab/core/error.h"
 #include "nnlab/core/progress.h"
 #include "nnlab/seq2seq/attention_regularizer.h"
-#include "nnlab/seq2seq/batching.h"
-#include "nnlab/seq2seq/sequence_metrics.h"
-#include "nnlab/seq2seq/translator.h"
+#include "nnlab/seq2seq/decoding/translator.h"
+#include "nnlab/text/batching.h"
+#include "nnlab/text/sequence_metrics.h"
 #include "nnlab/train/divergence.h"
 #include "nnlab/train/optimizer_state.h"
 

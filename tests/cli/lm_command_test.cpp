@@ -10,7 +10,7 @@
 #include <random>
 
 #include "cli/cli_test_util.h"
-#include "nnlab/seq2seq/model_file.h"
+#include "nnlab/seq2seq/models/model_file.h"
 
 namespace nnlab::testing {
 namespace {

@@ -21,7 +21,7 @@
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
 #include "nnlab/core/format_version.h"
-#include "nnlab/seq2seq/batching.h"
+#include "nnlab/text/batching.h"
 
 namespace nnlab::formats_test {
 namespace {

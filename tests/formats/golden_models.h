@@ -13,9 +13,9 @@
 #include "nnlab/compress/sparse_index.h"
 #include "nnlab/models/checkpoint.h"
 #include "nnlab/models/registry.h"
-#include "nnlab/seq2seq/caption_model.h"
-#include "nnlab/seq2seq/language_model_file.h"
-#include "nnlab/seq2seq/model_file.h"
+#include "nnlab/seq2seq/models/caption_model.h"
+#include "nnlab/seq2seq/models/language_model_file.h"
+#include "nnlab/seq2seq/models/model_file.h"
 
 namespace nnlab::formats_test {
 

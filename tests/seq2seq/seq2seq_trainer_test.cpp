@@ -7,8 +7,8 @@
 
 #include "data/data_test_util.h"
 #include "nnlab/core/error.h"
-#include "nnlab/seq2seq/sequence_metrics.h"
-#include "nnlab/seq2seq/translator.h"
+#include "nnlab/seq2seq/decoding/translator.h"
+#include "nnlab/text/sequence_metrics.h"
 #include "nnlab/train/divergence.h"
 
 namespace nnlab::seq2seq {

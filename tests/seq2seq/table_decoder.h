@@ -4,8 +4,8 @@
 
 #include <torch/torch.h>
 
-#include "nnlab/seq2seq/step_decoder.h"
-#include "nnlab/seq2seq/vocabulary.h"
+#include "nnlab/seq2seq/layers/step_decoder.h"
+#include "nnlab/text/vocabulary.h"
 
 namespace nnlab::seq2seq::test_util {
 
@@ -17,17 +17,14 @@ class TableDecoder : public StepDecoder {
   DecodingState start(const torch::Tensor& source, const torch::Tensor& lengths) override {
     DecodingState s;
     const auto b = source.size(0);
-    s.hidden = torch::zeros({1, b, 1});
-    s.feed = torch::zeros({b, 1});
-    s.memory = torch::zeros({b, source.size(1), 1});
-    s.keys = s.memory;
-    s.mask = torch::ones({b, source.size(1)}, torch::kBool);
+    s.add("hidden", torch::zeros({1, b, 1}), /*batch_dim=*/1);
+    s.add("mask", torch::ones({b, source.size(1)}, torch::kBool), 0, StateRows::kPerSource);
     return s;
   }
   StepOutput step(const torch::Tensor& tokens, const DecodingState& state) override {
     StepOutput out;
     out.logits = log_probs_.index_select(0, tokens);
-    out.attention = state.mask.to(torch::kFloat) / state.mask.size(1);
+    out.attention = state.at("mask").to(torch::kFloat) / state.at("mask").size(1);
     out.state = state;
     return out;
   }

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "nnlab/seq2seq/model_file.h"
+#include "nnlab/seq2seq/models/model_file.h"
 
 namespace nnlab::seq2seq::test_util {
 

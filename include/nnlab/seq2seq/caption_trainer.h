@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "nnlab/data/scene.h"
-#include "nnlab/seq2seq/caption_metrics.h"
-#include "nnlab/seq2seq/caption_model.h"
+#include "nnlab/seq2seq/evaluation/caption_metrics.h"
+#include "nnlab/seq2seq/models/caption_model.h"
 
 namespace nnlab::seq2seq {
 

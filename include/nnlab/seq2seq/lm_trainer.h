@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "nnlab/models/archive.h"
-#include "nnlab/seq2seq/language_model_file.h"
+#include "nnlab/seq2seq/models/language_model_file.h"
 
 namespace nnlab::seq2seq {
 

@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "nnlab/seq2seq/corpus.h"
-#include "nnlab/seq2seq/model_file.h"
+#include "nnlab/seq2seq/decoding/search.h"
+#include "nnlab/seq2seq/models/model_file.h"
 #include "nnlab/seq2seq/scheduled_sampling.h"
-#include "nnlab/seq2seq/search.h"
+#include "nnlab/text/corpus.h"
 #include "nnlab/train/divergence.h"
 
 namespace nnlab::seq2seq {
