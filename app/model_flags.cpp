@@ -7,6 +7,7 @@
 
 #include "flag_domains.h"
 #include "nnlab/compress/nnz_format.h"
+#include "nnlab/compress/nnz_model.h"
 #include "nnlab/core/error.h"
 #include "nnlab/models/model_loader.h"
 #include "nnlab/models/registry.h"

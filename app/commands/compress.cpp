@@ -26,6 +26,7 @@
 #include "nnlab/compress/huffman.h"
 #include "nnlab/compress/magnitude_pruning.h"
 #include "nnlab/compress/nnz_format.h"
+#include "nnlab/compress/nnz_model.h"
 #include "nnlab/compress/weight_clustering.h"
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"

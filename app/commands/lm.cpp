@@ -111,9 +111,14 @@ void run_lm_train(LmTrainCommand options, const GlobalOptions& global) {
   if (!options.resume.empty()) {
     resumed = models::read_archive(options.resume);
     model = seq2seq::language_model_from_archive(resumed, options.resume, device);
-    const auto& data = model.training.at("data");
-    options.data.heldout_percent = data.at("heldout_percent").get<int>();
-    options.data.dev_percent = data.at("dev_percent").get<int>();
+    const auto data = model.training.find("data");
+    if (data == model.training.end() || !data->contains("heldout_percent") ||
+        !data->contains("dev_percent"))
+      throw core::FileError(options.resume,
+                            "not a training state (no data split recorded): use a file written "
+                            "by lm train --checkpoint");
+    options.data.heldout_percent = data->at("heldout_percent").get<int>();
+    options.data.dev_percent = data->at("dev_percent").get<int>();
   } else {
     options.model.validate();
     model.tokens = seq2seq::parse_tokenization(options.tokens);
@@ -139,6 +144,17 @@ void run_lm_train(LmTrainCommand options, const GlobalOptions& global) {
   std::int64_t train_tokens = 0;
   for (const auto& d : train) train_tokens += static_cast<std::int64_t>(d.size());
 
+  const nlohmann::json data = {{"text", options.data.text},
+                               {"heldout_percent", options.data.heldout_percent},
+                               {"dev_percent", options.data.dev_percent},
+                               {"min_count", options.min_count},
+                               {"train_documents", train.size()},
+                               {"train_tokens", train_tokens},
+                               {"dev_documents", dev.size()},
+                               {"heldout_documents", split.heldout.size()}};
+  // The training states written by --checkpoint carry the split, which --resume reads back.
+  model.training = {{"data", data}};
+
   auto training = options.training;
   training.seed = global.runtime.seed;
   training.progress = !global.quiet;
@@ -162,15 +178,7 @@ void run_lm_train(LmTrainCommand options, const GlobalOptions& global) {
     table = perplexity_table(model, train, dev, encode(model.vocabulary, split.heldout), "held-out",
                              true, human);
   }
-  model.training = {{"data",
-                     {{"text", options.data.text},
-                      {"heldout_percent", options.data.heldout_percent},
-                      {"dev_percent", options.data.dev_percent},
-                      {"min_count", options.min_count},
-                      {"train_documents", train.size()},
-                      {"train_tokens", train_tokens},
-                      {"dev_documents", dev.size()},
-                      {"heldout_documents", split.heldout.size()}}},
+  model.training = {{"data", data},
                     {"options", training.to_json()},
                     {"result", result.to_json()},
                     {"heldout", table},

@@ -12,6 +12,7 @@
 #include "flag_domains.h"
 #include "nnlab/compress/huffman.h"
 #include "nnlab/compress/nnz_format.h"
+#include "nnlab/compress/nnz_model.h"
 #include "nnlab/compress/pruning_masks.h"
 #include "nnlab/compress/weight_clustering.h"
 #include "nnlab/core/error.h"

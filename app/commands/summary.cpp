@@ -9,6 +9,7 @@
 #include "commands/commands.h"
 #include "model_flags.h"
 #include "nnlab/core/error.h"
+#include "nnlab/models/depthwise_savings.h"
 #include "nnlab/models/latency.h"
 #include "nnlab/report/table.h"
 

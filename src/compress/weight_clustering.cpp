@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "nnlab/compress/quantization.h"
+#include "nnlab/compress/fake_quantization.h"
 
 namespace nnlab::compress {
 

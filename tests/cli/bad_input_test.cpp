@@ -10,6 +10,7 @@
 #include "nnlab/data/image_io.h"
 #include "nnlab/models/checkpoint.h"
 #include "nnlab/models/pth_reader.h"
+#include "nnlab/models/pth_writer.h"
 #include "nnlab/models/registry.h"
 #include "nnlab/models/state_dict.h"
 

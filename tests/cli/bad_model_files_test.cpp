@@ -13,8 +13,10 @@
 
 #include "cli/cli_test_util.h"
 #include "nnlab/compress/nnz_format.h"
+#include "nnlab/compress/nnz_model.h"
 #include "nnlab/models/checkpoint.h"
 #include "nnlab/models/pth_reader.h"
+#include "nnlab/models/pth_writer.h"
 #include "nnlab/models/registry.h"
 #include "nnlab/models/state_dict.h"
 

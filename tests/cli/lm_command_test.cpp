@@ -99,6 +99,39 @@ TEST(LmCommand, GeneratesReproducibly) {
   EXPECT_EQ(nlohmann::json::parse(beam.out)["samples"].size(), 2u);
 }
 
+// A training state written by --checkpoint resumes to the run an uninterrupted training gives:
+// the same losses and dev perplexities, epoch by epoch (the state carries the data split).
+TEST(LmCommand, ResumesWhereAnUninterruptedRunEnds) {
+  const auto& f = trained();
+  const auto dir = scratch_dir("lm_cli_resume");
+  const std::string base = "lm train --text " + f.poems + kSmall + " -q --json";
+  const auto whole = run_nnlab(base + " --epochs 3 -o " + dir + "/whole.lm");
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  const auto first =
+      run_nnlab(base + " --epochs 2 -o " + dir + "/first.lm --checkpoint " + dir + "/state.lm");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const auto rest =
+      run_nnlab(base + " --epochs 3 -o " + dir + "/rest.lm --resume " + dir + "/state.lm");
+  ASSERT_EQ(rest.exit_code, 0) << rest.err;
+  const auto epochs = [](const CommandResult& r) {
+    std::vector<std::pair<double, double>> out;
+    const auto json = nlohmann::json::parse(r.out);
+    for (const auto& e : json.at("epochs"))
+      out.emplace_back(e["loss"].get<double>(), e["dev_perplexity"].get<double>());
+    return out;
+  };
+  const auto expected = epochs(whole), resumed = epochs(rest);
+  ASSERT_EQ(expected.size(), 3u);
+  ASSERT_EQ(resumed.size(), 3u);
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_NEAR(resumed[i].first, expected[i].first, 1e-6) << "epoch " << i + 1;
+    EXPECT_NEAR(resumed[i].second, expected[i].second, 1e-4) << "epoch " << i + 1;
+  }
+  // A finished model is not a training state: a one-line error naming the file.
+  expect_clean_error(run_nnlab(base + " --epochs 3 -o " + dir + "/x.lm --resume " + f.model),
+                     "poems.lm", "not a training state");
+}
+
 TEST(LmCommand, BadInputIsAOneLineError) {
   const auto& f = trained();
   const auto dir = scratch_dir("lm_cli_bad");

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "nnlab/compress/nnz_format.h"
+#include "nnlab/compress/nnz_model.h"
 #include "nnlab/core/error.h"
 #include "nnlab/models/registry.h"
 

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "nnlab/compress/magnitude_pruning.h"
+#include "nnlab/compress/nnz_model.h"
 #include "nnlab/core/error.h"
 #include "nnlab/models/registry.h"
 

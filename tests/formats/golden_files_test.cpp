@@ -18,6 +18,7 @@
 
 #include "data/data_test_util.h"
 #include "formats/golden_models.h"
+#include "nnlab/compress/nnz_model.h"
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
 #include "nnlab/core/format_version.h"

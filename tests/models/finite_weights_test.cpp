@@ -12,6 +12,7 @@
 #include "nnlab/core/error.h"
 #include "nnlab/models/checkpoint.h"
 #include "nnlab/models/model_loader.h"
+#include "nnlab/models/pth_writer.h"
 #include "nnlab/models/registry.h"
 #include "nnlab/models/state_dict.h"
 

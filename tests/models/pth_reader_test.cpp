@@ -11,6 +11,7 @@
 
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
+#include "nnlab/models/pth_writer.h"
 
 namespace nnlab::models {
 namespace fs = std::filesystem;

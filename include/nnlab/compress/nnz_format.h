@@ -4,7 +4,7 @@
 // Huffman-coded gaps (compress/sparse_index). Sections are framed by a tag and a length and
 // closed by a CRC-32 (zlib's), so that a truncated or corrupted file is an error naming the
 // file and what is wrong, never a crash: the reader checks every length against what is left
-// before it reads.
+// before it reads. This is the byte codec; compress/nnz_model.h maps a model to and from it.
 #pragma once
 
 #include <cstddef>
@@ -13,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "nnlab/compress/weight_clustering.h"
 #include "nnlab/models/checkpoint.h"
 
 namespace nnlab::compress {
@@ -65,27 +64,11 @@ NnzModel read_nnz(const std::string& path);
 // The dense values of a tensor, in its shape.
 torch::Tensor nnz_dense(const NnzTensor& tensor);
 
-struct NnzOptions {
-  int gap_bits = 0;                  // width of the stored gaps, 1..16; 0: per tensor, the smallest
-  bool half_precision_rest = false;  // the tensors that are not clustered as float16, not float32
-};
-
-// The .nnz form of a model: each tensor named in `clusters` as its codebook and indices -- sparse
-// (positions as gaps) when its clustering leaves weights out (index -1), dense otherwise; every
-// other parameter and buffer raw (float32 or float16). Throws std::invalid_argument for gap bits
-// outside 0..16.
-NnzModel nnz_from_model(const models::Classifier& model,
-                        const std::vector<std::pair<std::string, ClusteredTensor>>& clusters,
-                        const NnzOptions& options = {});
-
 // The symbols of a clustered tensor's index stream: its codebook (sparse: and the filler; per
 // row: one row's part of the codebook).
 std::uint32_t nnz_index_alphabet(const NnzTensor& tensor);
 
 // The bytes a tensor takes in the file (its section: framing, payload and CRC).
 std::size_t nnz_tensor_bytes(const NnzTensor& tensor);
-
-// The model as a checkpoint (info and dense state), for classifier_from_checkpoint.
-models::Checkpoint nnz_to_checkpoint(const NnzModel& model);
 
 }  // namespace nnlab::compress

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "nnlab/compress/quantization.h"
+#include "nnlab/compress/fake_quantization.h"
 #include "nnlab/models/classifier.h"
 #include "nnlab/train/trainer.h"
 

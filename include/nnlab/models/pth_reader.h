@@ -1,19 +1,14 @@
 // Reads PyTorch's torch.save files without Python: the zip format (PyTorch >= 1.6) and the
 // legacy format (magic number, protocol, sys info, pickled object, storage keys, raw storages)
-// of torchvision's 2017 release files such as vgg16-397923af.pth. The pickle is run by a small
-// pickle VM that knows the globals torch.save uses (OrderedDict, _rebuild_tensor_v2, storages).
+// of torchvision's 2017 release files such as vgg16-397923af.pth. The pickle inside is run by the
+// pickle machine of models/pickle.h; models/pth_writer.h writes the legacy format.
 #pragma once
 
-#include <torch/types.h>
-
 #include <string>
-#include <utility>
-#include <vector>
+
+#include "nnlab/models/tensor_list.h"
 
 namespace nnlab::models {
-
-// An ordered name -> tensor list, the shape of a state_dict.
-using TensorList = std::vector<std::pair<std::string, torch::Tensor>>;
 
 // Reads a file that holds a dict (or OrderedDict) of tensors, possibly nested one level under
 // a key like "state_dict" or "model" (training checkpoints). Tensors are loaded on the CPU.
@@ -22,9 +17,5 @@ TensorList read_pth(const std::string& path);
 
 // True when the file starts like a torch.save file (zip or legacy pickle).
 bool looks_like_pth(const std::string& path);
-
-// Writes a dict of tensors in the legacy (pre-1.6) format; the tests use it to check the legacy
-// reader without Python, and torch.load reads it.
-void write_legacy_pth(const std::string& path, const TensorList& tensors);
 
 }  // namespace nnlab::models

@@ -1,4 +1,4 @@
-#include "nnlab/compress/quantization.h"
+#include "nnlab/compress/fake_quantization.h"
 
 #include <torch/torch.h>
 
@@ -21,15 +21,15 @@ torch::Tensor column(const torch::Tensor& v) {
 
 }  // namespace
 
-QuantizedTensor quantize_uniform(const torch::Tensor& weights,
-                                 const UniformQuantizationOptions& options) {
+FakeQuantizedTensor quantize_uniform(const torch::Tensor& weights,
+                                     const UniformQuantizationOptions& options) {
   if (options.bits < 2 || options.bits > 16) {
     throw std::invalid_argument("uniform quantization: bits must be in 2..16, got " +
                                 std::to_string(options.bits));
   }
   torch::NoGradGuard no_grad;
   const auto w = grouped(weights.detach().to(torch::kFloat), options.per_channel);
-  QuantizedTensor q;
+  FakeQuantizedTensor q;
   q.bits = options.bits;
   q.per_channel = options.per_channel;
   constexpr double kTiny = 1e-12;  // an all-zero group gets scale kTiny: codes 0
@@ -51,7 +51,7 @@ QuantizedTensor quantize_uniform(const torch::Tensor& weights,
   return q;
 }
 
-torch::Tensor dequantize(const QuantizedTensor& q) {
+torch::Tensor dequantize_uniform(const FakeQuantizedTensor& q) {
   const auto codes = grouped(q.codes, q.per_channel).to(torch::kFloat);
   const auto zero = column(q.zero_point).to(torch::kFloat);
   return ((codes - zero) * column(q.scale)).reshape(q.codes.sizes());

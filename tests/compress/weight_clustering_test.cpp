@@ -1,50 +1,15 @@
-// Uniform quantization and k-means weight sharing: the formulas, the error bounds, the masks, and
-// centroid fine-tuning keeping clusters shared.
-#include "nnlab/compress/quantization.h"
+// Weight sharing: uniform levels as clusters (decoding like fake quantization, honouring the
+// pruning mask) and k-means (centroids read back, well-separated clusters found, pruned weights
+// kept out, centroid fine-tuning keeping clusters shared).
+#include "nnlab/compress/weight_clustering.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "nnlab/compress/weight_clustering.h"
+#include "nnlab/compress/fake_quantization.h"
 #include "nnlab/models/registry.h"
 
 namespace nnlab::compress {
-
-TEST(UniformQuantization, SymmetricByHand) {
-  const auto w = torch::tensor({-1.0f, -0.26f, 0.0f, 0.5f, 0.9f});
-  const auto q = quantize_uniform(w, {/*bits=*/3, false, true});  // levels -3..3, s = 1/3
-  EXPECT_NEAR(q.scale.item<float>(), 1.0f / 3, 1e-6);
-  EXPECT_TRUE(torch::equal(q.codes, torch::tensor({-3, -1, 0, 2, 3}, torch::kInt)));
-  EXPECT_TRUE(
-      torch::allclose(dequantize(q), torch::tensor({-1.0f, -1.0f / 3, 0.0f, 2.0f / 3, 1.0f})));
-}
-
-TEST(UniformQuantization, AffineKeepsZeroAndErrorIsAtMostHalfAStep) {
-  torch::manual_seed(0);
-  const auto w = torch::rand({64, 32}) * 3 - 0.5;  // [-0.5, 2.5)
-  for (const int bits : {2, 4, 8}) {
-    const auto q = quantize_uniform(w, {bits, false, false});
-    EXPECT_GE(q.codes.min().item<int>(), 0);
-    EXPECT_LE(q.codes.max().item<int>(), (1 << bits) - 1);
-    const auto error = (dequantize(q) - w).abs().max().item<float>();
-    EXPECT_LE(error, q.scale.item<float>() / 2 + 1e-6) << bits;
-  }
-  const auto q = quantize_uniform(torch::tensor({0.0f, 1.0f, 2.0f}), {2, false, false});
-  EXPECT_FLOAT_EQ(dequantize(q)[0].item<float>(), 0.0f);
-}
-
-TEST(UniformQuantization, PerChannelScalesFollowEachRow) {
-  auto w = torch::stack({torch::linspace(-1, 1, 16), torch::linspace(-0.01, 0.01, 16)});
-  const auto tensor = quantize_uniform(w, {4, false, true});
-  const auto channel = quantize_uniform(w, {4, true, true});
-  EXPECT_EQ(channel.scale.numel(), 2);
-  const auto row_error = [&](const QuantizedTensor& q) {
-    return (dequantize(q)[1] - w[1]).abs().max().item<float>();
-  };
-  EXPECT_LT(row_error(channel), row_error(tensor) / 10);  // the small row gets its own scale
-  EXPECT_THROW(quantize_uniform(w, {1, false, true}), std::invalid_argument);
-  EXPECT_THROW(quantize_uniform(w, {17, false, true}), std::invalid_argument);
-}
 
 TEST(UniformQuantization, AsClustersDecodesLikeDequantizeAndHonoursTheMask) {
   torch::manual_seed(4);
@@ -52,8 +17,8 @@ TEST(UniformQuantization, AsClustersDecodesLikeDequantizeAndHonoursTheMask) {
   const auto mask = (torch::rand({8, 6}) > 0.5).to(torch::kUInt8);
   const auto c = uniform_clusters(w, {}, {3, false, false});
   EXPECT_EQ(c.centroids.numel(), 8);
-  EXPECT_TRUE(
-      torch::allclose(clustered_weights(c), dequantize(quantize_uniform(w, {3, false, false}))));
+  EXPECT_TRUE(torch::allclose(clustered_weights(c),
+                              dequantize_uniform(quantize_uniform(w, {3, false, false}))));
   const auto masked = uniform_clusters(w, mask, {3, false, false});
   EXPECT_TRUE(torch::equal(masked.indices.lt(0), mask.eq(0)));
 }
@@ -69,7 +34,8 @@ TEST(UniformQuantization, SymmetricAndPerChannelClustersDecodeLikeDequantize) {
       EXPECT_EQ(c.centroids.numel(), per_channel ? 4 * 16 : 16);
       EXPECT_GE(c.indices.min().item<std::int64_t>(), 0);
       EXPECT_LT(c.indices.max().item<std::int64_t>(), c.centroids.numel());
-      EXPECT_TRUE(torch::allclose(clustered_weights(c), dequantize(quantize_uniform(w, options))))
+      EXPECT_TRUE(
+          torch::allclose(clustered_weights(c), dequantize_uniform(quantize_uniform(w, options))))
           << per_channel << symmetric;
     }
   }
