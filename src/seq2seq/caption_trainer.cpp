@@ -47,13 +47,6 @@ std::pair<torch::Tensor, torch::Tensor> caption_targets(const data::SceneSet& sc
   return {input, output};
 }
 
-// This trainer's own per-epoch seeds: data order (seed * 7919 + epoch) and torch's generator
-// (seed * 1000003 + epoch).
-train::EpochSeeds epoch_seeds(std::int64_t seed, int epoch) {
-  return {static_cast<std::uint64_t>(seed) * 7919u + static_cast<std::uint64_t>(epoch),
-          static_cast<std::uint64_t>(seed) * 1000003u + static_cast<std::uint64_t>(epoch)};
-}
-
 }  // namespace
 
 void CaptionTrainOptions::validate() const {
@@ -101,7 +94,6 @@ std::vector<CaptionEpoch> train_captioner(
   train::LoopOptions loop_options;
   loop_options.epochs = options.epochs;
   loop_options.seed = options.seed;
-  loop_options.epoch_seeds = epoch_seeds;
   loop_options.schedule.kind = "cosine";
   loop_options.schedule.lr = options.lr;
   loop_options.clip = options.clip;

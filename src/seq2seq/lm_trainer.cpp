@@ -62,17 +62,6 @@ nlohmann::json LmTrainResult::to_json() const {
           {"stopped_early", stopped_early}};
 }
 
-namespace {
-
-// This trainer's own per-epoch seeds: data order (seed * 7919 + epoch) and torch's generator
-// (seed * 1000003 + epoch).
-train::EpochSeeds epoch_seeds(std::int64_t seed, int epoch) {
-  return {static_cast<std::uint64_t>(seed) * 7919u + static_cast<std::uint64_t>(epoch),
-          static_cast<std::uint64_t>(seed) * 1000003u + static_cast<std::uint64_t>(epoch)};
-}
-
-}  // namespace
-
 // The training loop's state (epochs, rate, time, best epoch, patience) is the loop's; this is
 // what the language-model trainer adds: the best epoch's weights.
 struct LmTrainer::State {
@@ -90,7 +79,6 @@ LmTrainer::LmTrainer(LanguageModelFile& model, LmTrainOptions options)
   train::LoopOptions loop;
   loop.epochs = options_.epochs;
   loop.seed = options_.seed;
-  loop.epoch_seeds = epoch_seeds;
   // Decay after every epoch without progress on dev.
   loop.schedule.kind = "plateau";
   loop.schedule.lr = options_.lr;

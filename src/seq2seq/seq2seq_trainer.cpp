@@ -21,13 +21,6 @@ namespace nnlab::seq2seq {
 
 namespace {
 
-// This trainer's own per-epoch seeds: data order (seed * 7919 + epoch) and torch's generator
-// (seed * 1000003 + epoch).
-train::EpochSeeds epoch_seeds(std::int64_t seed, int epoch) {
-  return {static_cast<std::uint64_t>(seed) * 7919u + static_cast<std::uint64_t>(epoch),
-          static_cast<std::uint64_t>(seed) * 1000003u + static_cast<std::uint64_t>(epoch)};
-}
-
 models::TensorList average(const std::deque<models::TensorList>& window) {
   models::TensorList mean = window.front();
   for (auto& [name, t] : mean) t = t.to(torch::kDouble);
@@ -177,7 +170,6 @@ Seq2SeqTrainer::Seq2SeqTrainer(SequenceModel& model, Seq2SeqTrainOptions options
   train::LoopOptions loop;
   loop.epochs = options_.epochs;
   loop.seed = options_.seed;
-  loop.epoch_seeds = epoch_seeds;
   loop.schedule.kind = options_.lr_schedule;
   loop.schedule.lr = options_.lr;
   loop.schedule.cosine_per_batch = true;

@@ -95,8 +95,7 @@ bool TrainingLoop::run(const LoopHooks& hooks) {
     Epoch epoch;
     epoch.number = number;
     epoch.start = std::chrono::steady_clock::now();
-    epoch.seeds = options_.epoch_seeds ? options_.epoch_seeds(options_.seed, number)
-                                       : mixed_epoch_seeds(options_.seed, number);
+    epoch.seeds = mixed_epoch_seeds(options_.seed, number);
     torch::manual_seed(epoch.seeds.torch);
     epoch.lr = state_.lr = epoch_lr(number);
     set_learning_rate(optimizer_, epoch.lr);

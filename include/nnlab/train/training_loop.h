@@ -52,9 +52,7 @@ struct LrSchedule {
 
 struct LoopOptions {
   int epochs = 1;
-  std::int64_t seed = 0;
-  // How an epoch's seeds derive from the seed; default: mixed_epoch_seeds.
-  std::function<EpochSeeds(std::int64_t seed, int epoch)> epoch_seeds;
+  std::int64_t seed = 0;  // epoch e's seeds: mixed_epoch_seeds(seed, e)
   LrSchedule schedule;
   double clip = 0;  // maximal gradient norm (0: no clipping and no norm check)
   // Early stopping: stop after this many epochs without a better metric (0: never).
