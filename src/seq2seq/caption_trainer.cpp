@@ -9,11 +9,11 @@
 #include <sstream>
 
 #include "nnlab/core/error.h"
-#include "nnlab/core/progress.h"
 #include "nnlab/seq2seq/seq2seq_trainer.h"
 #include "nnlab/text/vocabulary.h"
 #include "nnlab/train/divergence.h"
 #include "nnlab/train/optimizer_state.h"
+#include "nnlab/train/training_loop.h"
 
 namespace nnlab::seq2seq {
 
@@ -91,78 +91,77 @@ std::vector<CaptionEpoch> train_captioner(
   const auto device = net->device();
   const auto tokens = model.class_tokens();
   torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(options.lr));
+  train::LoopOptions loop_options;
+  loop_options.epochs = options.epochs;
+  loop_options.seed = options.seed;
+  loop_options.schedule.kind = "cosine";
+  loop_options.schedule.lr = options.lr;
+  loop_options.clip = options.clip;
+  loop_options.progress = options.progress;
+  // The captioner writes no checkpoint: the caller saves the model after the last epoch.
+  train::TrainingLoop loop(optimizer, net->parameters(), std::move(loop_options));
+
   std::vector<CaptionEpoch> history;
-  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
-    const auto train = scenes(epoch);
+  data::SceneSet train;
+  torch::Tensor order;
+  CaptionEpoch record;
+  double loss_sum = 0, penalty_sum = 0;
+  std::int64_t words = 0;
+  train::LoopHooks hooks;
+  hooks.begin_epoch = [&](const train::Epoch& epoch) {
+    train = scenes(epoch.number);
     if (train.size() == 0) throw std::invalid_argument("no scenes to train on");
-    const auto begin = std::chrono::steady_clock::now();
-    torch::manual_seed(static_cast<std::uint64_t>(options.seed) * 1000003u +
-                       static_cast<std::uint64_t>(epoch));
-    CaptionEpoch record;
-    record.epoch = epoch;
-    record.lr =
-        train::cosine_learning_rate(options.lr, static_cast<double>(epoch - 1) / options.epochs);
-    train::set_learning_rate(optimizer, record.lr);
-    auto generator = at::make_generator<at::CPUGeneratorImpl>(
-        static_cast<std::uint64_t>(options.seed) * 7919u + static_cast<std::uint64_t>(epoch));
-    const auto order = torch::randperm(train.size(), generator, torch::kLong);
-    const auto batches = (train.size() + options.batch_size - 1) / options.batch_size;
-    core::Progress progress("epoch " + std::to_string(epoch), batches, "batch");
-    if (!options.progress) progress.finish();
+    record = CaptionEpoch();
+    record.epoch = epoch.number;
+    record.lr = epoch.lr;
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(epoch.seeds.data);
+    order = torch::randperm(train.size(), generator, torch::kLong);
     net->train();
-    double loss_sum = 0, penalty_sum = 0;
-    std::int64_t words = 0;
-    for (std::int64_t b = 0; b < batches; ++b) {
-      const auto rows =
-          order.narrow(0, b * options.batch_size,
-                       std::min(options.batch_size, train.size() - b * options.batch_size));
-      const auto images = train.images.index_select(0, rows).to(device);
-      auto [input, target] = caption_targets(train, rows, tokens);
-      input = input.to(device);
-      target = target.to(device);
-      const auto output = net->forward(images, input);
-      const auto regions = output.attention.size(2);
-      const auto mask = torch::ones({images.size(0), regions},
-                                    torch::TensorOptions().dtype(torch::kBool).device(device));
-      const double tau = options.attention_tau > 0
-                             ? options.attention_tau
-                             : static_cast<double>(target.size(1)) / static_cast<double>(regions);
-      const auto loss = sequence_loss(output, target, mask, options.label_smoothing,
-                                      options.attention_lambda, tau);
-      optimizer.zero_grad();
-      loss.total.backward();
-      // The values summed for the metrics and the norm that clipping computes: read anyway. The
-      // captioner writes no checkpoint: the caller saves the model after the last epoch.
-      const train::TrainingStep step{epoch, b + 1, record.lr, {}};
-      const auto values = checked_values(loss, step);
-      train::clip_gradients(net->parameters(), options.clip, step);
-      optimizer.step();
-      const auto n_words = target.ne(Vocabulary::kPad).sum().item<std::int64_t>();
-      loss_sum += values.cross_entropy * static_cast<double>(n_words);
-      words += n_words;
-      penalty_sum += values.attention_penalty * static_cast<double>(rows.size(0));
-      if (options.progress) {
-        progress.advance();
-        std::ostringstream post;
-        post << "loss " << std::fixed << std::setprecision(3)
-             << loss_sum / static_cast<double>(std::max<std::int64_t>(words, 1));
-        progress.set_postfix(post.str());
-      }
-    }
-    progress.finish();
+    loss_sum = penalty_sum = 0;
+    words = 0;
+    return train::EpochPlan{(train.size() + options.batch_size - 1) / options.batch_size, 0};
+  };
+  hooks.train_batch = [&](train::Batch& step) {
+    const auto b = step.index;
+    const auto rows =
+        order.narrow(0, b * options.batch_size,
+                     std::min(options.batch_size, train.size() - b * options.batch_size));
+    const auto images = train.images.index_select(0, rows).to(device);
+    auto [input, target] = caption_targets(train, rows, tokens);
+    input = input.to(device);
+    target = target.to(device);
+    const auto output = net->forward(images, input);
+    const auto regions = output.attention.size(2);
+    const auto mask = torch::ones({images.size(0), regions},
+                                  torch::TensorOptions().dtype(torch::kBool).device(device));
+    const double tau = options.attention_tau > 0
+                           ? options.attention_tau
+                           : static_cast<double>(target.size(1)) / static_cast<double>(regions);
+    const auto loss =
+        sequence_loss(output, target, mask, options.label_smoothing, options.attention_lambda, tau);
+    BatchLossValues values;
+    step.optimize(loss.total, [&] { values = checked_values(loss, step.step); });
+    const auto n_words = target.ne(Vocabulary::kPad).sum().item<std::int64_t>();
+    loss_sum += values.cross_entropy * static_cast<double>(n_words);
+    words += n_words;
+    penalty_sum += values.attention_penalty * static_cast<double>(rows.size(0));
+    return train::BatchCounts{values.cross_entropy * static_cast<double>(n_words),
+                              static_cast<double>(n_words)};
+  };
+  hooks.evaluate = [&](const train::Epoch& epoch) {
     record.loss = loss_sum / static_cast<double>(std::max<std::int64_t>(words, 1));
     record.attention_penalty = penalty_sum / static_cast<double>(train.size());
-    const double train_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-    record.scenes_per_second = static_cast<double>(train.size()) / std::max(train_seconds, 1e-9);
+    record.scenes_per_second = static_cast<double>(train.size()) / std::max(epoch.seconds(), 1e-9);
     SearchOptions greedy;
     greedy.attention = true;
     record.dev = score_captions(model, caption_images(model, dev.images, greedy), dev);
-    record.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    record.seconds = epoch.seconds();
     history.push_back(record);
-    if (on_epoch) on_epoch(record);
-  }
+    // Higher accuracy is better; no schedule or stop of the captioner reads it.
+    return train::EpochEnd{-record.dev.word_accuracy, record.seconds};
+  };
+  if (on_epoch) hooks.after_epoch = [&](const train::Epoch&) { on_epoch(record); };
+  loop.run(hooks);
   net->eval();
   return history;
 }

@@ -9,12 +9,12 @@
 #include <sstream>
 
 #include "nnlab/core/error.h"
-#include "nnlab/core/progress.h"
 #include "nnlab/seq2seq/evaluation/perplexity.h"
 #include "nnlab/seq2seq/models/model_file.h"
 #include "nnlab/text/batching.h"
 #include "nnlab/train/divergence.h"
 #include "nnlab/train/optimizer_state.h"
+#include "nnlab/train/training_loop.h"
 
 namespace nnlab::seq2seq {
 
@@ -62,25 +62,37 @@ nlohmann::json LmTrainResult::to_json() const {
           {"stopped_early", stopped_early}};
 }
 
+// The training loop's state (epochs, rate, time, best epoch, patience) is the loop's; this is
+// what the language-model trainer adds: the best epoch's weights.
 struct LmTrainer::State {
   std::unique_ptr<torch::optim::Adam> optimizer;
-  int completed = 0;
-  double lr = 0;
-  double seconds = 0;
-  int best_epoch = 0;
-  double best_perplexity = std::numeric_limits<double>::infinity();
-  int bad_epochs = 0;
+  std::unique_ptr<train::TrainingLoop> loop;
   std::vector<LmEpoch> history;
   models::TensorList best;
-  std::string last_checkpoint;  // the last good training state on disk: written or resumed from
 };
 
 LmTrainer::LmTrainer(LanguageModelFile& model, LmTrainOptions options)
     : model_(model), options_(std::move(options)), state_(std::make_unique<State>()) {
   options_.validate();
-  state_->lr = options_.lr;
   state_->optimizer = std::make_unique<torch::optim::Adam>(model_.model->parameters(),
                                                            torch::optim::AdamOptions(options_.lr));
+  train::LoopOptions loop;
+  loop.epochs = options_.epochs;
+  loop.seed = options_.seed;
+  // Decay after every epoch without progress on dev.
+  loop.schedule.kind = "plateau";
+  loop.schedule.lr = options_.lr;
+  loop.schedule.decay = options_.lr_decay;
+  loop.schedule.patience = 1;
+  loop.schedule.min_lr = options_.min_lr;
+  loop.clip = options_.clip;
+  loop.patience = options_.patience;
+  // exp of a mean loss above 709 nats (a uniform guess costs ln V): the weights blew up though
+  // the saturating cells kept every training loss finite.
+  loop.metric_name = "dev perplexity";
+  loop.progress = options_.progress;
+  state_->loop = std::make_unique<train::TrainingLoop>(*state_->optimizer,
+                                                       model_.model->parameters(), std::move(loop));
 }
 
 LmTrainer::~LmTrainer() = default;
@@ -93,14 +105,15 @@ void LmTrainer::resume(const models::Archive& checkpoint, const std::string& sou
                           "by --checkpoint");
   load_sequence_state(*model_.model, checkpoint.state, source);
   auto& s = *state_;
+  auto& loop = s.loop->state();
   try {
     const auto& t = checkpoint.meta.at("trainer");
-    s.completed = t.at("completed").get<int>();
-    s.lr = t.at("lr").get<double>();
-    s.seconds = t.at("seconds").get<double>();
-    s.best_epoch = t.at("best_epoch").get<int>();
-    s.best_perplexity = t.at("best_perplexity").get<double>();
-    s.bad_epochs = t.at("bad_epochs").get<int>();
+    loop.completed = t.at("completed").get<int>();
+    loop.lr = t.at("lr").get<double>();
+    loop.seconds = t.at("seconds").get<double>();
+    loop.best_epoch = t.at("best_epoch").get<int>();
+    loop.best_metric = t.at("best_perplexity").get<double>();
+    loop.bad_epochs = t.at("bad_epochs").get<int>();
     s.history.clear();
     for (const auto& e : t.at("history")) s.history.push_back(LmEpoch::from_json(e));
   } catch (const nlohmann::json::exception& e) {
@@ -108,8 +121,8 @@ void LmTrainer::resume(const models::Archive& checkpoint, const std::string& sou
   }
   s.best = train::load_tensors(checkpoint.blobs.at("best"), source);
   train::load_optimizer_state(*s.optimizer, checkpoint.blobs.at("optimizer"), source);
-  train::set_learning_rate(*s.optimizer, s.lr);
-  s.last_checkpoint = source;
+  train::set_learning_rate(*s.optimizer, loop.lr);
+  loop.last_checkpoint = source;
 }
 
 LmTrainResult LmTrainer::fit(const std::vector<std::vector<std::int64_t>>& train,
@@ -126,103 +139,78 @@ LmTrainResult LmTrainer::fit(const std::vector<std::vector<std::int64_t>>& train
     examples[i].entry = static_cast<std::int64_t>(i);
   }
 
-  LmTrainResult result;
-  bool stop = false;
-  for (int epoch = s.completed + 1; epoch <= options_.epochs && !stop; ++epoch) {
-    const auto begin = std::chrono::steady_clock::now();
-    torch::manual_seed(static_cast<std::uint64_t>(options_.seed) * 1000003u +
-                       static_cast<std::uint64_t>(epoch));
+  std::vector<std::vector<std::int64_t>> batches;
+  LmEpoch record;
+  double nll = 0;
+  std::int64_t tokens = 0;
+  train::LoopHooks hooks;
+  hooks.begin_epoch = [&](const train::Epoch& epoch) {
     BucketOptions bucket;
     bucket.batch_size = options_.batch_size;
-    bucket.seed =
-        static_cast<std::uint64_t>(options_.seed) * 7919u + static_cast<std::uint64_t>(epoch);
-    const auto batches = bucket_batches(examples, bucket);
-    LmEpoch record;
-    record.epoch = epoch;
-    record.lr = s.lr;
+    bucket.seed = epoch.seeds.data;
+    batches = bucket_batches(examples, bucket);
+    record = LmEpoch();
+    record.epoch = epoch.number;
+    record.lr = epoch.lr;
     net->train();
-    core::Progress progress("epoch " + std::to_string(epoch),
-                            static_cast<std::int64_t>(batches.size()), "batch");
-    if (!options_.progress) progress.finish();
-    double nll = 0;
-    std::int64_t tokens = 0;
-    std::int64_t batch_number = 0;
-    for (const auto& rows : batches) {
-      const auto batch = make_document_batch(train, rows, device);
-      const train::TrainingStep step{epoch, ++batch_number, s.lr, s.last_checkpoint};
-      for_each_chunk(net, batch, options_.bptt, [&](const torch::Tensor& sum, std::int64_t count) {
-        const auto loss = sum / static_cast<double>(count);
-        s.optimizer->zero_grad();
-        loss.backward();
-        // The sum kept for the metrics and the norm that clipping computes: read anyway.
-        const double chunk_nll = sum.item<double>();
-        train::check_finite(chunk_nll, "loss", step);
-        train::clip_gradients(net->parameters(), options_.clip, step);
-        s.optimizer->step();
-        nll += chunk_nll;
-        tokens += count;
+    nll = 0;
+    tokens = 0;
+    return train::EpochPlan{static_cast<std::int64_t>(batches.size()), 0};
+  };
+  hooks.train_batch = [&](train::Batch& step) {
+    const auto batch =
+        make_document_batch(train, batches[static_cast<std::size_t>(step.index)], device);
+    train::BatchCounts counts;
+    for_each_chunk(net, batch, options_.bptt, [&](const torch::Tensor& sum, std::int64_t count) {
+      // The sum kept for the metrics: read anyway.
+      double chunk_nll = 0;
+      step.optimize(sum / static_cast<double>(count), [&] {
+        chunk_nll = sum.item<double>();
+        train::check_finite(chunk_nll, "loss", step.step);
       });
-      if (options_.progress) {
-        progress.advance();
-        std::ostringstream post;
-        post << "loss " << std::fixed << std::setprecision(3)
-             << nll / static_cast<double>(std::max<std::int64_t>(tokens, 1));
-        progress.set_postfix(post.str());
-      }
-    }
-    progress.finish();
+      nll += chunk_nll;
+      tokens += count;
+      counts.loss_sum += chunk_nll;
+      counts.loss_weight += static_cast<double>(count);
+    });
+    return counts;
+  };
+  hooks.evaluate = [&](const train::Epoch& epoch) {
     record.loss = nll / static_cast<double>(std::max<std::int64_t>(tokens, 1));
-    const double train_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-    record.tokens_per_second = static_cast<double>(tokens) / std::max(train_seconds, 1e-9);
+    record.tokens_per_second = static_cast<double>(tokens) / std::max(epoch.seconds(), 1e-9);
     record.dev_perplexity = model_perplexity(net, dev).per_token();
-    // exp of a mean loss above 709 nats (a uniform guess costs ln V): the weights blew up though
-    // the saturating cells kept every training loss finite.
-    train::check_finite(record.dev_perplexity, "dev perplexity",
-                        {epoch, 0, s.lr, s.last_checkpoint});
-    record.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-    s.seconds += record.seconds;
-
-    if (record.dev_perplexity < s.best_perplexity) {
-      s.best_perplexity = record.dev_perplexity;
-      s.best_epoch = epoch;
-      s.best = sequence_state(*net);
-      s.bad_epochs = 0;
-    } else {
-      ++s.bad_epochs;
-      s.lr = std::max(options_.min_lr, s.lr * options_.lr_decay);
-      train::set_learning_rate(*s.optimizer, s.lr);
-    }
+    record.seconds = epoch.seconds();
     s.history.push_back(record);
-    s.completed = epoch;
-    if (options_.patience > 0 && s.bad_epochs >= options_.patience) {
-      stop = true;
-      result.stopped_early = epoch < options_.epochs;
-    }
-    if (!options_.checkpoint_path.empty()) {
-      auto checkpoint = to_archive(model_);
-      nlohmann::json history = nlohmann::json::array();
-      for (const auto& e : s.history) history.push_back(e.to_json());
-      checkpoint.meta["trainer"] = {{"completed", s.completed},
-                                    {"lr", s.lr},
-                                    {"seconds", s.seconds},
-                                    {"best_epoch", s.best_epoch},
-                                    {"best_perplexity", s.best_perplexity},
-                                    {"bad_epochs", s.bad_epochs},
-                                    {"history", history},
-                                    {"options", options_.to_json()}};
-      checkpoint.blobs["optimizer"] = train::save_optimizer_state(*s.optimizer);
-      checkpoint.blobs["best"] = train::save_tensors(s.best);
-      models::save_archive(options_.checkpoint_path, checkpoint);
-      s.last_checkpoint = options_.checkpoint_path;
-    }
-    if (on_epoch) on_epoch(record);
-  }
+    return train::EpochEnd{record.dev_perplexity, record.seconds};
+  };
+  hooks.on_best = [&] { s.best = sequence_state(*net); };
+  hooks.save = [&](const train::LoopState& loop) -> std::string {
+    if (options_.checkpoint_path.empty()) return {};
+    auto checkpoint = to_archive(model_);
+    nlohmann::json history = nlohmann::json::array();
+    for (const auto& e : s.history) history.push_back(e.to_json());
+    checkpoint.meta["trainer"] = {{"completed", loop.completed},
+                                  {"lr", loop.lr},
+                                  {"seconds", loop.seconds},
+                                  {"best_epoch", loop.best_epoch},
+                                  {"best_perplexity", loop.best_metric},
+                                  {"bad_epochs", loop.bad_epochs},
+                                  {"history", history},
+                                  {"options", options_.to_json()}};
+    checkpoint.blobs["optimizer"] = train::save_optimizer_state(*s.optimizer);
+    checkpoint.blobs["best"] = train::save_tensors(s.best);
+    models::save_archive(options_.checkpoint_path, checkpoint);
+    return options_.checkpoint_path;
+  };
+  if (on_epoch) hooks.after_epoch = [&](const train::Epoch&) { on_epoch(record); };
+
+  LmTrainResult result;
+  result.stopped_early = s.loop->run(hooks);
+  const auto& loop = s.loop->state();
   result.history = s.history;
-  result.seconds = s.seconds;
-  result.best_epoch = s.best_epoch;
-  result.best_dev_perplexity = s.best_perplexity;
+  result.seconds = loop.seconds;
+  result.best_epoch = loop.best_epoch;
+  result.best_dev_perplexity = loop.best_metric;
   load_sequence_state(*net, s.best, "best epoch");
   net->eval();
   return result;

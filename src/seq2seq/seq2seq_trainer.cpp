@@ -9,13 +9,13 @@
 #include <sstream>
 
 #include "nnlab/core/error.h"
-#include "nnlab/core/progress.h"
 #include "nnlab/seq2seq/attention_regularizer.h"
 #include "nnlab/seq2seq/decoding/translator.h"
 #include "nnlab/text/batching.h"
 #include "nnlab/text/sequence_metrics.h"
 #include "nnlab/train/divergence.h"
 #include "nnlab/train/optimizer_state.h"
+#include "nnlab/train/training_loop.h"
 
 namespace nnlab::seq2seq {
 
@@ -151,27 +151,37 @@ BatchLossValues checked_values(const BatchLoss& loss, const train::TrainingStep&
   return values;
 }
 
+// The training loop's state (epochs, rate, time, best epoch, patience) is the loop's; this is
+// what the seq2seq trainer adds: the best epoch's PER and weights and the averaging window.
 struct Seq2SeqTrainer::State {
   std::unique_ptr<torch::optim::Adam> optimizer;
-  int completed = 0;
-  double lr = 0;
-  double seconds = 0;
-  int best_epoch = 0;
-  double best_wer = std::numeric_limits<double>::infinity();
+  std::unique_ptr<train::TrainingLoop> loop;
   double best_per = 0;
-  int bad_epochs = 0;
   std::vector<Seq2SeqEpoch> history;
   models::TensorList best;
   std::deque<models::TensorList> window;
-  std::string last_checkpoint;  // the last good training state on disk: written or resumed from
 };
 
 Seq2SeqTrainer::Seq2SeqTrainer(SequenceModel& model, Seq2SeqTrainOptions options)
     : model_(model), options_(std::move(options)), state_(std::make_unique<State>()) {
   options_.validate();
-  state_->lr = options_.lr;
   state_->optimizer = std::make_unique<torch::optim::Adam>(model_.model->parameters(),
                                                            torch::optim::AdamOptions(options_.lr));
+  train::LoopOptions loop;
+  loop.epochs = options_.epochs;
+  loop.seed = options_.seed;
+  loop.schedule.kind = options_.lr_schedule;
+  loop.schedule.lr = options_.lr;
+  loop.schedule.cosine_per_batch = true;
+  loop.schedule.decay = options_.lr_decay;
+  loop.schedule.patience = options_.lr_patience;
+  loop.schedule.min_lr = options_.min_lr;
+  loop.clip = options_.clip;
+  loop.patience = options_.patience;
+  loop.max_seconds = options_.max_minutes * 60;
+  loop.progress = options_.progress;
+  state_->loop = std::make_unique<train::TrainingLoop>(*state_->optimizer,
+                                                       model_.model->parameters(), std::move(loop));
 }
 
 Seq2SeqTrainer::~Seq2SeqTrainer() = default;
@@ -182,15 +192,16 @@ void Seq2SeqTrainer::resume(const models::Archive& checkpoint, const std::string
                           "not a training state (no optimizer or progress): use a file "
                           "written by --checkpoint");
   load_sequence_state(*model_.model, checkpoint.state, source);
+  auto& loop = state_->loop->state();
   try {
     const auto& t = checkpoint.meta.at("trainer");
-    state_->completed = t.at("completed").get<int>();
-    state_->lr = t.at("lr").get<double>();
-    state_->seconds = t.at("seconds").get<double>();
-    state_->best_epoch = t.at("best_epoch").get<int>();
-    state_->best_wer = t.at("best_wer").get<double>();
+    loop.completed = t.at("completed").get<int>();
+    loop.lr = t.at("lr").get<double>();
+    loop.seconds = t.at("seconds").get<double>();
+    loop.best_epoch = t.at("best_epoch").get<int>();
+    loop.best_metric = t.at("best_wer").get<double>();
     state_->best_per = t.at("best_per").get<double>();
-    state_->bad_epochs = t.at("bad_epochs").get<int>();
+    loop.bad_epochs = t.at("bad_epochs").get<int>();
     state_->history.clear();
     for (const auto& e : t.at("history")) state_->history.push_back(Seq2SeqEpoch::from_json(e));
     const int window = t.at("window").get<int>();
@@ -206,8 +217,8 @@ void Seq2SeqTrainer::resume(const models::Archive& checkpoint, const std::string
     throw core::FileError(source, "bad training state: a saved tensor set is missing");
   }
   train::load_optimizer_state(*state_->optimizer, checkpoint.blobs.at("optimizer"), source);
-  train::set_learning_rate(*state_->optimizer, state_->lr);
-  state_->last_checkpoint = source;
+  train::set_learning_rate(*state_->optimizer, loop.lr);
+  loop.last_checkpoint = source;
 }
 
 Seq2SeqTrainResult Seq2SeqTrainer::fit(const Corpus& train, const Corpus& dev,
@@ -228,134 +239,96 @@ Seq2SeqTrainResult Seq2SeqTrainer::fit(const Corpus& train, const Corpus& dev,
     return score_sequences(dev, outputs).total;
   };
 
-  Seq2SeqTrainResult result;
-  bool stop = false;
-  for (int epoch = s.completed + 1; epoch <= options_.epochs && !stop; ++epoch) {
-    const auto begin = std::chrono::steady_clock::now();
-    torch::manual_seed(static_cast<std::uint64_t>(options_.seed) * 1000003u +
-                       static_cast<std::uint64_t>(epoch));
+  std::vector<std::vector<std::int64_t>> batches;
+  Seq2SeqEpoch record;
+  double loss_sum = 0, penalty_sum = 0;
+  std::int64_t tokens = 0, sequences = 0;
+  train::LoopHooks hooks;
+  hooks.begin_epoch = [&](const train::Epoch& epoch) {
     BucketOptions bucket;
     bucket.batch_size = options_.batch_size;
-    bucket.seed =
-        static_cast<std::uint64_t>(options_.seed) * 7919u + static_cast<std::uint64_t>(epoch);
-    const auto batches = bucket_batches(examples, bucket);
-    const bool cosine = options_.lr_schedule == "cosine";
-    // The cosine rate at a point of the run, counted in epochs.
-    const auto cosine_rate = [&](double epochs_done) {
-      return train::cosine_learning_rate(options_.lr, epochs_done / options_.epochs);
-    };
-    if (cosine) s.lr = cosine_rate(epoch - 1);
-    Seq2SeqEpoch record;
-    record.epoch = epoch;
-    record.lr = s.lr;
-    record.teacher_forcing = teacher_forcing_probability(options_.sampling, epoch - 1);
+    bucket.seed = epoch.seeds.data;
+    batches = bucket_batches(examples, bucket);
+    record = Seq2SeqEpoch();
+    record.epoch = epoch.number;
+    record.lr = epoch.lr;
+    record.teacher_forcing = teacher_forcing_probability(options_.sampling, epoch.number - 1);
     net.train();
-    core::Progress progress("epoch " + std::to_string(epoch),
-                            static_cast<std::int64_t>(batches.size()), "batch");
-    if (!options_.progress) progress.finish();
-    double loss_sum = 0, penalty_sum = 0;
-    std::int64_t tokens = 0, sequences = 0;
-    for (std::size_t i = 0; i < batches.size(); ++i) {
-      const double progress_epochs =
-          (epoch - 1) + static_cast<double>(i) / static_cast<double>(batches.size());
-      const double step_lr = cosine ? cosine_rate(progress_epochs) : s.lr;
-      if (cosine) train::set_learning_rate(*s.optimizer, step_lr);
-      const auto batch = make_batch(examples, batches[i], device);
-      const auto output =
-          net.forward(batch, teacher_forcing_probability(options_.sampling, progress_epochs));
-      const auto source_mask = length_mask(batch.source_lengths.to(device), batch.source.size(1));
-      const auto loss =
-          sequence_loss(output, batch.target_output, source_mask, options_.label_smoothing,
-                        options_.attention_lambda, options_.attention_tau);
-      s.optimizer->zero_grad();
-      loss.total.backward();
-      // The values summed for the metrics and the norm that clipping computes: read anyway.
-      const train::TrainingStep step{epoch, static_cast<std::int64_t>(i) + 1, step_lr,
-                                     s.last_checkpoint};
-      const auto values = checked_values(loss, step);
-      train::clip_gradients(net.parameters(), options_.clip, step);
-      s.optimizer->step();
-      const auto n_tokens = batch.target_tokens();
-      loss_sum += values.cross_entropy * static_cast<double>(n_tokens);
-      tokens += n_tokens;
-      const auto n = static_cast<std::int64_t>(batches[i].size());
-      penalty_sum += values.attention_penalty * static_cast<double>(n);
-      sequences += n;
-      if (options_.progress) {
-        progress.advance();
-        std::ostringstream post;
-        post << "loss " << std::fixed << std::setprecision(3)
-             << loss_sum / static_cast<double>(tokens);
-        progress.set_postfix(post.str());
-      }
-    }
-    progress.finish();
+    loss_sum = penalty_sum = 0;
+    tokens = sequences = 0;
+    return train::EpochPlan{static_cast<std::int64_t>(batches.size()), 0};
+  };
+  hooks.train_batch = [&](train::Batch& step) {
+    const auto i = static_cast<std::size_t>(step.index);
+    const double progress_epochs =
+        (record.epoch - 1) + static_cast<double>(i) / static_cast<double>(batches.size());
+    const auto batch = make_batch(examples, batches[i], device);
+    const auto output =
+        net.forward(batch, teacher_forcing_probability(options_.sampling, progress_epochs));
+    const auto source_mask = length_mask(batch.source_lengths.to(device), batch.source.size(1));
+    const auto loss =
+        sequence_loss(output, batch.target_output, source_mask, options_.label_smoothing,
+                      options_.attention_lambda, options_.attention_tau);
+    BatchLossValues values;
+    step.optimize(loss.total, [&] { values = checked_values(loss, step.step); });
+    const auto n_tokens = batch.target_tokens();
+    loss_sum += values.cross_entropy * static_cast<double>(n_tokens);
+    tokens += n_tokens;
+    const auto n = static_cast<std::int64_t>(batches[i].size());
+    penalty_sum += values.attention_penalty * static_cast<double>(n);
+    sequences += n;
+    return train::BatchCounts{values.cross_entropy * static_cast<double>(n_tokens),
+                              static_cast<double>(n_tokens)};
+  };
+  hooks.evaluate = [&](const train::Epoch& epoch) {
     record.loss = loss_sum / static_cast<double>(std::max<std::int64_t>(tokens, 1));
     record.attention_penalty =
         penalty_sum / static_cast<double>(std::max<std::int64_t>(sequences, 1));
-    const double train_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-    record.examples_per_second = examples_per_epoch / std::max(train_seconds, 1e-9);
+    record.examples_per_second = examples_per_epoch / std::max(epoch.seconds(), 1e-9);
     const auto counts = dev_scores();
     record.dev_wer = counts.wer();
     record.dev_per = counts.per();
-    record.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-    s.seconds += record.seconds;
-
+    record.seconds = epoch.seconds();
     s.window.push_back(sequence_state(net));
     while (static_cast<int>(s.window.size()) > options_.average_last) s.window.pop_front();
-    if (record.dev_wer < s.best_wer) {
-      s.best_wer = record.dev_wer;
-      s.best_per = record.dev_per;
-      s.best_epoch = epoch;
-      s.best = s.window.back();
-      s.bad_epochs = 0;
-    } else {
-      ++s.bad_epochs;
-      if (!cosine && s.bad_epochs % options_.lr_patience == 0) {
-        s.lr = std::max(options_.min_lr, s.lr * options_.lr_decay);
-        train::set_learning_rate(*s.optimizer, s.lr);
-      }
-    }
     s.history.push_back(record);
-    s.completed = epoch;
-    if (options_.patience > 0 && s.bad_epochs >= options_.patience) {
-      stop = true;
-      result.stopped_early = epoch < options_.epochs;
-    }
-    if (options_.max_minutes > 0 && s.seconds >= options_.max_minutes * 60) {
-      stop = true;
-      result.stopped_early = epoch < options_.epochs;
-    }
-    if (!options_.checkpoint_path.empty()) {
-      auto checkpoint = to_archive(model_);
-      nlohmann::json history = nlohmann::json::array();
-      for (const auto& e : s.history) history.push_back(e.to_json());
-      checkpoint.meta["trainer"] = {{"completed", s.completed},   {"lr", s.lr},
-                                    {"seconds", s.seconds},       {"best_epoch", s.best_epoch},
-                                    {"best_wer", s.best_wer},     {"best_per", s.best_per},
-                                    {"bad_epochs", s.bad_epochs}, {"history", history},
-                                    {"window", s.window.size()},  {"options", options_.to_json()}};
-      checkpoint.blobs["optimizer"] = train::save_optimizer_state(*s.optimizer);
-      checkpoint.blobs["best"] = train::save_tensors(s.best);
-      for (std::size_t i = 0; i < s.window.size(); ++i)
-        checkpoint.blobs["window" + std::to_string(i)] = train::save_tensors(s.window[i]);
-      models::save_archive(options_.checkpoint_path, checkpoint);
-      s.last_checkpoint = options_.checkpoint_path;
-    }
-    if (on_epoch) on_epoch(record);
-  }
+    return train::EpochEnd{record.dev_wer, record.seconds};
+  };
+  hooks.on_best = [&] {
+    s.best_per = record.dev_per;
+    s.best = s.window.back();
+  };
+  hooks.save = [&](const train::LoopState& loop) -> std::string {
+    if (options_.checkpoint_path.empty()) return {};
+    auto checkpoint = to_archive(model_);
+    nlohmann::json history = nlohmann::json::array();
+    for (const auto& e : s.history) history.push_back(e.to_json());
+    checkpoint.meta["trainer"] = {{"completed", loop.completed},   {"lr", loop.lr},
+                                  {"seconds", loop.seconds},       {"best_epoch", loop.best_epoch},
+                                  {"best_wer", loop.best_metric},  {"best_per", s.best_per},
+                                  {"bad_epochs", loop.bad_epochs}, {"history", history},
+                                  {"window", s.window.size()},     {"options", options_.to_json()}};
+    checkpoint.blobs["optimizer"] = train::save_optimizer_state(*s.optimizer);
+    checkpoint.blobs["best"] = train::save_tensors(s.best);
+    for (std::size_t i = 0; i < s.window.size(); ++i)
+      checkpoint.blobs["window" + std::to_string(i)] = train::save_tensors(s.window[i]);
+    models::save_archive(options_.checkpoint_path, checkpoint);
+    return options_.checkpoint_path;
+  };
+  if (on_epoch) hooks.after_epoch = [&](const train::Epoch&) { on_epoch(record); };
 
+  Seq2SeqTrainResult result;
+  result.stopped_early = s.loop->run(hooks);
+  const auto& loop = s.loop->state();
   result.history = s.history;
-  result.seconds = s.seconds;
-  result.best_epoch = s.best_epoch;
-  result.best_dev_wer = s.best_wer;
+  result.seconds = loop.seconds;
+  result.best_epoch = loop.best_epoch;
+  result.best_dev_wer = loop.best_metric;
   if (s.window.size() > 1) {
     load_sequence_state(net, average(s.window), "averaged weights");
     const auto averaged = dev_scores();
     result.averaged_dev_wer = averaged.wer();
-    if (averaged.wer() <= s.best_wer) {
+    if (averaged.wer() <= loop.best_metric) {
       result.kept = "averaged";
       result.dev_wer = averaged.wer();
       result.dev_per = averaged.per();
@@ -364,8 +337,8 @@ Seq2SeqTrainResult Seq2SeqTrainer::fit(const Corpus& train, const Corpus& dev,
   if (result.kept.empty()) {
     // The best epoch's weights were scored when that epoch ended.
     load_sequence_state(net, s.best, "best epoch");
-    result.kept = "epoch " + std::to_string(s.best_epoch);
-    result.dev_wer = s.best_wer;
+    result.kept = "epoch " + std::to_string(loop.best_epoch);
+    result.dev_wer = loop.best_metric;
     result.dev_per = s.best_per;
   }
   net.eval();

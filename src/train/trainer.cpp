@@ -12,23 +12,12 @@
 #include "nnlab/core/error.h"
 #include "nnlab/core/format_version.h"
 #include "nnlab/core/progress.h"
-#include "nnlab/core/seed.h"
 #include "nnlab/train/divergence.h"
 #include "nnlab/train/evaluate.h"
 #include "nnlab/train/optimizer_state.h"
+#include "nnlab/train/training_loop.h"
 
 namespace nnlab::train {
-
-namespace {
-
-// Seed of epoch e's generators: distinct per (seed, epoch) and independent of how the run got
-// there (fresh or resumed).
-std::uint64_t epoch_seed(std::int64_t seed, int epoch, std::uint64_t stream) {
-  return core::mix_seed(static_cast<std::uint64_t>(seed), static_cast<std::uint64_t>(epoch),
-                        stream);
-}
-
-}  // namespace
 
 nlohmann::json EpochMetrics::to_json() const {
   nlohmann::json j = {{"epoch", epoch},           {"lr", lr},
@@ -178,9 +167,23 @@ Trainer::Trainer(models::Classifier& model, TrainOptions options, TrainHooks hoo
     throw core::OptionError(
         "--arch", "training a TorchScript module is not supported; train a zoo architecture");
   make_optimizer();
+  LoopOptions loop;
+  loop.epochs = options_.epochs;
+  loop.seed = options_.seed;
+  loop.schedule.kind = options_.schedule == "none" ? "constant" : options_.schedule;
+  loop.schedule.lr = options_.lr;
+  loop.schedule.step_size = options_.step_size;
+  loop.schedule.gamma = options_.gamma;
+  loop.progress = options_.progress;
+  loop.progress_unit = "img";
+  loop_ = std::make_unique<TrainingLoop>(*optimizer_, model_.parameters(), std::move(loop));
 }
 
 Trainer::~Trainer() = default;
+
+int Trainer::completed_epochs() const {
+  return loop_->state().completed;
+}
 
 void Trainer::make_optimizer() {
   auto params = model_.parameters();
@@ -202,138 +205,32 @@ void Trainer::make_optimizer() {
   }
 }
 
-double Trainer::lr_for_epoch(int epoch) const {
-  if (options_.schedule == "step")
-    return options_.lr * std::pow(options_.gamma, (epoch - 1) / options_.step_size);
-  if (options_.schedule == "cosine") {
-    return cosine_learning_rate(options_.lr, static_cast<double>(epoch - 1) / options_.epochs);
-  }
-  return options_.lr;
-}
-
 void Trainer::resume(const models::Checkpoint& checkpoint, const std::string& source) {
   if (!checkpoint.meta.contains("epoch") || !checkpoint.blobs.count("optimizer")) {
     throw core::FileError(source,
                           "holds no training state to resume from (not written by nnlab train)");
   }
-  completed_epochs_ = checkpoint.meta["epoch"].get<int>();
+  loop_->state().completed = checkpoint.meta["epoch"].get<int>();
   history_.clear();
   for (const auto& row : checkpoint.meta.value("history", nlohmann::json::array())) {
     history_.push_back(EpochMetrics::from_json(row));
   }
   load_optimizer_state(*optimizer_, checkpoint.blobs.at("optimizer"), source);
-  last_checkpoint_ = source;
+  loop_->state().last_checkpoint = source;
 }
 
-EpochMetrics Trainer::run_epoch(const data::TrainTestSplit& data, int epoch) {
-  const auto start_time = std::chrono::steady_clock::now();
-  const auto& train = data.train;
-  const std::int64_t n = train.size();
-  const auto device = model_.device();
-  const double lr = lr_for_epoch(epoch);
-  set_learning_rate(*optimizer_, lr);
-
-  auto order_gen = at::make_generator<at::CPUGeneratorImpl>(epoch_seed(options_.seed, epoch, 1));
-  const auto order = torch::randperm(n, order_gen, torch::kLong);
-  torch::manual_seed(epoch_seed(options_.seed, epoch, 2));  // dropout and augmentation
-
-  model_.train();
-  double loss_sum = 0;
-  std::int64_t correct = 0, seen = 0;
-  std::unique_ptr<core::Progress> bar;
-  if (options_.progress) {
-    bar = std::make_unique<core::Progress>(
-        "epoch " + std::to_string(epoch) + "/" + std::to_string(options_.epochs), n, "img");
-  }
-  for (std::int64_t begin = 0; begin < n; begin += options_.batch_size) {
-    const auto end = std::min(n, begin + options_.batch_size);
-    // A lone sample breaks BatchNorm statistics (per process: shards of at least 2).
-    if (end - begin < 2 * options_.shard_count && n > 1) break;
-    // This shard's rows of the global batch [begin, end).
-    const auto global = end - begin;
-    const auto [first, last] = share_of(global, options_.shard_rank, options_.shard_count);
-    const auto from = begin + first;
-    const auto to = begin + last;
-    const auto index = order.slice(0, from, to);
-    if (hooks_.before_batch) hooks_.before_batch(index);
-    auto images = train.images.index_select(0, index);
-    auto labels = train.labels.index_select(0, index);
-    if (options_.augment) images = augment_batch(images);
-    images = images.to(device);
-    labels = labels.to(device);
-    if (hooks_.transform_batch) images = hooks_.transform_batch(model_, images, labels);
-    optimizer_->zero_grad();
-    const auto logits = model_.forward(images);
-    const auto loss = hooks_.loss
-                          ? hooks_.loss(logits, labels, images)
-                          : torch::nn::functional::cross_entropy(
-                                logits, labels,
-                                torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(
-                                    options_.label_smoothing));
-    if (options_.shard_count > 1) {
-      // Shards of unequal size: weight each shard's mean so that the mean over ranks is the
-      // mean over the global batch.
-      (loss *
-       (static_cast<double>((to - from) * options_.shard_count) / static_cast<double>(global)))
-          .backward();
-    } else {
-      loss.backward();
-    }
-    if (hooks_.after_backward) hooks_.after_backward(model_);
-    optimizer_->step();
-    if (hooks_.after_step) hooks_.after_step(model_);
-    const auto batch = to - from;
-    const double loss_value = loss.item<double>();
-    check_finite(loss_value, "loss",
-                 {epoch, begin / options_.batch_size + 1, lr, last_checkpoint_});
-    loss_sum += loss_value * static_cast<double>(batch);
-    correct += logits.argmax(1).eq(labels).sum().item<std::int64_t>();
-    seen += batch;
-    if (bar) {
-      bar->set_postfix("loss " + std::to_string(loss_sum / static_cast<double>(seen)).substr(0, 6));
-      bar->advance(batch);
-    }
-  }
-  if (bar) bar->finish();
-  if (hooks_.reduce_sums) {
-    std::vector<double> sums = {loss_sum, static_cast<double>(correct), static_cast<double>(seen)};
-    hooks_.reduce_sums(sums);
-    loss_sum = sums[0];
-    correct = static_cast<std::int64_t>(std::llround(sums[1]));
-    seen = static_cast<std::int64_t>(std::llround(sums[2]));
-  }
-  const double train_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
-
-  EpochMetrics m;
-  m.epoch = epoch;
-  m.lr = lr;
-  m.train_loss = seen > 0 ? loss_sum / static_cast<double>(seen) : 0.0;
-  m.train_accuracy = seen > 0 ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
-  m.images_per_second = train_seconds > 0 ? static_cast<double>(seen) / train_seconds : 0.0;
-  if (data.test.size() > 0) {
-    const EvalOptions eval_options{options_.eval_batch_size, options_.progress, "test"};
-    const auto eval = hooks_.evaluate ? hooks_.evaluate(model_, data.test, eval_options)
-                                      : evaluate(model_, data.test, eval_options);
-    m.test_loss = eval.loss;
-    m.test_accuracy = eval.accuracy;
-  }
-  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
-  return m;
-}
-
-void Trainer::write_checkpoint() {
-  if (options_.checkpoint_path.empty()) return;
+std::string Trainer::write_checkpoint() {
+  if (options_.checkpoint_path.empty()) return {};
   models::Checkpoint checkpoint = models::make_checkpoint(model_);
   checkpoint.meta["train"] = options_to_json(options_);
-  checkpoint.meta["epoch"] = completed_epochs_;
+  checkpoint.meta["epoch"] = loop_->state().completed;
   nlohmann::json history = nlohmann::json::array();
   for (const auto& m : history_) history.push_back(m.to_json());
   checkpoint.meta["history"] = history;
   checkpoint.blobs["optimizer"] = save_optimizer_state(*optimizer_);
   if (hooks_.on_epoch && !history_.empty()) hooks_.on_epoch(history_.back(), checkpoint);
   models::save_checkpoint(options_.checkpoint_path, checkpoint);
-  last_checkpoint_ = options_.checkpoint_path;
+  return options_.checkpoint_path;
 }
 
 void Trainer::write_metrics() const {
@@ -358,17 +255,106 @@ TrainResult Trainer::fit(const data::TrainTestSplit& data) {
                                           std::to_string(model_.info().num_classes) + " classes");
   }
   const auto start = std::chrono::steady_clock::now();
-  bool go_on = true;
-  for (int epoch = completed_epochs_ + 1; epoch <= options_.epochs && go_on; ++epoch) {
-    auto metrics = run_epoch(data, epoch);
-    if (hooks_.after_epoch) go_on = hooks_.after_epoch(model_, metrics);
-    history_.push_back(metrics);
-    completed_epochs_ = epoch;
-    write_checkpoint();
-    write_metrics();
-  }
+  const auto& train = data.train;
+  const std::int64_t n = train.size();
+  const auto device = model_.device();
+  const auto shards = options_.shard_count;
+  torch::Tensor order;
+  double loss_sum = 0;
+  std::int64_t correct = 0, seen = 0;
+
+  LoopHooks loop_hooks;
+  loop_hooks.begin_epoch = [&](const Epoch& epoch) {
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(epoch.seeds.data);
+    order = torch::randperm(n, generator, torch::kLong);
+    model_.train();
+    loss_sum = 0;
+    correct = seen = 0;
+    // A lone sample breaks BatchNorm statistics (per process: shards of at least 2): a short
+    // last batch is left out.
+    std::int64_t batches = 0;
+    for (std::int64_t begin = 0; begin < n; begin += options_.batch_size, ++batches) {
+      if (std::min(n - begin, options_.batch_size) < 2 * shards && n > 1) break;
+    }
+    return EpochPlan{batches, n};
+  };
+  loop_hooks.train_batch = [&](Batch& batch) {
+    const auto begin = batch.index * options_.batch_size;
+    const auto end = std::min(n, begin + options_.batch_size);
+    // This shard's rows of the global batch [begin, end).
+    const auto global = end - begin;
+    const auto [first, last] = share_of(global, options_.shard_rank, shards);
+    const auto from = begin + first;
+    const auto to = begin + last;
+    const auto index = order.slice(0, from, to);
+    if (hooks_.before_batch) hooks_.before_batch(index);
+    auto images = train.images.index_select(0, index);
+    auto labels = train.labels.index_select(0, index);
+    if (options_.augment) images = augment_batch(images);
+    images = images.to(device);
+    labels = labels.to(device);
+    if (hooks_.transform_batch) images = hooks_.transform_batch(model_, images, labels);
+    const auto logits = model_.forward(images);
+    const auto loss = hooks_.loss
+                          ? hooks_.loss(logits, labels, images)
+                          : torch::nn::functional::cross_entropy(
+                                logits, labels,
+                                torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(
+                                    options_.label_smoothing));
+    double loss_value = 0;
+    const auto read = [&] {
+      loss_value = loss.item<double>();
+      check_finite(loss_value, "loss", batch.step);
+    };
+    if (shards > 1) {
+      // Shards of unequal size: weight each shard's mean so that the mean over ranks is the
+      // mean over the global batch.
+      batch.optimize(
+          loss * (static_cast<double>((to - from) * shards) / static_cast<double>(global)), read);
+    } else {
+      batch.optimize(loss, read);
+    }
+    const auto rows = to - from;
+    loss_sum += loss_value * static_cast<double>(rows);
+    correct += logits.argmax(1).eq(labels).sum().item<std::int64_t>();
+    seen += rows;
+    return BatchCounts{loss_value * static_cast<double>(rows), static_cast<double>(rows), rows};
+  };
+  if (hooks_.after_backward) loop_hooks.after_backward = [&] { hooks_.after_backward(model_); };
+  if (hooks_.after_step) loop_hooks.after_step = [&] { hooks_.after_step(model_); };
+  loop_hooks.evaluate = [&](const Epoch& epoch) {
+    if (hooks_.reduce_sums) {
+      std::vector<double> sums = {loss_sum, static_cast<double>(correct),
+                                  static_cast<double>(seen)};
+      hooks_.reduce_sums(sums);
+      loss_sum = sums[0];
+      correct = static_cast<std::int64_t>(std::llround(sums[1]));
+      seen = static_cast<std::int64_t>(std::llround(sums[2]));
+    }
+    const double train_seconds = epoch.seconds();
+    EpochMetrics m;
+    m.epoch = epoch.number;
+    m.lr = epoch.lr;
+    m.train_loss = seen > 0 ? loss_sum / static_cast<double>(seen) : 0.0;
+    m.train_accuracy = seen > 0 ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
+    m.images_per_second = train_seconds > 0 ? static_cast<double>(seen) / train_seconds : 0.0;
+    if (data.test.size() > 0) {
+      const EvalOptions eval_options{options_.eval_batch_size, options_.progress, "test"};
+      const auto eval = hooks_.evaluate ? hooks_.evaluate(model_, data.test, eval_options)
+                                        : evaluate(model_, data.test, eval_options);
+      m.test_loss = eval.loss;
+      m.test_accuracy = eval.accuracy;
+    }
+    m.seconds = epoch.seconds();
+    const bool go_on = !hooks_.after_epoch || hooks_.after_epoch(model_, m);
+    history_.push_back(m);
+    return EpochEnd{m.test_loss, m.seconds, !go_on};
+  };
+  loop_hooks.save = [&](const LoopState&) { return write_checkpoint(); };
+  loop_hooks.after_epoch = [&](const Epoch&) { write_metrics(); };
+
   TrainResult result;
-  result.stopped_early = !go_on && completed_epochs_ < options_.epochs;
+  result.stopped_early = loop_->run(loop_hooks);
   result.history = history_;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

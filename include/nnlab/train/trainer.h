@@ -22,6 +22,8 @@ class Optimizer;
 
 namespace nnlab::train {
 
+class TrainingLoop;
+
 struct TrainOptions {
   int epochs = 10;
   std::int64_t batch_size = 64;
@@ -115,7 +117,7 @@ class Trainer {
   // of the last completed epoch is then left as it was.
   TrainResult fit(const data::TrainTestSplit& data);
 
-  int completed_epochs() const { return completed_epochs_; }
+  int completed_epochs() const;
   const TrainOptions& options() const { return options_; }
   // Options as stored in (and restored from) checkpoints.
   static nlohmann::json options_to_json(const TrainOptions& options);
@@ -123,18 +125,15 @@ class Trainer {
 
  private:
   void make_optimizer();
-  double lr_for_epoch(int epoch) const;  // epoch: 1-based
-  EpochMetrics run_epoch(const data::TrainTestSplit& data, int epoch);
-  void write_checkpoint();
+  std::string write_checkpoint();  // returns the file written ("": none)
   void write_metrics() const;
 
   models::Classifier& model_;
   TrainOptions options_;
   TrainHooks hooks_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
-  int completed_epochs_ = 0;
+  std::unique_ptr<TrainingLoop> loop_;  // the epoch counter and the last good checkpoint
   std::vector<EpochMetrics> history_;
-  std::string last_checkpoint_;  // the last good checkpoint on disk: written or resumed from
 };
 
 // Random shift of up to `pad` pixels (zero padding) and a horizontal flip with probability 1/2,
