@@ -174,8 +174,14 @@ TEST(JsonSchemas, SequenceCommands) {
                "seq2seq translate -m " + dir + "/s2s.pt --input " + dir + "/in.txt");
   expect_valid("seq2seq-eval", "seq2seq eval -m " + dir + "/s2s.pt --test " + dir + "/train.tsv");
 
+  // Documents fall into train, dev and held-out by their hash: they must differ.
+  const char* const lines[] = {"床前明月光", "疑是地上霜", "举头望明月", "低头思故乡"};
+  std::mt19937_64 rng(1);
   std::string poems;
-  for (int p = 0; p < 30; ++p) poems += "床前明月光，\n疑是地上霜。\n%\n";
+  for (int p = 0; p < 60; ++p) {
+    for (int l = 0; l < 4; ++l) poems += std::string(lines[rng() % 4]) + (l % 2 ? "。\n" : "，");
+    poems += "%\n";
+  }
   write(dir + "/poems", poems);
   expect_valid("lm-train", "lm train --text " + dir + "/poems -o " + dir +
                                "/poems.lm --embedding 8 --hidden 16 --layers 1 --epochs 2");
