@@ -1,7 +1,7 @@
 # Writes OUTPUT (a header of #defines) with nnlab's version and `git describe --always --dirty`
 # of SOURCE_DIR ("unknown" outside a git checkout or without git). Run at every build by the
-# nnlab_build_info target; configure_file leaves the file untouched when nothing changed, so a
-# build rebuilds one small source only when the commit (or its dirtiness) did.
+# nnlab_build_info target; the file is rewritten only when its content changed, so a build
+# recompiles one small source only when the commit (or its dirtiness) did.
 set(NNLAB_GIT_COMMIT "unknown")
 find_package(Git QUIET)
 if(GIT_FOUND)
@@ -12,5 +12,11 @@ if(GIT_FOUND)
     set(NNLAB_GIT_COMMIT "${_describe}")
   endif()
 endif()
-file(WRITE ${OUTPUT}.in "#pragma once\n#define NNLAB_VERSION \"@VERSION@\"\n#define NNLAB_GIT_COMMIT \"@NNLAB_GIT_COMMIT@\"\n")
-configure_file(${OUTPUT}.in ${OUTPUT} @ONLY)
+set(_content "#pragma once\n#define NNLAB_VERSION \"${VERSION}\"\n#define NNLAB_GIT_COMMIT \"${NNLAB_GIT_COMMIT}\"\n")
+set(_old "")
+if(EXISTS ${OUTPUT})
+  file(READ ${OUTPUT} _old)
+endif()
+if(NOT _old STREQUAL _content)
+  file(WRITE ${OUTPUT} "${_content}")
+endif()
