@@ -2,20 +2,20 @@
 
 #include <iostream>
 
-#include "nnlab/core/format_version.h"
 #include "nnlab/core/progress.h"
 
 namespace nnlab::app {
 
-torch::Device start(const GlobalOptions& global) {
+core::ExecutionContext start(const GlobalOptions& global) {
   if (global.quiet) core::Progress::set_enabled(false);
   data::set_max_image_pixels(global.max_image_pixels);
-  return core::init_runtime(global.runtime);
+  return core::init_execution_context(global.runtime);
 }
 
-void emit(const GlobalOptions& global, const nlohmann::json& result, const std::string& human) {
+void emit(const GlobalOptions& global, const core::ExecutionContext& context,
+          const nlohmann::json& result, const std::string& human) {
   if (global.json) {
-    std::cout << core::with_format_version(result).dump() << std::endl;
+    std::cout << core::with_provenance(result, context).dump() << std::endl;
   } else {
     std::cout << human;
     if (!human.empty() && human.back() != '\n') std::cout << '\n';

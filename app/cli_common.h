@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "nnlab/core/execution_context.h"
 #include "nnlab/core/runtime.h"
 #include "nnlab/data/image_io.h"
 
@@ -21,12 +22,15 @@ struct GlobalOptions {
   std::int64_t max_image_pixels = data::kDefaultMaxImagePixels;
 };
 
-// Applies the global options (threads, seed, progress) and returns the device.
-torch::Device start(const GlobalOptions& global);
+// Applies the global options (threads, seed, progress) and returns the execution context every
+// command decides once and runs in (device, precision, threads, seed).
+core::ExecutionContext start(const GlobalOptions& global);
 
-// Prints the command's result: the JSON object with --json (with "format_version",
-// core/format_version.h), the human text otherwise.
-void emit(const GlobalOptions& global, const nlohmann::json& result, const std::string& human);
+// Prints the command's result: the JSON object with --json (with "format_version" and the
+// "provenance" block of the context, core/execution_context.h; docs/JSON.md), the human text
+// otherwise.
+void emit(const GlobalOptions& global, const core::ExecutionContext& context,
+          const nlohmann::json& result, const std::string& human);
 
 // Human-readable lines that should not pollute --json stdout go to stderr.
 void info(const GlobalOptions& global, const std::string& line);

@@ -14,6 +14,9 @@ void setup_command_line(CLI::App& app, GlobalOptions& global) {
   });
   app.add_option("--device", global.runtime.device, "auto, cpu, cuda or cuda:N")
       ->capture_default_str();
+  app.add_option("--precision", global.runtime.precision,
+                 "arithmetic: auto or fp32 (bf16 is not implemented yet; auto is fp32)")
+      ->capture_default_str();
   app.add_option("--threads", global.runtime.threads, "intra-op threads (0: all cores)")
       ->check(domain::non_negative())
       ->capture_default_str();

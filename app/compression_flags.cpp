@@ -36,13 +36,13 @@ void add_compression_flags(CLI::App& command, CompressionFlags& flags, int epoch
 }
 
 CompressionInput load_for_compression(CompressionFlags& flags, const GlobalOptions& global,
-                                      const torch::Device& device) {
+                                      const core::ExecutionContext& context) {
   if (flags.model.empty()) throw core::OptionError("--model", "required (an nnlab checkpoint)");
   if (flags.output.empty()) throw core::OptionError("--output", "required");
   if (flags.finetune.epochs < 0) throw core::OptionError("--finetune-epochs", "must be >= 0");
   auto checkpoint = models::read_checkpoint(flags.model);
   auto model = models::classifier_from_checkpoint(checkpoint, flags.model);
-  model.to(device);
+  model.to(context.device);
   if (flags.data.empty()) flags.data = checkpoint.meta.value("data", "fashion-mnist");
   auto split = data::load_data(flags.data, data_options_for(model.info()));
   if (flags.limit > 0) split.train = split.train.head(flags.limit);

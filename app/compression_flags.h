@@ -42,11 +42,11 @@ struct CompressionInput {
   bool reports() const { return !group || group->rank() == 0; }
 };
 
-// Checks --model and --output, reads the checkpoint, rebuilds the model on the device and
+// Checks --model and --output, reads the checkpoint, rebuilds the model on the context's device and
 // loads the data; joins the process group when the environment names one. Sets
 // flags.finetune's seed and progress from the global options.
 CompressionInput load_for_compression(CompressionFlags& flags, const GlobalOptions& global,
-                                      const torch::Device& device);
+                                      const core::ExecutionContext& context);
 
 // True when --output names an .nnz file (by its extension).
 bool output_is_nnz(const CompressionFlags& flags);

@@ -92,7 +92,7 @@ models::Classifier load_model_file(const models::ModelSource& source) {
 }
 
 std::vector<models::Classifier> load_models_from_flags(const ModelFlags& flags,
-                                                       const torch::Device& device,
+                                                       const core::ExecutionContext& context,
                                                        bool allow_fresh) {
   if (!flags.model.empty() && !flags.weights.empty()) {
     throw core::OptionError("--weights", "give either --model or --weights, not both");
@@ -112,14 +112,14 @@ std::vector<models::Classifier> load_models_from_flags(const ModelFlags& flags,
   std::vector<models::Classifier> models;
   for (size_t i = 0; i < count; ++i) {
     models.push_back(load_one(flags, paths[paths.size() == 1 ? 0 : i],
-                              archs[archs.size() == 1 ? 0 : i], device, allow_fresh));
+                              archs[archs.size() == 1 ? 0 : i], context.device, allow_fresh));
   }
   return models;
 }
 
-models::Classifier load_model_from_flags(const ModelFlags& flags, const torch::Device& device,
-                                         bool allow_fresh) {
-  auto models = load_models_from_flags(flags, device, allow_fresh);
+models::Classifier load_model_from_flags(const ModelFlags& flags,
+                                         const core::ExecutionContext& context, bool allow_fresh) {
+  auto models = load_models_from_flags(flags, context, allow_fresh);
   if (models.size() == 1) return models.front();
   return models::Classifier::ensemble(std::move(models));
 }

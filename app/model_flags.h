@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "nnlab/core/execution_context.h"
 #include "nnlab/data/data_spec.h"
 #include "nnlab/models/classifier.h"
 #include "nnlab/models/model_loader.h"
@@ -31,14 +32,16 @@ void add_model_flags(CLI::App& command, ModelFlags& flags, bool allow_fresh = fa
 // compress, above models) -- on the CPU, in eval mode.
 models::Classifier load_model_file(const models::ModelSource& source);
 
-// Loads the model named by the flags onto the device, in eval mode. With allow_fresh and only
+// Loads the model named by the flags onto the context's device, in eval mode. With allow_fresh and
+// only
 // --arch, returns a freshly initialized model.
-models::Classifier load_model_from_flags(const ModelFlags& flags, const torch::Device& device,
+models::Classifier load_model_from_flags(const ModelFlags& flags,
+                                         const core::ExecutionContext& context,
                                          bool allow_fresh = false);
 
 // Every model the flags name, one per list entry (a single entry: one model).
 std::vector<models::Classifier> load_models_from_flags(const ModelFlags& flags,
-                                                       const torch::Device& device,
+                                                       const core::ExecutionContext& context,
                                                        bool allow_fresh = false);
 
 // --data options that load images the way the model takes them (channels, size, classes).

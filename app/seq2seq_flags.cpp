@@ -158,13 +158,13 @@ std::string join_tokens(const seq2seq::Tokens& tokens, const std::string& separa
 
 void run_sequence_training(const SequenceTrainingJob& job, const seq2seq::Corpus& train,
                            const seq2seq::Corpus& dev, const GlobalOptions& global) {
-  const torch::Device device = start(global);
+  const core::ExecutionContext context = start(global);
   if (job.output.empty()) throw core::OptionError("--output", "required");
   seq2seq::SequenceModel model;
   models::Archive resumed;
   if (!job.resume.empty()) {
     resumed = models::read_archive(job.resume);
-    model = seq2seq::from_archive(resumed, job.resume, job.task, device);
+    model = seq2seq::from_archive(resumed, job.resume, job.task, context.device);
   } else {
     job.model.validate();
     model.task = job.task;
@@ -179,7 +179,7 @@ void run_sequence_training(const SequenceTrainingJob& job, const seq2seq::Corpus
     model.source_vocabulary = seq2seq::Vocabulary::build(sources);
     model.target_vocabulary = seq2seq::Vocabulary::build(targets);
     model.create_network();
-    model.model->to(device);
+    model.model->to(context.device);
   }
   seq2seq::Seq2SeqTrainOptions training = job.training;
   training.progress = !global.quiet;
@@ -223,7 +223,7 @@ void run_sequence_training(const SequenceTrainingJob& job, const seq2seq::Corpus
   human << "): dev WER " << report::fixed(result.dev_wer) << "%, PER "
         << report::fixed(result.dev_per) << "%, " << result.history.size() << " epochs in "
         << core::format_duration(result.seconds) << "\nwrote " << job.output << "\n";
-  emit(global, json, human.str());
+  emit(global, context, json, human.str());
 }
 
 }  // namespace nnlab::app

@@ -18,11 +18,11 @@
 #include "nnlab/attack/targets.h"
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
-#include "nnlab/core/format_version.h"
 #include "nnlab/core/staged_directory.h"
 #include "nnlab/data/data_spec.h"
 #include "nnlab/data/image_folder.h"
 #include "nnlab/data/image_io.h"
+#include "nnlab/report/provenance.h"
 #include "nnlab/report/table.h"
 #include "nnlab/train/process_group.h"
 
@@ -85,7 +85,7 @@ bool same_folder(const std::string& a, const std::string& b) {
 }
 
 void run_attack(const AttackCommandOptions& options, const GlobalOptions& global) {
-  const torch::Device device = start(global);
+  const core::ExecutionContext context = start(global);
   const auto epsilons = parse_epsilons(options.epsilons);
   if (options.input.empty() == options.data.empty()) {
     throw core::OptionError(
@@ -102,7 +102,7 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
   // The registry validates the method and its settings before any work.
   attack::make_attack(options.method, options.attack);
   const auto defenses = attack::parse_defenses(options.defenses);
-  auto model = load_model_from_flags(options.model, device);
+  auto model = load_model_from_flags(options.model, context);
   const auto& mi = model.info();
 
   // The images, labels, file names.
@@ -250,7 +250,7 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
       if (!out_dir.empty()) {
         core::make_directories(out_dir);
         core::write_text_atomically(out_dir + "/metrics.json",
-                                    core::with_format_version(run).dump(2) + "\n");
+                                    core::with_provenance(run, context).dump(2) + "\n");
         core::write_text_atomically(out_dir + "/per_image.csv", scores.per_image_csv());
       }
       json["runs"].push_back(run);
@@ -278,7 +278,10 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
     report_data.clean = set.images;
     report_data.labels = set.labels;
     report_data.class_names = mi.class_names.empty() ? set.class_names : mi.class_names;
-    core::write_text_atomically(options.report, attack::render_attack_report(model, report_data));
+    core::write_text_atomically(
+        options.report,
+        report::with_provenance_section(attack::render_attack_report(model, report_data),
+                                        core::provenance(context)));
     json["report"] = options.report;
   }
   std::string human = options.method + " on " + std::to_string(set.size()) + " images of " +
@@ -287,7 +290,7 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
     human += "\npassive defenses in front of " + mi.arch +
              " (examples made on the undefended model)\n" + defense_table.render();
   }
-  emit(global, json, human);
+  emit(global, context, json, human);
 }
 
 // "fgsm | ifgsm | ...": every registered attack.

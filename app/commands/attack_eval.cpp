@@ -56,11 +56,11 @@ std::string row_name(const std::string& folder) {
 }
 
 void run_attack_eval(const AttackEvalOptions& options, const GlobalOptions& global) {
-  const torch::Device device = start(global);
+  const core::ExecutionContext context = start(global);
   if (options.inputs.empty()) throw core::OptionError("--input", "required");
   if (options.labels.empty()) throw core::OptionError("--labels", "required (the clean folder)");
   const auto defenses = attack::parse_defenses(options.defenses);
-  auto victims = load_models_from_flags(options.model, device);
+  auto victims = load_models_from_flags(options.model, context);
   const auto& first = victims.front().info();
 
   data::ImageFolderOptions folder_options;
@@ -175,7 +175,7 @@ void run_attack_eval(const AttackEvalOptions& options, const GlobalOptions& glob
     core::write_text_atomically(options.csv, raw.to_csv());
     json["csv"] = options.csv;
   }
-  emit(global, json,
+  emit(global, context, json,
        "accuracy of each victim (columns) on " + std::to_string(labels.size(0)) +
            " images (rows: clean, then each proxy's adversarial images)\n" + table.render());
 }

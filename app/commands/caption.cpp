@@ -19,6 +19,7 @@
 #include "nnlab/data/data_spec.h"
 #include "nnlab/data/image_io.h"
 #include "nnlab/report/html.h"
+#include "nnlab/report/provenance.h"
 #include "nnlab/report/table.h"
 #include "nnlab/seq2seq/caption_trainer.h"
 #include "seq2seq_flags.h"
@@ -83,7 +84,7 @@ seq2seq::CaptionScores score(seq2seq::CaptionModel& model, const data::SceneSet&
 }
 
 void run_caption_train(CaptionTrainCommand options, const GlobalOptions& global) {
-  const torch::Device device = start(global);
+  const core::ExecutionContext context = start(global);
   if (options.items > 0) options.scene.min_items = options.scene.max_items = options.items;
   std::tie(options.scene.height, options.scene.width) = data::parse_canvas(options.canvas);
   options.scene.seed = static_cast<std::uint64_t>(global.runtime.seed);
@@ -99,7 +100,7 @@ void run_caption_train(CaptionTrainCommand options, const GlobalOptions& global)
   model.options.width = options.scene.width;
   options.scene.validate(split.train.images.size(2), split.train.images.size(3));
   model.create_network();
-  model.model->to(device);
+  model.model->to(context.device);
 
   // --fresh-scenes: new compositions every epoch (seed + 3 + epoch); otherwise one set.
   const auto fixed = options.fresh_scenes
@@ -152,7 +153,7 @@ void run_caption_train(CaptionTrainCommand options, const GlobalOptions& global)
                     {"test", scores.to_json()},
                     {"parameters", model.model->parameter_count()}};
   seq2seq::save_caption_model(options.output, model);
-  emit(global,
+  emit(global, context,
        {{"output", options.output},
         {"epochs", epochs},
         {"seconds", seconds},
@@ -163,8 +164,8 @@ void run_caption_train(CaptionTrainCommand options, const GlobalOptions& global)
 }
 
 void run_caption_eval(const CaptionEvalCommand& options, const GlobalOptions& global) {
-  const torch::Device device = start(global);
-  auto model = seq2seq::load_caption_model(options.model, device);
+  const core::ExecutionContext context = start(global);
+  auto model = seq2seq::load_caption_model(options.model, context.device);
   if (options.scenes < 1) throw core::OptionError("--scenes", "must be >= 1");
   const auto split = data::load_data(options.data);
   const auto scenes = test_scenes(model, split.test, options.scenes);
@@ -172,7 +173,7 @@ void run_caption_eval(const CaptionEvalCommand& options, const GlobalOptions& gl
   auto json = scores.to_json();
   json["model"] = options.model;
   json["beam"] = options.beam;
-  emit(global, json, describe_scores(scores) + "\n");
+  emit(global, context, json, describe_scores(scores) + "\n");
 }
 
 // The image with one step's attention laid over it in red, 4x larger.
@@ -196,8 +197,8 @@ torch::Tensor attention_overlay(const torch::Tensor& image, const std::vector<fl
 }
 
 void run_caption_describe(const CaptionDescribeCommand& options, const GlobalOptions& global) {
-  const torch::Device device = start(global);
-  auto model = seq2seq::load_caption_model(options.model, device);
+  const core::ExecutionContext context = start(global);
+  auto model = seq2seq::load_caption_model(options.model, context.device);
   torch::Tensor image;
   std::string title;
   if (!options.image.empty()) {
@@ -249,11 +250,11 @@ void run_caption_describe(const CaptionDescribeCommand& options, const GlobalOpt
            << "\"><figcaption>" << report::html_escape(word) << "</figcaption></figure>";
     }
     html << "<p>Red: where the decoder looked while writing each word (its attention over the "
-         << model.model->grid_height() << "x" << model.model->grid_width()
-         << " regions).</p></body></html>\n";
+         << model.model->grid_height() << "x" << model.model->grid_width() << " regions).</p>"
+         << report::provenance_section(core::provenance(context)) << "</body></html>\n";
     core::write_text_atomically(options.html, html.str());
   }
-  emit(global,
+  emit(global, context,
        {{"caption", text},
         {"log_prob", caption.log_prob},
         {"source", title},

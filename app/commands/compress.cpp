@@ -257,8 +257,8 @@ void run_compress(CompressOptions options, const GlobalOptions& global) {
     throw core::OptionError("--sparsity",
                             "must be in (0, 1), got " + std::to_string(options.sparsity));
   }
-  const torch::Device device = start(global);
-  auto input = load_for_compression(flags, global, device);
+  const core::ExecutionContext context = start(global);
+  auto input = load_for_compression(flags, global, context);
   auto& model = input.model;
   const auto prunable = compress::prunable_weights(model);
   const LayerRatios per_layer =
@@ -281,7 +281,7 @@ void run_compress(CompressOptions options, const GlobalOptions& global) {
     auto teacher = options.teacher.empty()
                        ? models::classifier_from_checkpoint(input.checkpoint, flags.model)
                        : load_model_file(teacher_source);
-    teacher.to(device);
+    teacher.to(context.device);
     distillation.emplace(std::move(teacher), options.distillation);
     distillation->cache_teacher_logits(input.split.train.images, flags.finetune.eval_batch_size);
     teacher_hooks = distillation->hooks();
@@ -342,7 +342,7 @@ void run_compress(CompressOptions options, const GlobalOptions& global) {
       compress::nnz_to_checkpoint(compress::decode_nnz(
           reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), out)),
       out);
-  decoded.to(device);
+  decoded.to(context.device);
   decoded.eval();
   accuracy["nnz"] = test_accuracy(decoded, input, flags);
   if (!input.reports()) return;
@@ -374,7 +374,7 @@ void run_compress(CompressOptions options, const GlobalOptions& global) {
       {"file_bytes", sizes.file_bytes},
       {"ratio", sizes.float_bytes / sizes.file_bytes},
       {"accuracy_drop", accuracy["dense"].get<double>() - accuracy["nnz"].get<double>()}};
-  emit(global, result,
+  emit(global, context, result,
        "Deep Compression of " + model.info().arch + " -> " + out + "\n" + sizes.table.render() +
            "\n" + stages.render());
 }

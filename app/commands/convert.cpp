@@ -39,7 +39,7 @@ nlohmann::json model_row(models::Classifier& model, const CompressionInput& inpu
 
 void run_convert(ConvertOptions options, const GlobalOptions& global) {
   if (!options.depthwise) throw core::OptionError("--depthwise", "the one conversion; give it");
-  const torch::Device device = start(global);
+  const core::ExecutionContext context = start(global);
   compress::DepthwiseConversionOptions conversion;
   conversion.batch_norm = !options.no_batch_norm;
   std::stringstream list(options.layers);
@@ -47,9 +47,9 @@ void run_convert(ConvertOptions options, const GlobalOptions& global) {
     if (!layer.empty()) conversion.layers.push_back(layer);
   }
   auto& flags = options.flags;
-  auto input = load_for_compression(flags, global, device);
+  auto input = load_for_compression(flags, global, context);
   auto teacher = models::classifier_from_checkpoint(input.checkpoint, flags.model);
-  teacher.to(device);
+  teacher.to(context.device);
   teacher.eval();
   const auto original = model_row(teacher, input, flags);
 
@@ -85,7 +85,7 @@ void run_convert(ConvertOptions options, const GlobalOptions& global) {
                                  {"alpha", options.distillation.alpha}};
   if (!input.reports()) return;  // rank 0 writes and reports
   const auto json = save_compressed(model, input, flags, "depthwise_conversion", result);
-  emit(global, json,
+  emit(global, context, json,
        "depthwise-separable conversion of " + model.info().arch + " (distilled, T " +
            report::fixed(options.distillation.temperature, 1) + ", alpha " +
            report::fixed(options.distillation.alpha, 2) + ", " +

@@ -21,8 +21,8 @@ struct EvalCommandOptions {
 };
 
 void run_eval(const EvalCommandOptions& options, const GlobalOptions& global) {
-  const torch::Device device = start(global);
-  auto model = load_model_from_flags(options.model, device);
+  const core::ExecutionContext context = start(global);
+  auto model = load_model_from_flags(options.model, context);
   const auto& mi = model.info();
   std::string spec = options.data;
   if (spec.empty()) {
@@ -96,7 +96,7 @@ void run_eval(const EvalCommandOptions& options, const GlobalOptions& global) {
                       report::fixed(result.loss, 4) + "\n\n" + per_class.render();
   if (k <= 20)
     human += "\nconfusion matrix (rows: true class, columns: predicted)\n" + matrix.render();
-  emit(global, json, human);
+  emit(global, context, json, human);
 }
 
 }  // namespace

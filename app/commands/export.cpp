@@ -17,7 +17,7 @@ struct ExportOptions {
 };
 
 void run_export(const ExportOptions& options, const GlobalOptions& global) {
-  start(global);
+  const core::ExecutionContext context = start(global);
   if (options.split != "test" && options.split != "train") {
     throw core::OptionError("--split", "expected train or test, got '" + options.split + "'");
   }
@@ -25,7 +25,7 @@ void run_export(const ExportOptions& options, const GlobalOptions& global) {
   const auto& set = options.split == "train" ? split.train : split.test;
   data::write_image_folder(set, options.output, options.count);
   const auto n = options.count > 0 ? std::min(options.count, set.size()) : set.size();
-  emit(global, {{"output", options.output}, {"images", n}},
+  emit(global, context, {{"output", options.output}, {"images", n}},
        "wrote " + std::to_string(n) + " images with labels.csv and categories.csv to " +
            options.output);
 }

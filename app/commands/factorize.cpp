@@ -22,18 +22,18 @@ struct FactorizeOptions {
 };
 
 void run_factorize(FactorizeOptions options, const GlobalOptions& global) {
-  const torch::Device device = start(global);
+  const core::ExecutionContext context = start(global);
   std::stringstream list(options.layers);
   for (std::string layer; std::getline(list, layer, ',');) {
     if (!layer.empty()) options.low_rank.layers.push_back(layer);
   }
   auto& flags = options.flags;
-  auto input = load_for_compression(flags, global, device);
+  auto input = load_for_compression(flags, global, context);
   auto& model = input.model;
   const auto params_before = models::summarize(model).total_params;
   const double accuracy_before = test_accuracy(model, input, flags);
   const auto layers = compress::factorize_linear(model, options.low_rank);
-  model.to(device);
+  model.to(context.device);
   const double accuracy_factorized = test_accuracy(model, input, flags);
   finetune(model, input, flags, /*round=*/1);
   const double accuracy_finetuned = test_accuracy(model, input, flags);
@@ -65,7 +65,7 @@ void run_factorize(FactorizeOptions options, const GlobalOptions& global) {
                                  {"finetune_epochs", flags.finetune.epochs}};
   if (!input.reports()) return;  // rank 0 writes and reports
   const auto json = save_compressed(model, input, flags, "factorization", result);
-  emit(global, json,
+  emit(global, context, json,
        "low-rank factorization of " + model.info().arch + "\n" + table.render() +
            "model parameters " + report::grouped(params_before) + " -> " +
            report::grouped(params_after) + "\ntest accuracy " + report::percent(accuracy_before) +

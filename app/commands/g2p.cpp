@@ -82,8 +82,8 @@ void run_g2p_train(G2pTrainOptions options, const GlobalOptions& global) {
 }
 
 void run_g2p_eval(const G2pEvalOptions& options, const GlobalOptions& global) {
-  const torch::Device device = start(global);
-  const auto models = seq2seq::load_model_ensemble(options.models, "g2p", device);
+  const core::ExecutionContext context = start(global);
+  const auto models = seq2seq::load_model_ensemble(options.models, "g2p", context.device);
   const auto& model = models.first();
   auto test = seq2seq::read_pronunciations(options.test, dictionary_options(false));
   if (options.limit > 0 && static_cast<std::int64_t>(test.size()) > options.limit)
@@ -132,12 +132,12 @@ void run_g2p_eval(const G2pEvalOptions& options, const GlobalOptions& global) {
         << report::fixed(report.total.per()) << "% on " << report.total.words << " words (beam "
         << options.search.beam << "), decoded in " << core::format_duration(seconds) << " ("
         << report::fixed(words_per_second, 0) << " words/s)\n";
-  emit(global, json, human.str());
+  emit(global, context, json, human.str());
 }
 
 void run_g2p_pronounce(G2pPronounceOptions options, const GlobalOptions& global) {
-  const torch::Device device = start(global);
-  const auto models = seq2seq::load_model_ensemble(options.models, "g2p", device);
+  const core::ExecutionContext context = start(global);
+  const auto models = seq2seq::load_model_ensemble(options.models, "g2p", context.device);
   const auto& model = models.first();
   if (options.words.empty()) {
     std::string line;
@@ -188,7 +188,7 @@ void run_g2p_pronounce(G2pPronounceOptions options, const GlobalOptions& global)
         options.attention_svg, report::heatmap_svg(best.attention, rows, sources.front(), heatmap));
     info(global, "wrote " + options.attention_svg);
   }
-  emit(global, {{"words", json}}, human.str());
+  emit(global, context, {{"words", json}}, human.str());
 }
 
 }  // namespace

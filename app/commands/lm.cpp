@@ -105,12 +105,12 @@ nlohmann::json perplexity_table(seq2seq::LanguageModelFile& model, const Ids& tr
 }
 
 void run_lm_train(LmTrainCommand options, const GlobalOptions& global) {
-  const torch::Device device = start(global);
+  const core::ExecutionContext context = start(global);
   seq2seq::LanguageModelFile model;
   models::Archive resumed;
   if (!options.resume.empty()) {
     resumed = models::read_archive(options.resume);
-    model = seq2seq::language_model_from_archive(resumed, options.resume, device);
+    model = seq2seq::language_model_from_archive(resumed, options.resume, context.device);
     const auto data = model.training.find("data");
     if (data == model.training.end() || !data->contains("heldout_percent") ||
         !data->contains("dev_percent"))
@@ -137,7 +137,7 @@ void run_lm_train(LmTrainCommand options, const GlobalOptions& global) {
     for (const auto& d : split.train) sequences.push_back(&d.tokens);
     model.vocabulary = seq2seq::Vocabulary::build(sequences, options.min_count);
     model.create_network();
-    model.model->to(device);
+    model.model->to(context.device);
   }
   const auto train = encode(model.vocabulary, split.train);
   const auto dev = encode(model.vocabulary, split.dev);
@@ -193,12 +193,12 @@ void run_lm_train(LmTrainCommand options, const GlobalOptions& global) {
         << report::fixed(result.best_dev_perplexity, 2) << "), " << result.history.size()
         << " epochs in " << core::format_duration(result.seconds) << "\nwrote " << options.output
         << "\n";
-  emit(global, json, human.str());
+  emit(global, context, json, human.str());
 }
 
 void run_lm_eval(const LmEvalCommand& options, const GlobalOptions& global) {
-  const torch::Device device = start(global);
-  auto model = seq2seq::load_language_model(options.model, device);
+  const core::ExecutionContext context = start(global);
+  auto model = seq2seq::load_language_model(options.model, context.device);
   int heldout_percent = 10, dev_percent = 5;
   if (model.training.contains("data")) {
     heldout_percent = model.training["data"].value("heldout_percent", heldout_percent);
@@ -227,13 +227,13 @@ void run_lm_eval(const LmEvalCommand& options, const GlobalOptions& global) {
   const auto rows = perplexity_table(
       model, encode(model.vocabulary, split.train), encode(model.vocabulary, split.dev),
       encode(model.vocabulary, chosen), options.split, options.baselines, human);
-  emit(global, {{"model", options.model}, {"split", options.split}, {"results", rows}},
+  emit(global, context, {{"model", options.model}, {"split", options.split}, {"results", rows}},
        human.str());
 }
 
 void run_lm_generate(LmGenerateCommand options, const GlobalOptions& global) {
-  const torch::Device device = start(global);
-  auto model = seq2seq::load_language_model(options.model, device);
+  const core::ExecutionContext context = start(global);
+  auto model = seq2seq::load_language_model(options.model, context.device);
   if (options.max_tokens < 1) throw core::OptionError("--max-tokens", "must be >= 1");
   if (options.samples < 1) throw core::OptionError("--samples", "must be >= 1");
   if (options.search.temperature == 0 && options.search.beam == 1 && options.samples > 1)
@@ -252,7 +252,7 @@ void run_lm_generate(LmGenerateCommand options, const GlobalOptions& global) {
   options.search.seed = static_cast<std::uint64_t>(global.runtime.seed);
   const auto rows = options.search.beam > 1 ? 1 : options.samples;
   const auto source =
-      torch::zeros({rows, 1}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+      torch::zeros({rows, 1}, torch::TensorOptions().dtype(torch::kInt64).device(context.device));
   const auto lengths = torch::ones({rows}, torch::kInt64);
   const auto results = seq2seq::search(*model.model, source, lengths, options.search);
 
@@ -295,7 +295,7 @@ void run_lm_generate(LmGenerateCommand options, const GlobalOptions& global) {
     human << "lines of 5 or 7 characters closed by ， or 。: " << form.regular << " of "
           << form.lines << " (" << report::fixed(100.0 * form.share(), 1) << "%)\n";
   }
-  emit(global, json, human.str());
+  emit(global, context, json, human.str());
 }
 
 }  // namespace

@@ -68,9 +68,9 @@ std::string full_precision(float value) {
 }
 
 void run_predict(const PredictCommandOptions& options, const GlobalOptions& global) {
-  const torch::Device device = start(global);
+  const core::ExecutionContext context = start(global);
   if (options.top_k < 1) throw core::OptionError("--top-k", "must be >= 1");
-  auto model = load_model_from_flags(options.model, device);
+  auto model = load_model_from_flags(options.model, context);
   const auto& mi = model.info();
   std::vector<std::string> names = mi.class_names;
   std::string categories = options.categories;
@@ -131,7 +131,7 @@ void run_predict(const PredictCommandOptions& options, const GlobalOptions& glob
   }
   if (!options.output.empty()) core::write_text_atomically(options.output, table.to_csv());
   if (!options.logits.empty()) core::write_text_atomically(options.logits, logits_csv);
-  emit(global, json, table.render());
+  emit(global, context, json, table.render());
 }
 
 }  // namespace

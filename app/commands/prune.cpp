@@ -79,7 +79,7 @@ std::vector<std::int64_t> structured_targets(models::Classifier& model,
 }
 
 void run_prune(PruneOptions options, const GlobalOptions& global) {
-  const torch::Device device = start(global);
+  const core::ExecutionContext context = start(global);
   auto& flags = options.flags;
   if (!options.structured && !(options.pruning.sparsity > 0 && options.pruning.sparsity < 1)) {
     throw core::OptionError("--sparsity",
@@ -91,7 +91,7 @@ void run_prune(PruneOptions options, const GlobalOptions& global) {
     (options.structured ? options.channels.layers : options.pruning.layers).push_back(layer);
   }
 
-  auto input = load_for_compression(flags, global, device);
+  auto input = load_for_compression(flags, global, context);
   auto& model = input.model;
   auto masks = compress::PruningMasks::from_checkpoint(input.checkpoint);
   if (!masks.empty()) masks.apply(model);
@@ -208,7 +208,7 @@ void run_prune(PruneOptions options, const GlobalOptions& global) {
                 " importance, " + options.schedule + " schedule)"
           : "magnitude pruning of " + model.info().arch + " (" + options.pruning.scope + ", " +
                 options.schedule + " schedule)";
-  emit(global, json, title + "\n" + table.render() + "checkpoint: " + flags.output);
+  emit(global, context, json, title + "\n" + table.render() + "checkpoint: " + flags.output);
 }
 
 }  // namespace

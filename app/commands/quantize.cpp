@@ -47,9 +47,9 @@ void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
     throw core::OptionError(
         "--bits", "must be in 1..16 (uniform: 2..16), got " + std::to_string(options.bits));
   }
-  const torch::Device device = start(global);
+  const core::ExecutionContext context = start(global);
   auto& flags = options.flags;
-  auto input = load_for_compression(flags, global, device);
+  auto input = load_for_compression(flags, global, context);
   auto& model = input.model;
   const auto masks = compress::PruningMasks::from_checkpoint(input.checkpoint);
   const double accuracy_before = test_accuracy(model, input, flags);
@@ -114,7 +114,7 @@ void run_quantize(QuantizeOptions options, const GlobalOptions& global) {
   const auto file_bytes = static_cast<std::int64_t>(std::filesystem::file_size(flags.output));
   result["file_bytes"] = file_bytes;
   result["checkpoint"] = flags.output;
-  emit(global, result,
+  emit(global, context, result,
        options.method + " quantization of " + model.info().arch + " to " +
            std::to_string(result["bits"].get<int>()) + " bits\ntest accuracy " +
            report::percent(accuracy_before) + " -> " + report::percent(accuracy_quantized) +

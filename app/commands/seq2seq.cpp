@@ -64,8 +64,8 @@ void run_train(Seq2SeqTrainCommand options, const GlobalOptions& global) {
 }
 
 void run_translate(const Seq2SeqTranslateCommand& options, const GlobalOptions& global) {
-  const torch::Device device = start(global);
-  const auto models = seq2seq::load_model_ensemble(options.models, "seq2seq", device);
+  const core::ExecutionContext context = start(global);
+  const auto models = seq2seq::load_model_ensemble(options.models, "seq2seq", context.device);
   const auto& model = models.first();
   std::vector<std::string> lines;
   if (options.input.empty()) {
@@ -101,12 +101,12 @@ void run_translate(const Seq2SeqTranslateCommand& options, const GlobalOptions& 
     }
     json.push_back({{"input", lines[i]}, {"outputs", list}});
   }
-  emit(global, {{"translations", json}}, human.str());
+  emit(global, context, {{"translations", json}}, human.str());
 }
 
 void run_eval(const Seq2SeqEvalCommand& options, const GlobalOptions& global) {
-  const torch::Device device = start(global);
-  const auto models = seq2seq::load_model_ensemble(options.models, "seq2seq", device);
+  const core::ExecutionContext context = start(global);
+  const auto models = seq2seq::load_model_ensemble(options.models, "seq2seq", context.device);
   const auto& model = models.first();
   const auto test =
       seq2seq::read_parallel_tsv(options.test, model.source_tokens, model.target_tokens);
@@ -142,7 +142,7 @@ void run_eval(const Seq2SeqEvalCommand& options, const GlobalOptions& global) {
         << report::fixed(errors.wer()) << "%, token error rate " << report::fixed(errors.per())
         << "% on " << errors.words << " sentences (beam " << options.search.beam << ", "
         << core::format_duration(seconds) << ")\n";
-  emit(global, json, human.str());
+  emit(global, context, json, human.str());
 }
 
 }  // namespace

@@ -124,8 +124,8 @@ void run_summary(const SummaryCommandOptions& options, const GlobalOptions& glob
     summary_options.width = size[2];
   }
   summary_options.show_shape_ops = options.show_shape_ops;
-  const auto device = start(global);
-  auto model = load_model_from_flags(options.model, device, /*allow_fresh=*/true);
+  const core::ExecutionContext context = start(global);
+  auto model = load_model_from_flags(options.model, context, /*allow_fresh=*/true);
   const auto summary = models::summarize(model, summary_options);
   auto json = json_summary(summary);
   auto human = human_summary(summary);
@@ -170,7 +170,7 @@ void run_summary(const SummaryCommandOptions& options, const GlobalOptions& glob
                report::fixed(l.images_per_second, 0) + " images/s)\n";
     }
   }
-  emit(global, json, human);
+  emit(global, context, json, human);
 }
 
 }  // namespace

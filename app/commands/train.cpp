@@ -68,7 +68,7 @@ std::string epoch_line(const train::EpochMetrics& m, int epochs) {
 }
 
 void run_train(TrainCommandOptions options, const GlobalOptions& global, const CLI::App& command) {
-  const torch::Device device = start(global);
+  const core::ExecutionContext context = start(global);
   // Read once: the model, the options and the training state all come from this file.
   std::optional<models::Checkpoint> resumed;
   if (!options.resume.empty()) resumed = models::read_checkpoint(options.resume);
@@ -122,7 +122,7 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
   auto split = data::load_data(options.data, data_options);
   if (options.limit > 0) split.train = split.train.head(options.limit);
   if (model.info().class_names.empty()) model.info().class_names = split.train.class_names;
-  model.to(device);
+  model.to(context.device);
 
   // Adversarial training: the last --holdout training images are kept out for the per-epoch
   // robust accuracy.
@@ -146,7 +146,7 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
     source.path = options.teacher;
     source.arch = options.teacher_arch;
     auto teacher = load_model_file(source);
-    teacher.to(device);
+    teacher.to(context.device);
     distillation.emplace(std::move(teacher), options.distillation);
     // The training images are the same every epoch unless augmented or attacked: the teacher's
     // logits are computed once.
@@ -222,7 +222,7 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
     }
     human += "\ncheckpoint: " + options.output;
   }
-  emit(global, json, human);
+  emit(global, context, json, human);
 }
 
 }  // namespace
