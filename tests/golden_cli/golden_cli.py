@@ -297,7 +297,9 @@ def digest_file(path):
     if lower.endswith(".json"):
         return {"json": normalize_json(json.loads(data.decode()))}
     if lower.endswith((".html", ".svg")):
-        text = TIMING_TEXT.sub("<time>", blank_timing_cells(data.decode("utf-8")))
+        # The report's provenance section (commit, threads, CPU) is left out like the JSON block.
+        text = PROVENANCE_SECTION.sub("", data.decode("utf-8"))
+        text = TIMING_TEXT.sub("<time>", blank_timing_cells(text))
         return {"sha256_timings_blanked": sha(text.encode("utf-8"))}
     if lower.endswith(".csv"):
         text, dropped = drop_timing_columns(data.decode("utf-8"))
@@ -327,6 +329,7 @@ def drop_timing_columns(text):
 
 
 TABLE = re.compile(r"<table\b.*?</table>", re.S)
+PROVENANCE_SECTION = re.compile(r'<section id="provenance">.*?</section>', re.S)
 HEADER_CELL = re.compile(r"<th\b[^>]*>(.*?)</th>", re.S)
 ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.S)
 DATA_CELL = re.compile(r"(<td\b[^>]*>)(.*?)(</td>)", re.S)
