@@ -24,7 +24,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path folder_of(const std::string& path) {
+// The folder `path` will be written into; throws when it does not exist, so a missing folder is
+// reported with the target's name before any temporary is made.
+fs::path existing_folder_of(const std::string& path) {
   const fs::path target(path);
   if (target.has_parent_path() && !fs::exists(target.parent_path())) {
     throw FileError(
@@ -101,7 +103,8 @@ bool write_through_unnamed_file(const std::string& path, const fs::path& folder,
 
 void write_atomically(const std::string& path,
                       const std::function<void(const std::string&)>& write) {
-  folder_of(path);
+  // Only the check is wanted here: the temporary is named after the target, not the folder.
+  static_cast<void>(existing_folder_of(path));
   remove_stale_temporaries(path);
   // The temporary keeps the target's extension: some writers pick the format by it.
   const std::string tmp = temporary_name(path);
@@ -117,7 +120,7 @@ void write_atomically(const std::string& path,
 }
 
 void write_text_atomically(const std::string& path, const std::string& text) {
-  const fs::path folder = folder_of(path);
+  const fs::path folder = existing_folder_of(path);
   if (write_through_unnamed_file(path, folder, text)) return;
   const std::string tmp = temporary_name(path);
   const TemporaryRegistration registered(tmp, /*is_directory=*/false);

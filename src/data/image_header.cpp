@@ -18,11 +18,61 @@ std::int64_t big_endian_32(const unsigned char* p) {
          (static_cast<std::int64_t>(p[2]) << 8) | static_cast<std::int64_t>(p[3]);
 }
 
+std::int64_t big_endian_16(const unsigned char* p) {
+  return (static_cast<std::int64_t>(p[0]) << 8) | static_cast<std::int64_t>(p[1]);
+}
+
+// SOF0..SOF15 carry the frame size; C4 (DHT), C8 (JPG, reserved) and CC (DAC) share the range
+// and do not.
+bool is_frame_marker(unsigned char marker) {
+  return marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+}
+
+// Walks the marker segments after SOI (each: FF, marker, 2-byte length that counts itself) to
+// the first frame header: precision (1), height (2), width (2). Only lengths are read, so a
+// file of any size costs a few seeks.
+ImageHeader read_jpeg_frame(std::ifstream& in, const std::string& path) {
+  std::int64_t at = 2;
+  for (;;) {
+    std::array<unsigned char, 9> segment{};
+    in.clear();
+    in.seekg(at);
+    in.read(reinterpret_cast<char*>(segment.data()), segment.size());
+    if (in.gcount() < 4 || segment[0] != 0xFF) {
+      throw core::FileError(path, "damaged JPEG: it ends or breaks off before its frame header");
+    }
+    const unsigned char marker = segment[1];
+    if (marker == 0xFF) {  // fill byte before a marker
+      at += 1;
+      continue;
+    }
+    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {  // TEM, RSTn: no length
+      at += 2;
+      continue;
+    }
+    if (marker == 0xDA || marker == 0xD9) {
+      throw core::FileError(path, "damaged JPEG: its scan begins before any frame header");
+    }
+    if (is_frame_marker(marker)) {
+      if (in.gcount() < static_cast<std::streamsize>(segment.size())) {
+        throw core::FileError(path, "truncated JPEG: it ends inside its frame header");
+      }
+      return {true, big_endian_16(segment.data() + 7), big_endian_16(segment.data() + 5), "JPEG"};
+    }
+    at += 2 + big_endian_16(segment.data() + 2);
+  }
+}
+
 }  // namespace
 
 ImageHeader read_image_header(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw core::FileError(path, "cannot open for reading");
+  std::array<unsigned char, 2> start{};
+  in.read(reinterpret_cast<char*>(start.data()), start.size());
+  if (in.gcount() == 2 && start[0] == 0xFF && start[1] == 0xD8) return read_jpeg_frame(in, path);
+  in.clear();
+  in.seekg(0);
   // Signature (8), IHDR length (4), "IHDR" (4), width (4), height (4).
   std::array<unsigned char, 24> head{};
   in.read(reinterpret_cast<char*>(head.data()), head.size());
@@ -53,7 +103,7 @@ ImageHeader read_image_header(const std::string& path) {
     }
     if (type == "IEND") break;
   }
-  return {true, big_endian_32(head.data() + 16), big_endian_32(head.data() + 20)};
+  return {true, big_endian_32(head.data() + 16), big_endian_32(head.data() + 20), "PNG"};
 }
 
 }  // namespace nnlab::data

@@ -106,7 +106,7 @@ void check_declared_size(const std::string& path) {
   const ImageHeader header = read_image_header(path);
   if (!header.known) return;
   if (header.width <= 0 || header.height <= 0) {
-    throw core::FileError(path, "not an image: the PNG header declares " +
+    throw core::FileError(path, "not an image: the " + header.format + " header declares " +
                                     std::to_string(header.width) + "x" +
                                     std::to_string(header.height) + " pixels");
   }
@@ -134,7 +134,6 @@ std::vector<int> write_params(const std::string& ext, int jpeg_quality) {
 void set_max_image_pixels(std::int64_t pixels) {
   TORCH_CHECK(pixels > 0, "set_max_image_pixels: the limit must be positive, got ", pixels);
   max_pixels.store(pixels);
-  ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(pixels).c_str(), /*overwrite=*/1);
 }
 
 std::int64_t max_image_pixels() {

@@ -12,9 +12,10 @@ namespace nnlab::data {
 // The most pixels an image file may declare (10000 x 10000); more is refused unread.
 constexpr std::int64_t kDefaultMaxImagePixels = 100'000'000;
 
-// Sets the limit for the whole process (the CLI's --max-image-pixels). PNG headers are checked
-// here; OpenCV gets the same limit (OPENCV_IO_MAX_IMAGE_PIXELS) for other formats when this is
-// called before the first image is decoded.
+// Sets the limit for the whole process. PNG and JPEG headers are checked against it before
+// decoding (data/image_header.h). Other formats get only OpenCV's own limit: it reads
+// OPENCV_IO_MAX_IMAGE_PIXELS once, when its library loads (a static in imgcodecs' loadsave.cpp),
+// so setting that variable here would have no effect.
 void set_max_image_pixels(std::int64_t pixels);
 std::int64_t max_image_pixels();
 
