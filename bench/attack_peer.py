@@ -6,7 +6,7 @@ Run it with the venv that bench/setup_attack_peer.sh makes (torchattacks==3.5.1 
 python3-torch 1.13, the LibTorch that nnlab links).
 
   attack_peer.py attack (--model CKPT | --weights PTH --arch resnet50) (--data fashion-mnist | --input DIR)
-                 [--output DIR] --method fgsm|pgd --epsilon E [--steps N] [--step-size S] ...
+                 [--output DIR] --method fgsm|pgd|apgd|apgd-t --epsilon E [--steps N] [--step-size S] ...
   attack_peer.py eval --model CKPT --data fashion-mnist        clean accuracy (cf. `nnlab eval`)
   attack_peer.py make-imagenet --arch ARCH --images N --out DIR  ARCH.pth (random weights) + a
                                                                task-layout folder DIR/images, DIR/labels.csv
@@ -178,6 +178,14 @@ def make_attack(args, model):
     if args.method == "pgd":
         step = (args.step_size if args.step_size else 2.5 * args.epsilon / args.steps) / 255
         return torchattacks.PGD(model, eps=eps, alpha=step, steps=args.steps, random_start=True)
+    if args.method == "apgd":
+        # torchattacks' APGD (a port of fra31/auto-attack's): n_restarts 1, rho 0.75, CE loss.
+        return torchattacks.APGD(model, norm="Linf", eps=eps, steps=args.steps, n_restarts=1,
+                                 seed=0, loss="ce", eot_iter=1, rho=.75)
+    if args.method == "apgd-t":
+        # AutoAttack's targeted stage: 9 target classes, targeted DLR.
+        return torchattacks.APGDT(model, norm="Linf", eps=eps, steps=args.steps, n_restarts=1,
+                                  seed=0, eot_iter=1, rho=.75, n_classes=10)
     sys.exit(f"attack_peer.py: unknown --method {args.method}")
 
 
@@ -216,7 +224,7 @@ def cmd_attack(args):
     result = {
         "tool": "torchattacks", "torchattacks": torchattacks.__version__, "torch": torch.__version__,
         "method": args.method, "arch": info["arch"], "epsilon": args.epsilon,
-        "steps": args.steps if args.method == "pgd" else 1,
+        "steps": 1 if args.method == "fgsm" else args.steps,
         "images": n, "attacked": int(len(todo)),
         "clean_accuracy": clean_correct.double().mean().item(),
         "adversarial_accuracy": adv_correct.double().mean().item(),
@@ -478,7 +486,7 @@ def main():
     a = sub.add_parser("attack")
     model_and_data(a)
     a.add_argument("--output", help="write the adversarial 8-bit PNGs here (and score them)")
-    a.add_argument("--method", default="fgsm", choices=["fgsm", "pgd"])
+    a.add_argument("--method", default="fgsm", choices=["fgsm", "pgd", "apgd", "apgd-t"])
     a.add_argument("--epsilon", type=float, default=8, help="0-255 pixel units")
     a.add_argument("--steps", type=int, default=10)
     a.add_argument("--step-size", type=float, default=0, help="0-255 units (default 2.5*eps/steps)")

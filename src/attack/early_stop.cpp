@@ -18,7 +18,8 @@ EarlyStop::EarlyStop(torch::Tensor clean, torch::Tensor labels, bool targeted, b
   const auto n = clean_.size(0);
   active_ = torch::arange(n, labels_.options().dtype(torch::kLong));
   if (round_) {
-    saved_ = to_saved_(clean_, clean_);
+    // A copy: saved_ is written in place, and to_saved may hand back its argument itself.
+    saved_ = to_saved_(clean_, clean_).clone();
     success_ = torch::zeros({n}, labels_.options().dtype(torch::kBool));
   }
 }

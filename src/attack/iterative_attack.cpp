@@ -35,8 +35,19 @@ torch::Tensor IterativeAttack::direction(const torch::Tensor& gradient, const to
   return steepest_ascent(gradient, norm_);
 }
 
+torch::Tensor IterativeAttack::gradient(models::Classifier& model, const torch::Tensor& x,
+                                        const torch::Tensor& labels,
+                                        const torch::Tensor& /*active*/, torch::Tensor* loss) {
+  if (loss == nullptr) return loss_gradient(model, x, labels, loss_, transform());
+  torch::Tensor logits;
+  auto g = loss_gradient(model, x, labels, loss_, transform(), &logits);
+  *loss = loss_(logits, labels);
+  return g;
+}
+
 torch::Tensor IterativeAttack::next_iterate(const torch::Tensor& x, const torch::Tensor& clean,
                                             const torch::Tensor& gradient,
+                                            const torch::Tensor& /*loss*/,
                                             const torch::Tensor& active, int /*step*/) {
   return project_to_ball(x + step_size() * direction(gradient, active), clean, options_.epsilon,
                          norm_);
@@ -47,20 +58,23 @@ AttackResult IterativeAttack::attack_once(models::Classifier& model, const torch
                                           int restart) {
   const auto eps = options_.epsilon;
   const auto norm = norm_;
-  const auto input_transform = transform();
-  EarlyStop stop(images, labels, options_.targeted, options_.round_to_8bit,
-                 [eps, norm](const torch::Tensor& adv, const torch::Tensor& clean) {
-                   return quantize_in_ball(adv, clean, eps, norm);
+  const bool round = options_.round_to_8bit;
+  // Without rounding, an attack that keeps its first success is frozen at that real-valued
+  // iterate (already in the ball: the identity is its saved image).
+  EarlyStop stop(images, labels, options_.targeted, round || keeps_first_success(),
+                 [eps, norm, round](const torch::Tensor& adv, const torch::Tensor& clean) {
+                   return round ? quantize_in_ball(adv, clean, eps, norm) : adv;
                  });
   auto adversarial = start(images, keys, restart);
-  begin(images);
+  begin(model, images, labels, restart);
   for (int step = 0; step < options_.steps && !stop.finished(); ++step) {
     const auto active = stop.active();
     const auto x = adversarial.index_select(0, active);
-    const auto gradient =
-        loss_gradient(model, x, labels.index_select(0, active), loss_, input_transform);
-    adversarial.index_copy_(
-        0, active, next_iterate(x, images.index_select(0, active), gradient, active, step));
+    torch::Tensor loss;
+    const auto g =
+        gradient(model, x, labels.index_select(0, active), active, uses_loss() ? &loss : nullptr);
+    adversarial.index_copy_(0, active,
+                            next_iterate(x, images.index_select(0, active), g, loss, active, step));
     stop.update(model, adversarial);
   }
   return stop.finish(model, adversarial, verdict_ || restarts() > 1);

@@ -16,7 +16,8 @@ double MiFgsm::default_step_size() const {
   return options_.epsilon / options_.steps;
 }
 
-void MiFgsm::begin(const torch::Tensor& images) {
+void MiFgsm::begin(models::Classifier& /*model*/, const torch::Tensor& images,
+                   const torch::Tensor& /*labels*/, int /*restart*/) {
   momentum_ = torch::zeros_like(images);
 }
 

@@ -49,6 +49,26 @@ Entries built_in() {
        {"MI-FGSM through random resize-and-pad (diverse inputs)",
         with({"mifgsm.decay", "difgsm.diversity_prob", "difgsm.resize_rate"}),
         [](const AttackSettings& s) { return std::make_unique<DiFgsm>(s, s.mifgsm, s.difgsm); }}},
+      {"apgd",
+       {"Auto-PGD: PGD with momentum and a self-tuning step (AutoAttack's first stage; loss ce "
+        "or dlr), Linf or L2 (norm)",
+        with({"norm", "seed", "pgd.restarts", "apgd.rho", "apgd.eot_iter"}),
+        [](const AttackSettings& s) {
+          ApgdOptions apgd = s.apgd;
+          apgd.restarts = s.pgd.restarts;
+          apgd.target_classes = 0;
+          return std::make_unique<Apgd>(s, apgd);
+        }}},
+      {"apgd-t",
+       {"APGD on the targeted DLR loss toward each of the most likely wrong classes in turn "
+        "(AutoAttack's second stage), Linf or L2 (norm)",
+        with({"norm", "seed", "pgd.restarts", "apgd.rho", "apgd.eot_iter", "apgd.target_classes"}),
+        [](const AttackSettings& s) {
+          ApgdOptions apgd = s.apgd;
+          apgd.restarts = s.pgd.restarts;
+          if (apgd.target_classes == 0) apgd.target_classes = kAutoTargets;
+          return std::make_unique<Apgd>(s, apgd);
+        }}},
       {"cw",
        {"Carlini & Wagner L2: the smallest L2 perturbation by Adam and a binary search",
         {"targeted", "round_to_8bit", "batch_size", "cw.c", "cw.kappa", "cw.lr", "cw.steps",

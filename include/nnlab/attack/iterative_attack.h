@@ -37,21 +37,33 @@ class IterativeAttack : public BatchedAttack {
   // x_0 for this batch. keys: the images' keys (undefined: the default generator); restart: the
   // random stream. Default: the clean images.
   virtual torch::Tensor start(const torch::Tensor& images, const torch::Tensor& keys, int restart);
-  // Called before the first step of a run over `images` (state such as momentum starts here).
-  virtual void begin(const torch::Tensor& /*images*/) {}
+  // Called before the first step of a run over `images` (state such as momentum starts here);
+  // labels: the batch's labels (targets when options.targeted); restart: as in start().
+  virtual void begin(models::Classifier& /*model*/, const torch::Tensor& /*images*/,
+                     const torch::Tensor& /*labels*/, int /*restart*/) {}
+  // The gradient of J at x, the active images' iterates (labels: theirs). With loss: also J at x
+  // per image. Default: loss_gradient through transform() with options.loss.
+  virtual torch::Tensor gradient(models::Classifier& model, const torch::Tensor& x,
+                                 const torch::Tensor& labels, const torch::Tensor& active,
+                                 torch::Tensor* loss);
+  // Whether next_iterate reads J at x (then gradient() is asked for it).
+  virtual bool uses_loss() const { return false; }
+  // Whether an image is frozen at its first successful iterate also without rounding (an
+  // evaluation attack such as APGD must not lose an adversarial point by stepping on).
+  virtual bool keeps_first_success() const { return false; }
   // The step direction from the gradient of the active images; active: their rows in the batch
   // (for per-image state). Default: steepest ascent for the norm, sign(g) for Linf and
   // g / ||g||_2 per image for L2.
   virtual torch::Tensor direction(const torch::Tensor& gradient, const torch::Tensor& active);
   // The transform the gradient is taken through (DI-FGSM); none by default.
   virtual InputTransform transform() const { return nullptr; }
-  // The next iterate of the active images from x, their clean images and the gradient of J at
-  // x; step counts from 0. Default: Proj_ball(x + step_size() * direction(gradient, active)).
-  // An attack that adapts its step per image and step (APGD) overrides this and keeps its
-  // state beside the momentum's, started in begin().
+  // The next iterate of the active images from x, their clean images, the gradient of J at x and
+  // J at x (undefined unless uses_loss()); step counts from 0. Default:
+  // Proj_ball(x + step_size() * direction(gradient, active)). An attack that adapts its step per
+  // image and step (APGD) overrides this and keeps its state, started in begin().
   virtual torch::Tensor next_iterate(const torch::Tensor& x, const torch::Tensor& clean,
-                                     const torch::Tensor& gradient, const torch::Tensor& active,
-                                     int step);
+                                     const torch::Tensor& gradient, const torch::Tensor& loss,
+                                     const torch::Tensor& active, int step);
 
  private:
   AttackResult attack_once(models::Classifier& model, const torch::Tensor& images,

@@ -24,7 +24,8 @@ class MiFgsm : public IterativeAttack {
 
  protected:
   double default_step_size() const override;
-  void begin(const torch::Tensor& images) override;
+  void begin(models::Classifier& model, const torch::Tensor& images, const torch::Tensor& labels,
+             int restart) override;
   torch::Tensor direction(const torch::Tensor& gradient, const torch::Tensor& active) override;
 
  private:

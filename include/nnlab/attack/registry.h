@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "nnlab/attack/apgd.h"
 #include "nnlab/attack/attack.h"
 #include "nnlab/attack/carlini_wagner_l2.h"
 #include "nnlab/attack/deepfool.h"
@@ -28,6 +29,7 @@ struct AttackSettings : AttackOptions {
   DiFgsmOptions difgsm;
   CarliniWagnerL2Options cw;
   DeepFoolOptions deepfool;
+  ApgdOptions apgd;  // its restarts come from pgd.restarts: one restart count for both
 };
 
 using AttackFactory = std::function<std::unique_ptr<Attack>(const AttackSettings&)>;
