@@ -3,12 +3,14 @@
 // with them (no progress bar, small batches).
 #pragma once
 
+#include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include <set>
+#include <functional>
 #include <string>
 
 #include "nnlab/compress/fine_tuning.h"
+#include "nnlab/core/error.h"
 #include "nnlab/data/dataset.h"
 #include "nnlab/models/registry.h"
 
@@ -47,6 +49,16 @@ inline models::Classifier tiny_model(const std::string& arch, int seed = 0) {
 // The distinct values of a tensor.
 inline std::int64_t distinct_values(const torch::Tensor& t) {
   return std::get<0>(torch::_unique(t.detach().flatten())).numel();
+}
+
+// That `run` throws a core::OptionError naming `field` ("PruneRunOptions.steps").
+inline void expect_option_error(const std::function<void()>& run, const std::string& field) {
+  try {
+    run();
+    ADD_FAILURE() << field << " was accepted";
+  } catch (const core::OptionError& e) {
+    EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace nnlab::compress::testing_util
