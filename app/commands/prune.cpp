@@ -28,6 +28,8 @@ struct PruneOptions {
   std::string plot;  // SVG: test accuracy against the MACs left
 };
 
+// A step's --json row: the structured model's MACs are a whole count, weight pruning's a mean
+// over densities (docs/JSON.md).
 nlohmann::json step_json(const compress::PruneStep& step, bool structured) {
   nlohmann::json row = {
       {"step", step.step}, {"test_accuracy", step.test_accuracy}, {"latency_ms", step.latency_ms}};
