@@ -1,11 +1,14 @@
 #include "compression_flags.h"
 
+#include <algorithm>
+#include <sstream>
+
 #include "flag_domains.h"
 #include "model_flags.h"
 #include "nnlab/core/error.h"
 #include "nnlab/data/data_spec.h"
 #include "nnlab/train/data_parallel.h"
-#include "nnlab/train/evaluate.h"
+#include "nnlab/train/process_group.h"
 
 namespace nnlab::app {
 
@@ -50,7 +53,12 @@ CompressionInput load_for_compression(CompressionFlags& flags, const GlobalOptio
   flags.finetune.seed = global.runtime.seed;
   auto group = train::ProcessGroup::join_from_environment(global.dist_timeout);
   if (group) train::shard_training(flags.finetune, *group);
-  return {std::move(checkpoint), std::move(model), std::move(split), std::move(group)};
+  compress::FineTuning tuning;
+  tuning.data = std::move(split);
+  tuning.train = flags.finetune;
+  tuning.group = std::move(group);
+  tuning.data_parallel = flags.data_parallel;
+  return {std::move(checkpoint), std::move(model), std::move(tuning)};
 }
 
 bool output_is_nnz(const CompressionFlags& flags) {
@@ -60,26 +68,40 @@ bool output_is_nnz(const CompressionFlags& flags) {
          out.compare(out.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-double test_accuracy(models::Classifier& model, const CompressionInput& input,
-                     const CompressionFlags& flags) {
-  const train::EvalOptions options{flags.finetune.eval_batch_size, false, "test"};
-  return (input.group ? train::evaluate(model, input.split.test, options, *input.group)
-                      : train::evaluate(model, input.split.test, options))
-      .accuracy;
-}
-
-void finetune(models::Classifier& model, const CompressionInput& input,
-              const CompressionFlags& flags, int round, train::TrainHooks hooks) {
-  if (flags.finetune.epochs == 0) return;
-  auto options = flags.finetune;
-  options.seed = flags.finetune.seed + round;
-  if (input.group) {
-    // The gradients are averaged first: masks and centroid sums then act on the global mean.
-    hooks = train::combine_hooks(train::data_parallel_hooks(input.group, flags.data_parallel),
-                                 std::move(hooks));
-    train::prepare_data_parallel(*model.module(), input.group, flags.data_parallel);
+std::vector<std::pair<std::string, double>> parse_layer_values(
+    const std::string& flag, const std::string& text, const std::string& expected,
+    bool (*valid)(double), const std::vector<std::string>& prunable) {
+  std::vector<std::pair<std::string, double>> out;
+  std::stringstream list(text);
+  for (std::string item; std::getline(list, item, ',');) {
+    const auto eq = item.find('=');
+    double value = 0;
+    bool ok = false;
+    try {
+      std::size_t used = 0;
+      if (eq != std::string::npos && eq > 0) {
+        value = std::stod(item.substr(eq + 1), &used);
+        ok = used == item.size() - eq - 1 && valid(value);
+      }
+    } catch (const std::exception&) {
+      ok = false;
+    }
+    if (!ok) throw core::OptionError(flag, "expected LAYER=" + expected + ", got '" + item + "'");
+    auto layer = item.substr(0, eq);
+    const auto has = [&](const std::string& name) {
+      return std::find(prunable.begin(), prunable.end(), name) != prunable.end();
+    };
+    if (!has(layer) && has(layer + ".weight")) layer += ".weight";
+    if (!has(layer)) {
+      std::string known;
+      for (const auto& p : prunable) known += (known.empty() ? "" : ", ") + p;
+      throw core::OptionError(
+          flag, "the model has no prunable weight '" + layer + "' (it has: " + known + ")");
+    }
+    out.emplace_back(layer, value);
   }
-  train::Trainer(model, options, std::move(hooks)).fit({input.split.train, {}});
+  if (out.empty()) throw core::OptionError(flag, "no layers given");
+  return out;
 }
 
 models::Checkpoint compressed_checkpoint(const models::Classifier& model,

@@ -1,18 +1,19 @@
-// What the compression commands (prune, factorize, convert) share: the checkpoint they start
-// from, the data they fine-tune and test on, the fine-tuning flags, and the checkpoint they
-// write (the original's metadata, without its training state, plus the pass's own section).
+// What the compression commands (prune, factorize, convert, quantize, compress) share: the
+// checkpoint they start from, the data they fine-tune and test on (compress::FineTuning), the
+// fine-tuning flags, "LAYER=VALUE" lists, and the checkpoint they write (the original's metadata,
+// without its training state, plus the pass's own section).
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cli_common.h"
 #include "distributed_flags.h"
-#include "nnlab/data/dataset.h"
+#include "nnlab/compress/fine_tuning.h"
 #include "nnlab/models/checkpoint.h"
-#include "nnlab/train/process_group.h"
-#include "nnlab/train/trainer.h"
 
 namespace nnlab::app {
 
@@ -33,13 +34,13 @@ void add_compression_flags(CLI::App& command, CompressionFlags& flags, int epoch
 struct CompressionInput {
   models::Checkpoint checkpoint;
   models::Classifier model;
-  data::TrainTestSplit split;
-  // Set when launched as one of several processes (RANK, WORLD_SIZE, ...): fine-tuning is data
+  // The data, flags.finetune (seed and progress from the global options) and, when launched as
+  // one of several processes (RANK, WORLD_SIZE, ...), the process group: fine-tuning is data
   // parallel and testing sharded, every rank takes the same pruning and clustering decisions
   // (the weights agree bit for bit), rank 0 alone writes and reports.
-  std::shared_ptr<train::ProcessGroup> group;
+  compress::FineTuning tuning;
 
-  bool reports() const { return !group || group->rank() == 0; }
+  bool reports() const { return !tuning.group || tuning.group->rank() == 0; }
 };
 
 // Checks --model and --output, reads the checkpoint, rebuilds the model on the context's device and
@@ -51,14 +52,12 @@ CompressionInput load_for_compression(CompressionFlags& flags, const GlobalOptio
 // True when --output names an .nnz file (by its extension).
 bool output_is_nnz(const CompressionFlags& flags);
 
-// On the whole test set (each rank its share when distributed).
-double test_accuracy(models::Classifier& model, const CompressionInput& input,
-                     const CompressionFlags& flags);
-
-// flags.finetune.epochs of training (none when 0), seeded with seed + round; data parallel
-// across input.group when there is one.
-void finetune(models::Classifier& model, const CompressionInput& input,
-              const CompressionFlags& flags, int round, train::TrainHooks hooks = {});
+// "fc1=0.08,conv2=0.2" -> {{"fc1.weight", 0.08}, {"conv2.weight", 0.2}}; every value must
+// pass `valid` (`expected` says what it should be), every layer must name one of the `prunable`
+// weights (by the weight's name or its layer's). Errors name `flag`.
+std::vector<std::pair<std::string, double>> parse_layer_values(
+    const std::string& flag, const std::string& text, const std::string& expected,
+    bool (*valid)(double), const std::vector<std::string>& prunable);
 
 // A checkpoint of `model` with the input's metadata (less its training state) and
 // meta[key] = section; not yet saved.

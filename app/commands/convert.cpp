@@ -33,7 +33,7 @@ nlohmann::json model_row(models::Classifier& model, const CompressionInput& inpu
   latency.batch_size = flags.latency_batch;
   return {{"parameters", summary.total_params},
           {"macs", summary.total_macs},
-          {"test_accuracy", test_accuracy(model, input, flags)},
+          {"test_accuracy", compress::test_accuracy(model, input.tuning)},
           {"latency_ms", models::measure_latency(model, latency).median_ms}};
 }
 
@@ -56,8 +56,8 @@ void run_convert(ConvertOptions options, const GlobalOptions& global) {
   auto& model = input.model;
   const auto layers = compress::convert_to_depthwise(model, conversion);
   compress::Distillation distillation(teacher, options.distillation);
-  distillation.cache_teacher_logits(input.split.train.images, flags.finetune.eval_batch_size);
-  finetune(model, input, flags, /*round=*/1, distillation.hooks());
+  distillation.cache_teacher_logits(input.tuning.data.train.images, flags.finetune.eval_batch_size);
+  compress::fine_tune(model, input.tuning, /*round=*/1, distillation.hooks());
   const auto converted = model_row(model, input, flags);
 
   report::Table layer_table({"layer", "params", "depthwise-separable"});

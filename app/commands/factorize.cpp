@@ -31,12 +31,12 @@ void run_factorize(FactorizeOptions options, const GlobalOptions& global) {
   auto input = load_for_compression(flags, global, context);
   auto& model = input.model;
   const auto params_before = models::summarize(model).total_params;
-  const double accuracy_before = test_accuracy(model, input, flags);
+  const double accuracy_before = compress::test_accuracy(model, input.tuning);
   const auto layers = compress::factorize_linear(model, options.low_rank);
   model.to(context.device);
-  const double accuracy_factorized = test_accuracy(model, input, flags);
-  finetune(model, input, flags, /*round=*/1);
-  const double accuracy_finetuned = test_accuracy(model, input, flags);
+  const double accuracy_factorized = compress::test_accuracy(model, input.tuning);
+  compress::fine_tune(model, input.tuning, /*round=*/1);
+  const double accuracy_finetuned = compress::test_accuracy(model, input.tuning);
   const auto params_after = models::summarize(model).total_params;
 
   report::Table table({"layer", "shape", "rank", "params", "factorized", "kept", "energy"});
