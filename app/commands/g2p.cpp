@@ -2,6 +2,10 @@
 //   train      on a pronouncing dictionary (CMUdict format or the benchmark's TSV)
 //   eval       WER (correct when equal to any reference), PER, a breakdown by word length
 //   pronounce  n-best pronunciations with probabilities; the attention drawn as SVG
+// Longer than 100 lines: three subcommands. Each is flags -> one library call
+// (seq2seq::run_sequence_training, evaluate_sequences, translate) -> printing; what stays here is
+// reading the user's input (words from arguments or stdin, skipped with a warning when unseen)
+// and the tables, about 50 lines each.
 #include <iostream>
 #include <sstream>
 

@@ -2,6 +2,9 @@
 //   train      character or word tokens on either side
 //   translate  lines from a file or stdin, n-best with probabilities
 //   eval       corpus BLEU, sentence accuracy and token error rate against the references
+// Longer than 100 lines: three subcommands, each flags -> one library call
+// (seq2seq::run_sequence_training, translate, evaluate_sequences) -> printing; translate reads its
+// lines from a file or stdin and warns about unseen tokens here.
 #include <cmath>
 #include <iostream>
 #include <sstream>
