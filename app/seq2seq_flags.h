@@ -11,6 +11,7 @@
 #include "nnlab/seq2seq/decoding/search.h"
 #include "nnlab/seq2seq/models/model_file.h"
 #include "nnlab/seq2seq/seq2seq_trainer.h"
+#include "nnlab/seq2seq/sequence_training.h"
 #include "nnlab/text/corpus.h"
 
 namespace nnlab::app {
@@ -32,32 +33,21 @@ struct TrainingData {
   double dev_fraction = 0.05;
 };
 
-struct SequenceTrainingJob {
-  std::string task;  // "g2p" | "seq2seq"
-  seq2seq::ModelOptions model;
-  seq2seq::Seq2SeqTrainOptions training;
-  seq2seq::Tokenization source_tokens = seq2seq::Tokenization::kCharacters;
-  seq2seq::Tokenization target_tokens = seq2seq::Tokenization::kWords;
-  std::string output;
-  std::string resume;                              // a training state written by --checkpoint
-  nlohmann::json data = nlohmann::json::object();  // where train and dev came from
-};
-
 // The flags every training command has: --train, --dev, --dev-fraction, -o, --resume, and the
 // model and training flags.
-void add_train_command_flags(CLI::App* app, TrainingData& data, SequenceTrainingJob& job,
-                             const std::string& train_help);
+void add_train_command_flags(CLI::App* app, TrainingData& data,
+                             seq2seq::SequenceTrainingOptions& job, const std::string& train_help);
 
 // {train, dev}: `all` and data.dev read by `read`, or `all` split by entry (--dev-fraction, the
-// seed); throws when either side would be empty.
+// seed; seq2seq::carve_dev).
 std::pair<seq2seq::Corpus, seq2seq::Corpus> train_and_dev(
     seq2seq::Corpus all, const TrainingData& data,
     const std::function<seq2seq::Corpus(const std::string&)>& read, std::uint64_t seed);
 
-// Builds the vocabularies from train (or takes model and progress from job.resume), trains,
-// writes job.output atomically and prints the epochs and the result.
-void run_sequence_training(const SequenceTrainingJob& job, const seq2seq::Corpus& train,
-                           const seq2seq::Corpus& dev, const GlobalOptions& global);
+// seq2seq::run_sequence_training with the global options; prints the epochs and the result.
+void run_sequence_training(const seq2seq::SequenceTrainingOptions& job,
+                           const seq2seq::Corpus& train, const seq2seq::Corpus& dev,
+                           const GlobalOptions& global);
 
 // "123 words in 4.5s (27.3 words/s)"-style rate line pieces.
 std::string join_tokens(const seq2seq::Tokens& tokens, const std::string& separator = " ");

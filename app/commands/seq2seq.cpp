@@ -2,7 +2,9 @@
 //   train      character or word tokens on either side
 //   translate  lines from a file or stdin, n-best with probabilities
 //   eval       corpus BLEU, sentence accuracy and token error rate against the references
-#include <chrono>
+// Longer than 100 lines: three subcommands, each flags -> one library call
+// (seq2seq::run_sequence_training, translate, evaluate_sequences) -> printing; translate reads its
+// lines from a file or stdin and warns about unseen tokens here.
 #include <cmath>
 #include <iostream>
 #include <sstream>
@@ -15,6 +17,7 @@
 #include "nnlab/report/table.h"
 #include "nnlab/seq2seq/decoding/ensemble.h"
 #include "nnlab/seq2seq/decoding/translator.h"
+#include "nnlab/seq2seq/evaluation/sequence_evaluation.h"
 #include "nnlab/text/sequence_metrics.h"
 #include "seq2seq_flags.h"
 
@@ -23,7 +26,7 @@ namespace nnlab::app {
 namespace {
 
 struct Seq2SeqTrainCommand {
-  SequenceTrainingJob job;
+  seq2seq::SequenceTrainingOptions job;
   TrainingData data;
   std::string source_tokens = "chars";
   std::string target_tokens = "chars";
@@ -55,7 +58,6 @@ void run_train(Seq2SeqTrainCommand options, const GlobalOptions& global) {
   const auto [train, dev] = train_and_dev(read(options.data.train), options.data, read,
                                           static_cast<std::uint64_t>(global.runtime.seed));
   options.job.task = "seq2seq";
-  options.job.training.seed = global.runtime.seed;
   options.job.data = {{"train", options.data.train},
                       {"dev", options.data.dev.empty() ? "carved from train" : options.data.dev},
                       {"train_entries", train.size()},
@@ -110,16 +112,11 @@ void run_eval(const Seq2SeqEvalCommand& options, const GlobalOptions& global) {
   const auto& model = models.first();
   const auto test =
       seq2seq::read_parallel_tsv(options.test, model.source_tokens, model.target_tokens);
-  std::vector<seq2seq::Tokens> sources;
-  for (const auto& e : test) sources.push_back(e.source);
-  const auto begin = std::chrono::steady_clock::now();
-  const auto outputs = seq2seq::best_outputs(
-      model,
-      seq2seq::translate(*models.decoder, model.source_vocabulary, sources, {options.search, 256}));
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-  const auto bleu = seq2seq::corpus_bleu(test, outputs);
-  const auto errors = seq2seq::score_sequences(test, outputs).total;
+  const auto evaluation = seq2seq::evaluate_sequences(models, test, {options.search, 256});
+  const auto& outputs = evaluation.outputs;
+  const auto& bleu = evaluation.bleu;
+  const auto& errors = evaluation.errors.total;
+  const double seconds = evaluation.seconds;
   if (!options.output.empty()) {
     std::string text;
     for (const auto& o : outputs) text += detokenize(o, model.target_tokens) + "\n";
