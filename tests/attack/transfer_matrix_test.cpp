@@ -8,6 +8,7 @@
 #include "nnlab/attack/folder_attack.h"
 #include "nnlab/core/error.h"
 #include "nnlab/models/checkpoint.h"
+#include "nnlab/report/table.h"
 #include "nnlab/train/process_group.h"
 
 namespace nnlab::attack::testing {
