@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
@@ -58,7 +59,7 @@ TransferMatrix transfer_matrix(std::vector<models::Classifier>& victims,
   if (options.inputs.empty()) throw core::OptionError("TransferMatrixOptions.inputs", "required");
   if (options.clean.empty())
     throw core::OptionError("TransferMatrixOptions.clean", "required (the clean folder)");
-  if (victims.empty()) throw core::OptionError("TransferMatrixOptions.victims", "none given");
+  if (victims.empty()) throw std::invalid_argument("transfer_matrix: no victims given");
   if (options.batch_size <= 0)
     throw core::OptionError("TransferMatrixOptions.batch_size", "must be > 0");
   data::ImageFolderOptions folder_options;

@@ -43,9 +43,9 @@ struct TransferMatrix {
   std::string to_csv() const;
 };
 
-// Throws core::OptionError("TransferMatrixOptions.<field>", ...) for missing options and
-// core::FileError for a folder that is not one, an image missing or of the wrong size, a labels
-// file or metrics.json that cannot be read.
+// Throws core::OptionError("TransferMatrixOptions.<field>", ...) for missing options,
+// std::invalid_argument for no victims, and core::FileError for a folder that is not one, an
+// image missing or of the wrong size, a labels file or metrics.json that cannot be read.
 TransferMatrix transfer_matrix(std::vector<models::Classifier>& victims,
                                const TransferMatrixOptions& options);
 
