@@ -1,4 +1,9 @@
 // nnlab train: a zoo architecture on a data set, a checkpoint every epoch, exact --resume.
+// Longer than 100 lines: it binds 29 flags (150 lines); --resume takes a saved setting only where
+// its flag was not given (which only the command line knows); and it composes the hooks of three
+// areas that sit side by side -- attack (adversarial training), compress (distillation) and train
+// (data parallelism) -- which no library area above them could hold. What the run records for a
+// resume is train::RunMetadata (train/run_metadata.h).
 #include <algorithm>
 #include <filesystem>
 #include <optional>
@@ -19,6 +24,7 @@
 #include "nnlab/models/state_dict.h"
 #include "nnlab/report/table.h"
 #include "nnlab/train/data_parallel.h"
+#include "nnlab/train/run_metadata.h"
 #include "nnlab/train/trainer.h"
 
 namespace nnlab::app {
@@ -82,23 +88,22 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
       options.train = saved;
       options.train.epochs = epochs;
       options.train.progress = progress;
-      if (!command.count("--data")) options.data = checkpoint.meta.value("data", options.data);
-      if (!command.count("--limit"))
-        options.limit = checkpoint.meta.value("limit", std::int64_t{0});
-      if (!command.count("--dropout")) options.dropout = checkpoint.meta.value("dropout", -1.0);
+      const auto saved_run = train::read_run_metadata(checkpoint.meta);
+      if (!command.count("--data")) options.data = saved_run.data;
+      if (!command.count("--limit")) options.limit = saved_run.limit;
+      if (!command.count("--dropout")) options.dropout = saved_run.dropout.value_or(-1.0);
       if (options.output.empty()) options.output = options.resume;
-      if (options.adv.empty() && checkpoint.meta.contains("adversarial")) {
-        const auto& saved_adv = checkpoint.meta["adversarial"];
-        options.adversarial = attack::AdversarialTrainingOptions::from_json(saved_adv);
+      if (options.adv.empty() && saved_run.adversarial) {
+        options.adversarial = attack::AdversarialTrainingOptions::from_json(*saved_run.adversarial);
         options.adv = options.adversarial.method;
-        options.holdout = saved_adv.value("holdout", options.holdout);
+        options.holdout = saved_run.adversarial->value("holdout", options.holdout);
       }
-      if (options.teacher.empty() && checkpoint.meta.contains("distillation")) {
-        const auto& saved = checkpoint.meta["distillation"];
-        options.teacher = saved.value("teacher", "");
-        options.teacher_arch = saved.value("teacher_arch", "");
-        options.distillation.temperature = saved.value("temperature", 4.0);
-        options.distillation.alpha = saved.value("alpha", 0.9);
+      if (options.teacher.empty() && saved_run.distillation) {
+        const auto& saved = *saved_run.distillation;
+        options.teacher = saved.teacher;
+        options.teacher_arch = saved.teacher_arch;
+        options.distillation.temperature = saved.temperature;
+        options.distillation.alpha = saved.alpha;
       }
       return models::classifier_from_checkpoint(checkpoint, options.resume);
     }
@@ -116,6 +121,7 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
   if (options.metrics.empty()) options.metrics = options.output + ".metrics.jsonl";
   options.train.checkpoint_path = options.output;
   options.train.metrics_path = options.metrics;
+  options.train.metrics_provenance = core::provenance(context);
   if (global.quiet) options.train.progress = false;
 
   const auto data_options = data_options_for(model.info());
@@ -157,21 +163,23 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
     hooks.loss = distill.loss;
     hooks.before_batch = distill.before_batch;
   }
+  // What a resume needs beside the trainer's state: the data, dropout, adversarial training and
+  // distillation settings.
+  train::RunMetadata run_record;
+  run_record.data = options.data;
+  run_record.limit = options.limit;
+  if (options.dropout >= 0) run_record.dropout = options.dropout;
+  if (distillation) {
+    run_record.distillation =
+        train::DistillationRecord{options.teacher, options.teacher_arch,
+                                  options.distillation.temperature, options.distillation.alpha};
+  }
+  if (adversarial) {
+    run_record.adversarial = adversarial->options().to_json();
+    (*run_record.adversarial)["holdout"] = options.holdout;
+  }
   hooks.on_epoch = [&](const train::EpochMetrics& m, models::Checkpoint& checkpoint) {
-    checkpoint.meta["data"] = options.data;
-    checkpoint.meta["limit"] = options.limit;
-    if (options.dropout >= 0) checkpoint.meta["dropout"] = options.dropout;
-    if (distillation) {
-      checkpoint.meta["distillation"] = {{"teacher", options.teacher},
-                                         {"teacher_arch", options.teacher_arch},
-                                         {"temperature", options.distillation.temperature},
-                                         {"alpha", options.distillation.alpha}};
-    }
-    if (adversarial) {
-      auto saved_adv = adversarial->options().to_json();
-      saved_adv["holdout"] = options.holdout;
-      checkpoint.meta["adversarial"] = saved_adv;
-    }
+    train::write_run_metadata(run_record, checkpoint.meta);
     if (!global.json) info(global, epoch_line(m, options.train.epochs));
   };
   // Data parallelism when launched as one of several processes (RANK, WORLD_SIZE, ...: nnlab

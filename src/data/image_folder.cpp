@@ -344,4 +344,32 @@ Dataset load_image_folder(const ImageFolder& folder, const ImageLoadOptions& opt
   return out;
 }
 
+std::string output_file_name(const ImageRecord& record) {
+  return fs::path(record.file).replace_extension(".png").string();
+}
+
+ImageFolder scan_nonempty_image_folder(const std::string& dir, const ImageFolderOptions& options) {
+  auto folder = scan_image_folder(dir, options);
+  if (folder.records.empty()) throw core::FileError(dir, "holds no images");
+  return folder;
+}
+
+Dataset load_image_folder_of_size(const ImageFolder& folder, int channels, std::int64_t height,
+                                  std::int64_t width) {
+  if (folder.records.empty()) throw core::FileError(folder.root, "holds no images");
+  Dataset out;
+  std::vector<std::string> paths;
+  std::vector<std::int64_t> labels;
+  for (const auto& record : folder.records) {
+    paths.push_back(record.path);
+    labels.push_back(record.label);
+    out.files.push_back(output_file_name(record));
+  }
+  out.images = load_images_of_size(paths, channels, height, width);
+  out.labels = torch::tensor(labels, torch::kLong);
+  out.class_names = folder.class_names;
+  out.source = folder.root;
+  return out;
+}
+
 }  // namespace nnlab::data

@@ -10,6 +10,7 @@
 
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
+#include "nnlab/core/execution_context.h"
 #include "nnlab/core/format_version.h"
 #include "nnlab/core/progress.h"
 #include "nnlab/train/divergence.h"
@@ -236,7 +237,12 @@ std::string Trainer::write_checkpoint() {
 void Trainer::write_metrics() const {
   if (options_.metrics_path.empty()) return;
   std::string lines;
-  for (const auto& m : history_) lines += core::with_format_version(m.to_json()).dump() + "\n";
+  for (const auto& m : history_) {
+    auto line = core::with_format_version(m.to_json());
+    if (!options_.metrics_provenance.is_null())
+      line[core::kProvenanceKey] = options_.metrics_provenance;
+    lines += line.dump() + "\n";
+  }
   core::write_text_atomically(options_.metrics_path, lines);
 }
 

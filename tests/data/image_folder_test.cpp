@@ -214,6 +214,46 @@ TEST(ImageFolder, DifferentSizesNeedATargetSize) {
                dir / "a/2.png: is 6x6 (height x width) but " + (dir / "a/1.png") + " is 8x8"));
 }
 
+TEST(ImageFolder, OutputFileNameIsThePngOfTheImagesPath) {
+  ImageRecord record;
+  record.file = "cats/001.jpg";
+  EXPECT_EQ(output_file_name(record), "cats/001.png");
+  record.file = "002.png";
+  EXPECT_EQ(output_file_name(record), "002.png");
+}
+
+TEST(ImageFolder, AtSizeReadsImagesLabelsAndOutputNames) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "images");
+  save_image(dir / "images/a.jpg", grey(0.2f));
+  save_image(dir / "images/b.png", grey(0.6f));
+  write_bytes(dir / "labels.csv", "ImgId,TrueLabel\na.jpg,2\nb.png,0\n");
+  const auto set = load_image_folder_of_size(scan_image_folder(dir.str()), 3, 8, 8);
+  EXPECT_EQ(set.images.sizes(), torch::IntArrayRef({2, 3, 8, 8}));
+  EXPECT_EQ(set.files, (std::vector<std::string>{"a.png", "b.png"}));
+  EXPECT_EQ(set.labels[0].item<std::int64_t>(), 2);
+  EXPECT_EQ(set.labels[1].item<std::int64_t>(), 0);
+  EXPECT_NEAR(set.images[1].mean().item<double>(), 0.6, 1.0 / 255);
+  EXPECT_EQ(set.source, dir.str());
+  // One channel: colour becomes grey; another size is refused, never resized.
+  EXPECT_EQ(load_image_folder_of_size(scan_image_folder(dir.str()), 1, 8, 8).images.size(1), 1);
+  EXPECT_TRUE(contains(error_of<core::FileError>([&] {
+                         load_image_folder_of_size(scan_image_folder(dir.str()), 3, 6, 6);
+                       }),
+                       "a.jpg"));
+}
+
+TEST(ImageFolder, AnEmptyFolderHoldsNoImages) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "images");
+  write_bytes(dir / "labels.csv", "ImgId,TrueLabel\n");
+  EXPECT_EQ(error_of<core::FileError>([&] { scan_nonempty_image_folder(dir.str()); }),
+            dir.str() + ": holds no images");
+  EXPECT_EQ(error_of<core::FileError>(
+                [&] { load_image_folder_of_size(scan_image_folder(dir.str()), 3, 8, 8); }),
+            dir.str() + ": holds no images");
+}
+
 TEST(ImageFolder, ReadCategoriesWithGapsAndDuplicates) {
   TempDir dir;
   write_bytes(dir / "c.csv", "CategoryName,CategoryId\nzero,0\ntwo,2\n");

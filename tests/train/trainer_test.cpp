@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <sstream>
+
+#include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
+#include "nnlab/core/execution_context.h"
 #include "nnlab/models/registry.h"
 #include "nnlab/train/evaluate.h"
 
@@ -85,6 +89,35 @@ TEST(Trainer, HooksAreCalled) {
   EXPECT_EQ(after_backward, 4);
   EXPECT_EQ(after_step, 4);
   EXPECT_EQ(epochs, 1);
+}
+
+TEST(Trainer, EveryMetricsLineCarriesTheProvenanceBlock) {
+  auto model = models::create_model("lenet300", {2, 0});
+  TrainOptions options;
+  options.epochs = 2;
+  options.batch_size = 64;
+  options.progress = false;
+  options.metrics_path = ::testing::TempDir() + "/provenance.metrics.jsonl";
+  core::ExecutionContext context;
+  context.seed = 5;
+  options.metrics_provenance = core::provenance(context);
+  Trainer(model, options).fit(separable(128));
+  std::istringstream lines(core::read_file(options.metrics_path));
+  int count = 0;
+  for (std::string line; std::getline(lines, line); ++count) {
+    const auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["epoch"].get<int>(), count + 1);
+    EXPECT_EQ(j[core::kProvenanceKey], options.metrics_provenance);
+    EXPECT_EQ(j[core::kProvenanceKey]["seed"].get<std::uint64_t>(), 5u);
+    EXPECT_TRUE(j.contains("format_version"));
+  }
+  EXPECT_EQ(count, 2);
+  // Without a block, none is written.
+  options.metrics_provenance = nullptr;
+  Trainer(model, options).fit(separable(128));
+  const auto first = core::read_file(options.metrics_path);
+  EXPECT_FALSE(
+      nlohmann::json::parse(first.substr(0, first.find('\n'))).contains(core::kProvenanceKey));
 }
 
 TEST(Trainer, AfterEpochStopsEarlyAndItsMetricsAreKept) {

@@ -43,6 +43,23 @@ ImageFolder scan_image_folder(const std::string& dir, const ImageFolderOptions& 
 // Loads every image of the folder (in records order) into a Dataset.
 Dataset load_image_folder(const ImageFolder& folder, const ImageLoadOptions& options = {});
 
+// The name a file made from an image gets in a folder of results (nnlab attack's adversarial
+// images): the image's path in the images folder with a .png extension ("a/001.jpg" ->
+// "a/001.png").
+std::string output_file_name(const ImageRecord& record);
+
+// A folder an attack or an evaluation reads: scan_image_folder, and a core::FileError
+// "DIR: holds no images" when it holds none.
+ImageFolder scan_nonempty_image_folder(const std::string& dir,
+                                       const ImageFolderOptions& options = {});
+
+// The folder's images at one size (a model's input: channels x height x width), never resized (a
+// file of another size is a core::FileError naming it: load_images_of_size); labels, class names,
+// source, and files named by output_file_name, so that results written under them line up with
+// the images. Throws "holds no images" for an empty folder.
+Dataset load_image_folder_of_size(const ImageFolder& folder, int channels, std::int64_t height,
+                                  std::int64_t width);
+
 // Reads categories.csv (CategoryId,CategoryName) into index -> name, ids taken as given.
 std::vector<std::string> read_categories(const std::string& path, std::int64_t offset = 0);
 

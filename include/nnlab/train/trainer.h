@@ -41,6 +41,9 @@ struct TrainOptions {
   std::int64_t eval_batch_size = 256;
   std::string checkpoint_path;  // written atomically after every epoch; empty: none
   std::string metrics_path;     // JSON lines, one per epoch, rewritten atomically; empty: none
+  // The provenance block (core::provenance) every metrics line carries under "provenance": the
+  // run that wrote the file (a resumed run rewrites it whole). Null: none. Not training state.
+  nlohmann::json metrics_provenance;
   bool progress = true;
   // Data parallelism (train/data_parallel.h): this process trains on part shard_rank of
   // shard_count equal parts of every batch; batch_size stays the global batch.

@@ -1,0 +1,197 @@
+#include "nnlab/attack/attack_sweep.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <optional>
+#include <sstream>
+
+#include "nnlab/attack/attack_set.h"
+#include "nnlab/attack/metrics.h"
+#include "nnlab/attack/targets.h"
+#include "nnlab/core/atomic_file.h"
+#include "nnlab/core/error.h"
+#include "nnlab/core/staged_directory.h"
+#include "nnlab/data/image_io.h"
+#include "nnlab/report/table.h"
+#include "nnlab/train/process_group.h"
+
+namespace nnlab::attack {
+
+namespace {
+
+void check_options(const AttackSweepOptions& options, const data::Dataset& set) {
+  if (options.epsilons.empty())
+    throw core::OptionError("AttackSweepOptions.epsilons", "no budget given");
+  for (const double e : options.epsilons) {
+    if (!(e >= 0 && e <= 255)) {
+      throw core::OptionError(
+          "AttackSweepOptions.epsilons",
+          "must be in [0, 255] (pixel units; 8 means 8/255), got " + epsilon_name(e));
+    }
+  }
+  if (!(options.step_size >= 0 && options.step_size <= 255)) {
+    throw core::OptionError(
+        "AttackSweepOptions.step_size",
+        "must be in [0, 255] (pixel units), got " + epsilon_name(options.step_size));
+  }
+  if (options.write_images && options.output.empty())
+    throw core::OptionError("AttackSweepOptions.output", "required to write the images");
+  if (options.write_images && set.files.size() != static_cast<size_t>(set.size())) {
+    throw core::OptionError("AttackSweepOptions.write_images",
+                            "needs a file name per image (Dataset::files)");
+  }
+  if (options.target == "given" &&
+      (!options.given_targets.defined() || options.given_targets.size(0) != set.size())) {
+    throw core::OptionError("AttackSweepOptions.given_targets",
+                            "target 'given' needs one target class per image");
+  }
+}
+
+// The targets of a targeted sweep; undefined for an untargeted one.
+torch::Tensor sweep_targets(models::Classifier& model, const data::Dataset& set,
+                            const AttackSweepOptions& options) {
+  if (options.target == "none") return {};
+  if (options.target == "given") return options.given_targets;
+  return choose_targets(model, set.images, set.labels, parse_target_mode(options.target),
+                        options.attack.seed);
+}
+
+}  // namespace
+
+std::string epsilon_name(double epsilon) {
+  std::ostringstream out;
+  out << epsilon;
+  return out.str();
+}
+
+AttackSweepResult run_attack_sweep(models::Classifier& model, const data::Dataset& set,
+                                   const AttackSweepOptions& options) {
+  check_options(options, set);
+  const auto& mi = model.info();
+  AttackSweepResult result;
+  result.targets = sweep_targets(model, set, options);
+  AttackSettings settings = options.attack;
+  settings.targeted = result.targets.defined();
+  const auto batch_size = options.attack.batch_size;
+
+  // Clean accuracy behind each defense: the same for every budget.
+  std::vector<double> defended_clean;
+  for (const auto& defense : options.defenses) {
+    defended_clean.push_back(defended_accuracy(model, defense, set.images, set.labels, batch_size));
+  }
+  train::ProcessGroup* group = options.group;
+  result.reports = !group || group->rank() == 0;
+  const bool several = options.epsilons.size() > 1;
+  torch::Tensor clean_logits;
+  // The output folder is built aside and put in place whole at the end (docs/FORMAT.md): a
+  // failure or a SIGTERM half-way leaves the previous folder, or none, never a part of one.
+  std::optional<core::StagedDirectory> staged;
+  if (result.reports && !options.output.empty()) {
+    staged.emplace(options.output, std::vector<std::string>{"metrics.json", "curve.csv"});
+  }
+  const std::string output_root = staged ? staged->path() : options.output;
+  try {
+    for (const double eps255 : options.epsilons) {
+      settings.epsilon = eps255 / 255.0;
+      settings.step_size = options.step_size / 255.0;
+      auto method = make_attack(options.method, settings);
+      const auto started = std::chrono::steady_clock::now();
+      AttackSetOptions set_options;
+      set_options.batch_size = batch_size;
+      set_options.progress = options.progress && result.reports;
+      set_options.label = options.method + " eps " + epsilon_name(eps255);
+      set_options.clean_logits = clean_logits;
+      auto attacked =
+          group ? attack_set(*method, model, set.images, set.labels, result.targets, set_options,
+                             *group)
+                : attack_set(*method, model, set.images, set.labels, result.targets, set_options);
+      clean_logits = attacked.clean_logits;  // the same for every budget
+      if (!result.reports) continue;         // rank 0 scores, writes and reports
+      // Already on the grid when rounding-aware (pixel_grid rounds with this same rule, so this
+      // changes nothing); without rounding, the real-valued results rounded as they are saved.
+      auto adversarial = data::quantize_to_8bit(attacked.adversarial);
+
+      std::string out_dir = output_root;
+      if (!out_dir.empty() && several) out_dir += "/eps_" + epsilon_name(eps255);
+      if (options.write_images) {
+        // Write every image, then score what was written: the files read back from disk.
+        core::make_directories(out_dir);
+        std::vector<std::string> written;
+        for (std::int64_t i = 0; i < set.size(); ++i) {
+          written.push_back(out_dir + "/" + set.files[static_cast<size_t>(i)]);
+          data::save_image(written.back(), adversarial[i]);
+        }
+        adversarial = data::load_images_of_size(written, static_cast<int>(mi.in_channels),
+                                                mi.height, mi.width);
+      }
+      const auto scores = score_attack(model, set.images, adversarial, set.labels, set.files,
+                                       batch_size, attacked.clean_logits);
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      auto run = scores.to_json();
+      run["method"] = options.method;
+      run["arch"] = mi.arch;
+      run["epsilon"] = eps255;
+      run["seconds"] = seconds;
+      // Passive defenses in front of the same model, against these (undefended-model) examples.
+      run["defenses"] = nlohmann::json::array();
+      AttackReportRun report_run{eps255, seconds, scores, {}};
+      for (size_t d = 0; d < options.defenses.size(); ++d) {
+        const auto& defense = options.defenses[d];
+        const auto clean = defended_clean[d];
+        const auto adv = defended_accuracy(model, defense, adversarial, set.labels, batch_size);
+        run["defenses"].push_back(
+            {{"defense", defense.spec}, {"clean_accuracy", clean}, {"adversarial_accuracy", adv}});
+        report_run.defenses.push_back({defense.spec, clean, adv});
+      }
+      if (!out_dir.empty()) {
+        core::make_directories(out_dir);
+        core::write_text_atomically(out_dir + "/metrics.json",
+                                    core::with_provenance(run, options.context).dump(2) + "\n");
+        core::write_text_atomically(out_dir + "/per_image.csv", scores.per_image_csv());
+      }
+      result.runs.push_back(std::move(report_run));
+      result.runs_json.push_back(std::move(run));
+      result.adversarial = adversarial;
+    }
+    if (!result.reports) return result;
+    if (staged && several) {
+      core::write_text_atomically(output_root + "/curve.csv",
+                                  sweep_curve_table(result.runs).to_csv());
+    }
+    if (staged) staged->commit();
+  } catch (const core::FileError& e) {
+    if (!staged) throw;
+    // Name the file as the user knows it, not by its staging folder.
+    const std::string problem = std::string(e.what()).substr(e.path().size() + 2);
+    throw core::FileError(staged->final_path(e.path()), problem);
+  }
+  return result;
+}
+
+report::Table sweep_curve_table(const std::vector<AttackReportRun>& runs) {
+  report::Table curve({"epsilon", "clean acc", "adv acc", "success", "mean Linf", "max Linf",
+                       "mean L2", "seconds"});
+  for (const auto& run : runs) {
+    const auto& s = run.scores;
+    curve.add_row({epsilon_name(run.epsilon), report::percent(s.clean_accuracy),
+                   report::percent(s.adversarial_accuracy), report::percent(s.success_rate),
+                   report::fixed(s.mean_linf, 2), report::fixed(s.max_linf, 2),
+                   report::fixed(s.mean_l2, 2), report::fixed(run.seconds, 1)});
+  }
+  return curve;
+}
+
+report::Table sweep_defense_table(const std::vector<AttackReportRun>& runs) {
+  report::Table table({"epsilon", "defense", "clean acc", "adv acc"});
+  for (const auto& run : runs) {
+    for (const auto& d : run.defenses) {
+      table.add_row({epsilon_name(run.epsilon), d.defense, report::percent(d.clean_accuracy),
+                     report::percent(d.adversarial_accuracy)});
+    }
+  }
+  return table;
+}
+
+}  // namespace nnlab::attack
