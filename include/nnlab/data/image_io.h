@@ -12,9 +12,9 @@ namespace nnlab::data {
 // The most pixels an image file may declare (10000 x 10000); more is refused unread.
 constexpr std::int64_t kDefaultMaxImagePixels = 100'000'000;
 
-// Sets the limit for the whole process (the CLI's --max-image-pixels). PNG headers are checked
-// here; OpenCV gets the same limit (OPENCV_IO_MAX_IMAGE_PIXELS) for other formats when this is
-// called before the first image is decoded.
+// Sets the limit for the whole process (the command line sets it from a flag). PNG headers are
+// checked here; OpenCV gets the same limit (OPENCV_IO_MAX_IMAGE_PIXELS) for other formats when this
+// is called before the first image is decoded.
 void set_max_image_pixels(std::int64_t pixels);
 std::int64_t max_image_pixels();
 
