@@ -262,5 +262,20 @@ TEST(OptionFlags, EveryCommandNamesItsOwnFlags) {
   std::cout << runs << " runs, " << option_errors << " option errors\n";
 }
 
+TEST(OptionFlags, TheBinaryNamesTheFlagOfALibraryError) {
+  const auto dir = trained_lenet300("option_flags_binary", 1);
+  const std::string model = " --model " + dir + "/d.ckpt";
+  const std::string data = " --data idx:" + dir + "/data";
+  // attack's norm is checked by the library (AttackOptions.norm).
+  expect_clean_error(run_nnlab("attack" + model + data + " --limit 8 --norm l7"),
+                     "nnlab: error: --norm: unknown norm 'l7'");
+  // A problem that names other options names their flags.
+  expect_clean_error(run_nnlab("factorize" + model + " --layers fc1 -o " + dir + "/f.ckpt"),
+                     "nnlab: error: --rank: give --rank, --energy or --budget");
+  expect_clean_error(
+      run_nnlab("train --arch lenet300" + data + " --optimizer rmsprop -o " + dir + "/t.ckpt"),
+      "nnlab: error: --optimizer: ", "rmsprop");
+}
+
 }  // namespace
 }  // namespace nnlab::testing
