@@ -266,9 +266,10 @@ TEST(OptionFlags, TheBinaryNamesTheFlagOfALibraryError) {
   const auto dir = trained_lenet300("option_flags_binary", 1);
   const std::string model = " --model " + dir + "/d.ckpt";
   const std::string data = " --data idx:" + dir + "/data";
-  // attack's norm is checked by the library (AttackOptions.norm).
-  expect_clean_error(run_nnlab("attack" + model + data + " --limit 8 --norm l7"),
-                     "nnlab: error: --norm: unknown norm 'l7'");
+  // PGD's norm is checked by the library (AttackOptions.norm).
+  expect_clean_error(
+      run_nnlab("attack --method pgd --steps 2" + model + data + " --limit 8 --norm l7"),
+      "nnlab: error: --norm: unknown norm 'l7'");
   // A problem that names other options names their flags.
   expect_clean_error(run_nnlab("factorize" + model + " --layers fc1 -o " + dir + "/f.ckpt"),
                      "nnlab: error: --rank: give --rank, --energy or --budget");
