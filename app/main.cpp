@@ -12,6 +12,7 @@
 #include "cli_common.h"
 #include "command_line.h"
 #include "nnlab/core/temp_files.h"
+#include "option_flags.h"
 
 namespace {
 
@@ -53,7 +54,8 @@ int main(int argc, char** argv) {
     std::cerr << "nnlab: error: " << first_line(e.msg()) << std::endl;
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "nnlab: error: " << first_line(e.what()) << std::endl;
+    // Library errors name options ("Seq2SeqTrainOptions.epochs"); the user reads the flag.
+    std::cerr << "nnlab: error: " << first_line(nnlab::app::describe_error(e)) << std::endl;
     return 1;
   }
   return 0;

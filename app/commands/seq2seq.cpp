@@ -153,8 +153,10 @@ void setup_seq2seq(CLI::App& app, GlobalOptions& global) {
   add_train_command_flags(train, train_options->data, train_options->job,
                           "source<TAB>target per line");
   train->add_option("--source-tokens", train_options->source_tokens, "chars | words")
+      ->check(CLI::IsMember({"chars", "words"}))
       ->capture_default_str();
   train->add_option("--target-tokens", train_options->target_tokens, "chars | words")
+      ->check(CLI::IsMember({"chars", "words"}))
       ->capture_default_str();
   train->callback([train_options, &global] { run_train(*train_options, global); });
 

@@ -75,15 +75,26 @@ RobustAccuracy pgd_accuracy(models::Classifier& model, const torch::Tensor& imag
 AdversarialTraining::AdversarialTraining(AdversarialTrainingOptions options, data::Dataset holdout)
     : options_(std::move(options)), holdout_(std::move(holdout)) {
   if (options_.method != "fgsm-rs" && options_.method != "pgd") {
-    throw core::OptionError("--adv", "expected fgsm-rs or pgd, got '" + options_.method + "'");
+    throw core::OptionError("AdversarialTrainingOptions.method",
+                            "expected fgsm-rs or pgd, got '" + options_.method + "'");
   }
   if (!(options_.epsilon > 0 && options_.epsilon <= 1)) {
-    throw core::OptionError("--epsilon", "adversarial training needs a budget in (0, 255]");
+    throw core::OptionError("AdversarialTrainingOptions.epsilon",
+                            "adversarial training needs a budget in (0, 1], got " +
+                                core::number_text(options_.epsilon));
   }
-  if (options_.step_size < 0) throw core::OptionError("--adv-step-size", "must be >= 0");
-  if (options_.steps < 1) throw core::OptionError("--adv-steps", "must be >= 1");
-  if (options_.eval_steps < 1) throw core::OptionError("--adv-eval-steps", "must be >= 1");
-  if (!(options_.collapse_drop > 0)) throw core::OptionError("--collapse-drop", "must be > 0");
+  if (options_.step_size < 0)
+    throw core::OptionError("AdversarialTrainingOptions.step_size",
+                            "must be >= 0, got " + core::number_text(options_.step_size));
+  if (options_.steps < 1)
+    throw core::OptionError("AdversarialTrainingOptions.steps",
+                            "must be >= 1, got " + std::to_string(options_.steps));
+  if (options_.eval_steps < 1)
+    throw core::OptionError("AdversarialTrainingOptions.eval_steps",
+                            "must be >= 1, got " + std::to_string(options_.eval_steps));
+  if (!(options_.collapse_drop > 0))
+    throw core::OptionError("AdversarialTrainingOptions.collapse_drop",
+                            "must be > 0, got " + core::number_text(options_.collapse_drop));
 }
 
 torch::Tensor AdversarialTraining::adversarial_batch(models::Classifier& model,

@@ -20,12 +20,12 @@ int parse_parameter(const std::string& spec, const std::string& text, int low, i
     value = std::stoi(text, &used);
     if (used != text.size()) throw std::invalid_argument(text);
   } catch (const std::exception&) {
-    throw core::OptionError("--defense", "'" + spec + "': expected an integer after ':'");
+    throw core::OptionError("parse_defense.spec", "'" + spec + "': expected an integer after ':'");
   }
   if (value < low || value > high) {
-    throw core::OptionError("--defense", "'" + spec + "': parameter must be in [" +
-                                             std::to_string(low) + ", " + std::to_string(high) +
-                                             "]");
+    throw core::OptionError("parse_defense.spec", "'" + spec + "': parameter must be in [" +
+                                                      std::to_string(low) + ", " +
+                                                      std::to_string(high) + "]");
   }
   return value;
 }
@@ -69,14 +69,16 @@ InputDefense parse_defense(const std::string& spec) {
   const auto colon = spec.find(':');
   const std::string name = spec.substr(0, colon);
   if (colon == std::string::npos) {
-    throw core::OptionError("--defense", "'" + spec +
-                                             "': expected NAME:PARAMETER (median:3, bits:4, "
-                                             "jpeg:75)");
+    throw core::OptionError("parse_defense.spec",
+                            "'" + spec +
+                                "': expected NAME:PARAMETER (median:3, bits:4, "
+                                "jpeg:75)");
   }
   const std::string parameter = spec.substr(colon + 1);
   if (name == "median") {
     const int k = parse_parameter(spec, parameter, 1, 15);
-    if (k % 2 == 0) throw core::OptionError("--defense", "'" + spec + "': the size must be odd");
+    if (k % 2 == 0)
+      throw core::OptionError("parse_defense.spec", "'" + spec + "': the size must be odd");
     return {spec, [k](const torch::Tensor& x) { return median_filter(x, k); }};
   }
   if (name == "bits") {
@@ -87,7 +89,7 @@ InputDefense parse_defense(const std::string& spec) {
     const int q = parse_parameter(spec, parameter, 1, 100);
     return {spec, [q](const torch::Tensor& x) { return jpeg_compress(x, q); }};
   }
-  throw core::OptionError("--defense",
+  throw core::OptionError("parse_defense.spec",
                           "unknown defense '" + name + "' (known: median, bits, jpeg)");
 }
 

@@ -100,7 +100,7 @@ const AttackEntry& find(const std::string& name) {
   if (found == entries.end()) {
     std::string known;
     for (const auto& entry : entries) known += (known.empty() ? "" : ", ") + entry.first;
-    throw core::OptionError("--method", "unknown attack '" + name + "'; known: " + known);
+    throw core::OptionError("make_attack.name", "unknown attack '" + name + "'; known: " + known);
   }
   return found->second;
 }

@@ -15,7 +15,7 @@ TargetMode parse_target_mode(const std::string& name) {
   if (name == "least-likely") return TargetMode::kLeastLikely;
   if (name == "random") return TargetMode::kRandom;
   if (name == "given") return TargetMode::kGiven;
-  throw core::OptionError("--target",
+  throw core::OptionError("parse_target_mode.name",
                           "unknown target mode '" + name + "'; known: least-likely, random, given");
 }
 

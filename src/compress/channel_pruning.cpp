@@ -27,14 +27,14 @@ std::int64_t out_channels(const torch::nn::Module& module) {
 torch::nn::Module& module_at(const ModuleMap& modules, const std::string& path) {
   const auto* found = modules.find(path);
   if (found == nullptr)
-    throw core::OptionError("--model", "structured pruning: no module '" + path + "'");
+    throw core::OptionError("prune_channels.model", "structured pruning: no module '" + path + "'");
   return **found;
 }
 
 std::shared_ptr<torch::nn::Module> native_module(const models::Classifier& model) {
   const auto module = model.module();
   if (!module) {
-    throw core::OptionError("--model",
+    throw core::OptionError("prune_channels.model",
                             "structured pruning needs a native model (not TorchScript or an "
                             "ensemble)");
   }
@@ -48,9 +48,9 @@ std::vector<ChannelGroup> chain_groups(const models::Classifier& model, const Mo
   std::optional<ChannelGroup> current;
   for (const auto& row : summary.layers) {
     if (row.type == "Add" || row.type == "Cat") {
-      throw core::OptionError("--model", "structured pruning of '" + model.info().arch +
-                                             "': its branches (" + row.type + " at " + row.name +
-                                             ") are not supported");
+      throw core::OptionError("prune_channels.model",
+                              "structured pruning of '" + model.info().arch + "': its branches (" +
+                                  row.type + " at " + row.name + ") are not supported");
     }
     if (row.parameters == 0 || !modules.contains(row.name)) continue;
     const auto& module = *modules[row.name];
@@ -65,19 +65,20 @@ std::vector<ChannelGroup> chain_groups(const models::Classifier& model, const Mo
       continue;
     }
     if (!conv && !linear) {
-      throw core::OptionError("--model", "structured pruning: layer '" + row.name + "' (" +
-                                             row.type + ") is not supported");
+      throw core::OptionError("prune_channels.model", "structured pruning: layer '" + row.name +
+                                                          "' (" + row.type + ") is not supported");
     }
     if (conv && conv->options.groups() != 1) {
-      throw core::OptionError(
-          "--model", "structured pruning: grouped convolution '" + row.name + "' is not supported");
+      throw core::OptionError("prune_channels.model", "structured pruning: grouped convolution '" +
+                                                          row.name + "' is not supported");
     }
     if (current) {
       const std::int64_t in = conv ? conv->weight.size(1) : linear->weight.size(1);
       if (in % current->channels != 0) {
-        throw core::OptionError("--model", "structured pruning: '" + row.name + "' reads " +
-                                               std::to_string(in) + " inputs from " +
-                                               std::to_string(current->channels) + " channels");
+        throw core::OptionError("prune_channels.model",
+                                "structured pruning: '" + row.name + "' reads " +
+                                    std::to_string(in) + " inputs from " +
+                                    std::to_string(current->channels) + " channels");
       }
       current->consumers.push_back({row.name, in / current->channels});
       groups.push_back(std::move(*current));
@@ -142,10 +143,11 @@ std::vector<ChannelGroup> groups_of(models::Classifier& model,
 
 void check_options(const ChannelPruningOptions& options) {
   if (!(options.ratio > 0 && options.ratio < 1)) {
-    throw core::OptionError("--ratio", "must be in (0, 1), got " + std::to_string(options.ratio));
+    throw core::OptionError("ChannelPruningOptions.ratio",
+                            "must be in (0, 1), got " + std::to_string(options.ratio));
   }
   if (options.importance != "l1" && options.importance != "l2" && options.importance != "bn") {
-    throw core::OptionError("--importance",
+    throw core::OptionError("ChannelPruningOptions.importance",
                             "must be l1, l2 or bn, got '" + options.importance + "'");
   }
 }
@@ -170,7 +172,7 @@ std::vector<ChannelGroup> selected_groups(models::Classifier& model,
       if (has_batch_norm(g, modules)) with_bn.push_back(std::move(g));
     }
     if (with_bn.empty()) {
-      throw core::OptionError("--importance",
+      throw core::OptionError("ChannelPruningOptions.importance",
                               "bn: " + model.info().arch + " has no BatchNorm; use l1 or l2");
     }
     return with_bn;
@@ -183,7 +185,8 @@ std::vector<ChannelGroup> selected_groups(models::Classifier& model,
     if (it == groups.end()) {
       std::string known;
       for (const auto& g : groups) known += (known.empty() ? "" : ", ") + g.name;
-      throw core::OptionError("--layers", "no prunable layer '" + name + "'; prunable: " + known);
+      throw core::OptionError("ChannelPruningOptions.layers",
+                              "no prunable layer '" + name + "'; prunable: " + known);
     }
     out.push_back(*it);
   }
@@ -297,7 +300,8 @@ torch::Tensor channel_importance(models::Classifier& model, const ChannelGroup& 
     }
     if (!found) {
       throw core::OptionError(
-          "--importance", "bn: layer '" + group.name + "' has no BatchNorm after it; use l1 or l2");
+          "ChannelPruningOptions.importance",
+          "bn: layer '" + group.name + "' has no BatchNorm after it; use l1 or l2");
     }
     return score;
   }
@@ -326,9 +330,9 @@ double ratio_for_macs(models::Classifier& model, std::int64_t target_macs,
   if (planned_macs(plan, 0) <= target_macs) return 0;
   double lo = 0, hi = 0.999;
   if (planned_macs(plan, hi) > target_macs) {
-    throw core::OptionError("--target-macs", "cannot reach " + std::to_string(target_macs) +
-                                                 " MACs by pruning channels of " +
-                                                 model.info().arch);
+    throw core::OptionError("ratio_for_macs.target_macs",
+                            "cannot reach " + std::to_string(target_macs) +
+                                " MACs by pruning channels of " + model.info().arch);
   }
   while (hi - lo > 1e-3) {
     const double mid = (lo + hi) / 2;

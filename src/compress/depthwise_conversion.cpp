@@ -44,24 +44,28 @@ std::vector<std::string> separable_candidates(const models::Classifier& model) {
 std::vector<ConvertedLayer> convert_to_depthwise(models::Classifier& model,
                                                  const DepthwiseConversionOptions& options) {
   const auto module = model.module();
-  if (!module) throw core::OptionError("--model", "depthwise conversion needs a native model");
+  if (!module)
+    throw core::OptionError("convert_to_depthwise.model",
+                            "depthwise conversion needs a native model");
   const auto layers = options.layers.empty() ? separable_candidates(model) : options.layers;
   if (layers.empty()) {
-    throw core::OptionError("--model", model.info().arch +
-                                           " has no standard k x k convolution that nnlab can "
-                                           "replace (its layers are called by name)");
+    throw core::OptionError("convert_to_depthwise.model",
+                            model.info().arch +
+                                " has no standard k x k convolution that nnlab can "
+                                "replace (its layers are called by name)");
   }
   const auto device = model.device();
   std::vector<ConvertedLayer> report;
   for (const auto& path : layers) {
     const auto before = module->named_modules();
-    if (!before.contains(path)) throw core::OptionError("--layers", "no layer '" + path + "'");
+    if (!before.contains(path))
+      throw core::OptionError("DepthwiseConversionOptions.layers", "no layer '" + path + "'");
     const auto params_before = parameter_count(*before[path]);
     const models::LayerEdit edit{"separate", path, 0, options.batch_norm};
     try {
       models::apply_edit(*module, edit);
     } catch (const std::invalid_argument& e) {
-      throw core::OptionError("--layers", e.what());
+      throw core::OptionError("DepthwiseConversionOptions.layers", e.what());
     }
     model.info().edits.push_back(edit);
     report.push_back({path, params_before, parameter_count(*module->named_modules()[path])});

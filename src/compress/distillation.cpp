@@ -27,9 +27,12 @@ torch::Tensor distillation_loss(const torch::Tensor& student_logits,
 
 Distillation::Distillation(models::Classifier teacher, DistillationOptions options)
     : teacher_(std::move(teacher)), options_(options) {
-  if (!(options_.temperature > 0)) throw core::OptionError("--temperature", "must be > 0");
+  if (!(options_.temperature > 0))
+    throw core::OptionError("DistillationOptions.temperature",
+                            "must be > 0, got " + core::number_text(options_.temperature));
   if (!(options_.alpha >= 0 && options_.alpha <= 1)) {
-    throw core::OptionError("--alpha", "must be in [0, 1]");
+    throw core::OptionError("DistillationOptions.alpha",
+                            "must be in [0, 1], got " + core::number_text(options_.alpha));
   }
   teacher_.eval();
 }

@@ -13,16 +13,23 @@ namespace nnlab::compress {
 namespace {
 
 void check_options(const LowRankOptions& options) {
-  if (options.layers.empty()) throw core::OptionError("--layers", "name the Linear layers");
-  if (options.rank < 0) throw core::OptionError("--rank", "must be positive");
+  if (options.layers.empty())
+    throw core::OptionError("LowRankOptions.layers", "name the Linear layers");
+  if (options.rank < 0)
+    throw core::OptionError("LowRankOptions.rank",
+                            "must be positive, got " + std::to_string(options.rank));
   if (options.rank == 0 && options.energy == 0 && options.budget == 0) {
-    throw core::OptionError("--rank", "give --rank, --energy or --budget");
+    throw core::OptionError(
+        "LowRankOptions.rank",
+        "give LowRankOptions.rank, LowRankOptions.energy or LowRankOptions.budget");
   }
   if (options.energy != 0 && !(options.energy > 0 && options.energy <= 1)) {
-    throw core::OptionError("--energy", "must be in (0, 1], got " + std::to_string(options.energy));
+    throw core::OptionError("LowRankOptions.energy",
+                            "must be in (0, 1], got " + std::to_string(options.energy));
   }
   if (options.budget != 0 && !(options.budget > 0 && options.budget < 1)) {
-    throw core::OptionError("--budget", "must be in (0, 1), got " + std::to_string(options.budget));
+    throw core::OptionError("LowRankOptions.budget",
+                            "must be in (0, 1), got " + std::to_string(options.budget));
   }
 }
 
@@ -33,8 +40,8 @@ std::int64_t chosen_rank(const LowRankOptions& options, const torch::Tensor& s, 
   const auto k = static_cast<std::int64_t>(
       std::floor(options.budget * static_cast<double>(out * in) / static_cast<double>(out + in)));
   if (k < 1) {
-    throw core::OptionError("--budget", "leaves no rank for a " + std::to_string(out) + " x " +
-                                            std::to_string(in) + " layer");
+    throw core::OptionError("LowRankOptions.budget", "leaves no rank for a " + std::to_string(out) +
+                                                         " x " + std::to_string(in) + " layer");
   }
   return k;
 }
@@ -53,14 +60,17 @@ std::vector<FactorizedLayer> factorize_linear(models::Classifier& model,
                                               const LowRankOptions& options) {
   check_options(options);
   const auto module = model.module();
-  if (!module) throw core::OptionError("--model", "factorization needs a native model");
+  if (!module)
+    throw core::OptionError("factorize_linear.model", "factorization needs a native model");
   std::vector<FactorizedLayer> report;
   for (const auto& path : options.layers) {
     const auto modules = module->named_modules();
-    if (!modules.contains(path)) throw core::OptionError("--layers", "no layer '" + path + "'");
+    if (!modules.contains(path))
+      throw core::OptionError("LowRankOptions.layers", "no layer '" + path + "'");
     const auto* linear = modules[path]->as<torch::nn::Linear>();
     if (linear == nullptr) {
-      throw core::OptionError("--layers", "layer '" + path + "' is not a Linear layer");
+      throw core::OptionError("LowRankOptions.layers",
+                              "layer '" + path + "' is not a Linear layer");
     }
     const auto weight = linear->weight.detach();
     const auto bias = linear->bias.defined() ? linear->bias.detach().clone() : torch::Tensor();
@@ -68,7 +78,7 @@ std::vector<FactorizedLayer> factorize_linear(models::Classifier& model,
     auto [u, s, vh] = torch::linalg_svd(weight.to(torch::kDouble), /*full_matrices=*/false);
     const auto rank = chosen_rank(options, s, out, in);
     if (rank > std::min(out, in)) {
-      throw core::OptionError("--rank",
+      throw core::OptionError("LowRankOptions.rank",
                               "rank " + std::to_string(rank) + " for layer '" + path + "' (" +
                                   std::to_string(out) + " x " + std::to_string(in) +
                                   ") is above min(M, N) = " + std::to_string(std::min(out, in)));

@@ -46,14 +46,16 @@ std::vector<std::string> prunable_weights(const models::Classifier& model) {
 PruningMasks magnitude_prune(const models::Classifier& model,
                              const MagnitudePruningOptions& options) {
   if (!(options.sparsity > 0 && options.sparsity < 1)) {
-    throw core::OptionError("--sparsity",
+    throw core::OptionError("MagnitudePruningOptions.sparsity",
                             "must be in (0, 1), got " + std::to_string(options.sparsity));
   }
   if (options.scope != "global" && options.scope != "layer") {
-    throw core::OptionError("--scope", "expected global or layer, got '" + options.scope + "'");
+    throw core::OptionError("MagnitudePruningOptions.scope",
+                            "expected global or layer, got '" + options.scope + "'");
   }
   if (options.score != "l1" && options.score != "l2") {
-    throw core::OptionError("--score", "expected l1 or l2, got '" + options.score + "'");
+    throw core::OptionError("MagnitudePruningOptions.score",
+                            "expected l1 or l2, got '" + options.score + "'");
   }
   const auto prunable = prunable_weights(model);
   std::vector<std::string> names = options.layers.empty() ? prunable : options.layers;
@@ -64,7 +66,8 @@ PruningMasks magnitude_prune(const models::Classifier& model,
       std::string known;
       for (const auto& p : prunable) known += (known.empty() ? "" : ", ") + p;
       throw core::OptionError(
-          "--layers", "the model has no prunable weight '" + name + "' (it has: " + known + ")");
+          "MagnitudePruningOptions.layers",
+          "the model has no prunable weight '" + name + "' (it has: " + known + ")");
     }
   }
   for (auto& name : names) {
@@ -107,8 +110,9 @@ PruningMasks magnitude_prune_per_layer(const models::Classifier& model,
   std::set<std::string> seen;
   for (const auto& [layer, ratio] : sparsity) {
     if (!(ratio >= 0 && ratio < 1)) {
-      throw core::OptionError("--keep", layer + ": the pruned fraction must be in [0, 1), got " +
-                                            std::to_string(ratio));
+      throw core::OptionError(
+          "magnitude_prune_per_layer.ratios",
+          layer + ": the pruned fraction must be in [0, 1), got " + std::to_string(ratio));
     }
     MagnitudePruningOptions options;
     options.sparsity = ratio > 0 ? ratio : 0.5;  // a dense layer is still checked by name
@@ -117,7 +121,8 @@ PruningMasks magnitude_prune_per_layer(const models::Classifier& model,
     options.layers = {layer};
     auto mask = magnitude_prune(model, options).masks().front();
     if (!seen.insert(mask.first).second) {
-      throw core::OptionError("--keep", "layer '" + layer + "' is named twice");
+      throw core::OptionError("magnitude_prune_per_layer.ratios",
+                              "layer '" + layer + "' is named twice");
     }
     if (ratio > 0) masks.push_back(std::move(mask));
   }
@@ -126,9 +131,11 @@ PruningMasks magnitude_prune_per_layer(const models::Classifier& model,
 
 std::vector<double> sparsity_schedule(double final_sparsity, int steps, const std::string& kind,
                                       double initial_sparsity) {
-  if (steps < 1) throw core::OptionError("--steps", "must be >= 1");
+  if (steps < 1)
+    throw core::OptionError("sparsity_schedule.steps",
+                            "must be >= 1, got " + std::to_string(steps));
   if (kind != "equal" && kind != "agp") {
-    throw core::OptionError("--schedule", "expected equal or agp, got '" + kind + "'");
+    throw core::OptionError("sparsity_schedule.kind", "expected equal or agp, got '" + kind + "'");
   }
   std::vector<double> out;
   for (int t = 1; t <= steps; ++t) {

@@ -85,9 +85,10 @@ std::string to_string(Precision precision) {
 Precision parse_precision(const std::string& spec) {
   if (spec == "auto" || spec == "fp32") return Precision::kFp32;
   if (spec == "bf16") {
-    throw OptionError("--precision", "bf16 is not implemented yet; use fp32 (or auto)");
+    throw OptionError("RuntimeOptions.precision",
+                      "bf16 is not implemented yet; use fp32 (or auto)");
   }
-  throw OptionError("--precision", "expected auto, fp32 or bf16, got '" + spec + "'");
+  throw OptionError("RuntimeOptions.precision", "expected auto, fp32 or bf16, got '" + spec + "'");
 }
 
 ExecutionContext init_execution_context(const RuntimeOptions& options) {

@@ -33,26 +33,30 @@ torch::Device parse_device(const std::string& spec) {
     if (spec.size() > 4) {
       if (spec[4] != ':' || spec.size() == 5 ||
           spec.find_first_not_of("0123456789", 5) != std::string::npos) {
-        throw OptionError("--device", "expected auto, cpu, cuda or cuda:N, got '" + spec + "'");
+        throw OptionError("RuntimeOptions.device",
+                          "expected auto, cpu, cuda or cuda:N, got '" + spec + "'");
       }
       index = std::stoi(spec.substr(5));
     }
     if (!torch::cuda::is_available()) {
-      throw OptionError("--device",
+      throw OptionError("RuntimeOptions.device",
                         "'" + spec + "' asked for, but this build or machine has no CUDA device");
     }
     if (index >= static_cast<int>(torch::cuda::device_count())) {
-      throw OptionError("--device", "'" + spec + "': only " +
-                                        std::to_string(torch::cuda::device_count()) +
-                                        " CUDA device(s)");
+      throw OptionError("RuntimeOptions.device", "'" + spec + "': only " +
+                                                     std::to_string(torch::cuda::device_count()) +
+                                                     " CUDA device(s)");
     }
     return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
   }
-  throw OptionError("--device", "expected auto, cpu, cuda or cuda:N, got '" + spec + "'");
+  throw OptionError("RuntimeOptions.device",
+                    "expected auto, cpu, cuda or cuda:N, got '" + spec + "'");
 }
 
 torch::Device init_runtime(const RuntimeOptions& options) {
-  if (options.threads < 0) throw OptionError("--threads", "must be >= 0 (0: all cores)");
+  if (options.threads < 0)
+    throw OptionError("RuntimeOptions.threads",
+                      "must be >= 0 (0: all cores), got " + std::to_string(options.threads));
   int threads = options.threads == 0 ? available_cores() : options.threads;
   // nnlab launch gives each of its workers a share of the cores.
   if (const char* share = std::getenv("NNLAB_THREADS"); options.threads == 0 && share != nullptr) {

@@ -38,7 +38,7 @@ TrainTestSplit load_data(const std::string& spec, const DataSpecOptions& options
     if (!fs::is_directory(kFashionMnistDir)) {
       throw core::FileError(kFashionMnistDir,
                             "no such directory: install Debian's dataset-fashion-mnist "
-                            "(apt install dataset-fashion-mnist) or pass --data idx:DIR");
+                            "(apt install dataset-fashion-mnist) or pass load_data.spec idx:DIR");
     }
     return load_idx_dir(kFashionMnistDir, fashion_mnist_classes());
   }
@@ -46,13 +46,14 @@ TrainTestSplit load_data(const std::string& spec, const DataSpecOptions& options
     if (!starts_with(spec, prefix)) continue;
     const std::string dir = spec.substr(prefix.size());
     if (dir.empty())
-      throw core::OptionError("--data", "'" + spec + "' names no directory after '" + prefix + "'");
+      throw core::OptionError("load_data.spec",
+                              "'" + spec + "' names no directory after '" + prefix + "'");
     return prefix == "folder:" ? load_folder(dir, options) : load_idx_dir(dir);
   }
   if (!spec.empty() && fs::is_directory(spec)) {
     return holds_idx(spec) ? load_idx_dir(spec) : load_folder(spec, options);
   }
-  throw core::OptionError("--data",
+  throw core::OptionError("load_data.spec",
                           "'" + spec +
                               "' is neither a data set nor an existing directory (expected "
                               "fashion-mnist, mnist:DIR, idx:DIR, folder:DIR or a directory)");

@@ -117,7 +117,7 @@ void check_declared_size(const std::string& path) {
                                     std::to_string(header.height) + " = " +
                                     std::to_string(header.width * header.height) +
                                     " pixels, more than the limit of " + std::to_string(limit) +
-                                    " (raise it with --max-image-pixels)");
+                                    " (raise it with set_max_image_pixels.pixels)");
   }
 }
 

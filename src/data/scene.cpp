@@ -13,18 +13,22 @@ namespace nnlab::data {
 
 void SceneOptions::validate(std::int64_t item_height, std::int64_t item_width) const {
   if (min_items < 1 || max_items < min_items)
-    throw core::OptionError("--items", "need 1 <= min items <= max items");
-  if (jitter < 0) throw core::OptionError("--jitter", "must be >= 0");
+    throw core::OptionError("SceneOptions.min_items/SceneOptions.max_items",
+                            "need 1 <= min items <= max items, got " + std::to_string(min_items) +
+                                "/" + std::to_string(max_items));
+  if (jitter < 0)
+    throw core::OptionError("SceneOptions.jitter", "must be >= 0, got " + std::to_string(jitter));
   const auto rows = height / (item_height + jitter);
   const auto columns = width / (item_width + jitter);
   if (rows * columns < max_items) {
     throw core::OptionError(
-        "--canvas", std::to_string(width) + "x" + std::to_string(height) + " holds " +
-                        std::to_string(std::max<std::int64_t>(rows * columns, 0)) + " items of " +
-                        std::to_string(item_width) + "x" + std::to_string(item_height) +
-                        " (cells of " + std::to_string(item_width + jitter) + "x" +
-                        std::to_string(item_height + jitter) + " with a jitter of " +
-                        std::to_string(jitter) + "), " + std::to_string(max_items) + " asked");
+        "SceneOptions.width/SceneOptions.height",
+        std::to_string(width) + "x" + std::to_string(height) + " holds " +
+            std::to_string(std::max<std::int64_t>(rows * columns, 0)) + " items of " +
+            std::to_string(item_width) + "x" + std::to_string(item_height) + " (cells of " +
+            std::to_string(item_width + jitter) + "x" + std::to_string(item_height + jitter) +
+            " with a jitter of " + std::to_string(jitter) + "), " + std::to_string(max_items) +
+            " asked");
   }
 }
 
@@ -99,7 +103,8 @@ std::pair<std::int64_t, std::int64_t> parse_canvas(const std::string& text) {
     if (used != rest.size() || width < 1 || height < 1) throw std::invalid_argument(text);
     return {height, width};
   } catch (const std::exception&) {
-    throw core::OptionError("--canvas", "expected WIDTHxHEIGHT in pixels, got '" + text + "'");
+    throw core::OptionError("parse_canvas.text",
+                            "expected WIDTHxHEIGHT in pixels, got '" + text + "'");
   }
 }
 

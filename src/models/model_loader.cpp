@@ -55,9 +55,11 @@ Classifier load_torchscript(const ModelSource& source) {
     out = model.forward(torch::zeros({1, info.in_channels, info.height, info.width}));
   } catch (const c10::Error& e) {
     throw core::FileError(
-        source.path, "TorchScript module fails on a " + std::to_string(info.in_channels) + "x" +
-                         std::to_string(info.height) + "x" + std::to_string(info.width) +
-                         " input (set --input-size): " + e.msg().substr(0, e.msg().find('\n')));
+        source.path,
+        "TorchScript module fails on a " + std::to_string(info.in_channels) + "x" +
+            std::to_string(info.height) + "x" + std::to_string(info.width) +
+            " input (set ModelSource.in_channels/ModelSource.height/ModelSource.width): " +
+            e.msg().substr(0, e.msg().find('\n')));
   }
   if (out.dim() != 2)
     throw core::FileError(source.path, "TorchScript module does not return (N, classes) logits");
@@ -83,14 +85,17 @@ void parse_normalization(const std::string& spec, std::vector<double>& mean,
     mean = parse_list(spec.substr(0, slash));
     std = parse_list(spec.substr(slash + 1));
   } catch (const std::exception&) {
-    throw core::OptionError("--normalize",
+    throw core::OptionError("ModelSource.normalize",
                             "expected none, imagenet or MEAN,.../STD,..., got '" + spec + "'");
   }
   if (mean.size() != std.size() || mean.empty()) {
-    throw core::OptionError("--normalize", "mean and std need the same number of channels");
+    throw core::OptionError("ModelSource.normalize",
+                            "mean and std need the same number of channels");
   }
   for (double s : std) {
-    if (!(s > 0)) throw core::OptionError("--normalize", "std must be > 0");
+    if (!(s > 0))
+      throw core::OptionError("ModelSource.normalize",
+                              "std must be > 0, got " + core::number_text(s));
   }
 }
 
@@ -125,15 +130,15 @@ Classifier load_model(const ModelSource& source) {
     const Checkpoint checkpoint = checkpoint_from_tensors(tensors, source.path);
     if (!source.arch.empty() && source.arch != checkpoint.info.arch) {
       throw core::FileError(source.path, "is a checkpoint of '" + checkpoint.info.arch +
-                                             "', not of '" + source.arch + "' (--arch)");
+                                             "', not of '" + source.arch + "' (ModelSource.arch)");
     }
     Classifier model = classifier_from_checkpoint(checkpoint, source.path);
     model.eval();
     return model;
   }
   if (source.arch.empty()) {
-    throw core::OptionError("--arch", "required to load the state_dict " + source.path +
-                                          " (it does not name its architecture)");
+    throw core::OptionError("ModelSource.arch", "required to load the state_dict " + source.path +
+                                                    " (it does not name its architecture)");
   }
   Classifier model = create_model(source.arch, {source.num_classes, 0});
   const bool densenet = source.arch.rfind("densenet", 0) == 0;

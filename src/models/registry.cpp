@@ -126,18 +126,19 @@ const ModelEntry& find_model(const std::string& arch) {
     }
     known += (known.empty() ? "" : ", ") + entry.name;
   }
-  throw core::OptionError("--arch", "unknown architecture '" + arch + "'; known: " + known);
+  throw core::OptionError("find_model.arch",
+                          "unknown architecture '" + arch + "'; known: " + known);
 }
 
 Classifier create_model(const std::string& arch, const ModelOptions& options) {
   const auto& entry = find_model(arch);
   if (options.num_classes < 0) {
-    throw core::OptionError("--num-classes", "must be positive (0: the default), got " +
-                                                 std::to_string(options.num_classes));
+    throw core::OptionError("ModelOptions.num_classes", "must be positive (0: the default), got " +
+                                                            std::to_string(options.num_classes));
   }
   if (options.in_channels < 0) {
-    throw core::OptionError("--in-channels", "must be positive (0: the default), got " +
-                                                 std::to_string(options.in_channels));
+    throw core::OptionError("ModelOptions.in_channels", "must be positive (0: the default), got " +
+                                                            std::to_string(options.in_channels));
   }
   ModelInfo info = entry.defaults;
   if (options.num_classes > 0) {

@@ -357,7 +357,7 @@ std::string one_line(const std::exception& error) {
 ModelSummary summarize(Classifier& model, const SummaryOptions& options) {
   const auto& info = model.info();
   if (options.in_channels < 0 || options.height < 0 || options.width < 0) {
-    throw core::OptionError("--input-size",
+    throw core::OptionError("SummaryOptions.in_channels/SummaryOptions.height/SummaryOptions.width",
                             "sizes must be positive (0: the model's own), got " +
                                 shape_text({options.in_channels, options.height, options.width}));
   }

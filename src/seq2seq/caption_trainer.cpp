@@ -50,15 +50,27 @@ std::pair<torch::Tensor, torch::Tensor> caption_targets(const data::SceneSet& sc
 }  // namespace
 
 void CaptionTrainOptions::validate() const {
-  if (epochs < 1) throw core::OptionError("--epochs", "must be >= 1");
-  if (batch_size < 1) throw core::OptionError("--batch-size", "must be >= 1");
+  if (epochs < 1)
+    throw core::OptionError("CaptionTrainOptions.epochs",
+                            "must be >= 1, got " + std::to_string(epochs));
+  if (batch_size < 1)
+    throw core::OptionError("CaptionTrainOptions.batch_size",
+                            "must be >= 1, got " + std::to_string(batch_size));
   if (!(lr > 0 && std::isfinite(lr)))
-    throw core::OptionError("--lr", "must be a finite number > 0");
-  if (clip < 0) throw core::OptionError("--clip", "must be >= 0");
+    throw core::OptionError("CaptionTrainOptions.lr",
+                            "must be a finite number > 0, got " + core::number_text(lr));
+  if (clip < 0)
+    throw core::OptionError("CaptionTrainOptions.clip",
+                            "must be >= 0, got " + core::number_text(clip));
   if (label_smoothing < 0 || label_smoothing >= 1)
-    throw core::OptionError("--label-smoothing", "must be in [0, 1)");
-  if (attention_lambda < 0) throw core::OptionError("--attention-lambda", "must be >= 0");
-  if (attention_tau < 0) throw core::OptionError("--attention-tau", "must be >= 0");
+    throw core::OptionError("CaptionTrainOptions.label_smoothing",
+                            "must be in [0, 1), got " + core::number_text(label_smoothing));
+  if (attention_lambda < 0)
+    throw core::OptionError("CaptionTrainOptions.attention_lambda",
+                            "must be >= 0, got " + core::number_text(attention_lambda));
+  if (attention_tau < 0)
+    throw core::OptionError("CaptionTrainOptions.attention_tau",
+                            "must be >= 0, got " + core::number_text(attention_tau));
 }
 
 nlohmann::json CaptionTrainOptions::to_json() const {

@@ -19,14 +19,24 @@
 namespace nnlab::seq2seq {
 
 void LmTrainOptions::validate() const {
-  if (epochs < 1) throw core::OptionError("--epochs", "must be >= 1");
-  if (batch_size < 1) throw core::OptionError("--batch-size", "must be >= 1");
-  if (bptt < 1) throw core::OptionError("--bptt", "must be >= 1");
+  if (epochs < 1)
+    throw core::OptionError("LmTrainOptions.epochs", "must be >= 1, got " + std::to_string(epochs));
+  if (batch_size < 1)
+    throw core::OptionError("LmTrainOptions.batch_size",
+                            "must be >= 1, got " + std::to_string(batch_size));
+  if (bptt < 1)
+    throw core::OptionError("LmTrainOptions.bptt", "must be >= 1, got " + std::to_string(bptt));
   if (!(lr > 0 && std::isfinite(lr)))
-    throw core::OptionError("--lr", "must be a finite number > 0");
-  if (!(lr_decay > 0 && lr_decay <= 1)) throw core::OptionError("--lr-decay", "must be in (0, 1]");
-  if (clip < 0) throw core::OptionError("--clip", "must be >= 0");
-  if (patience < 0) throw core::OptionError("--patience", "must be >= 0");
+    throw core::OptionError("LmTrainOptions.lr",
+                            "must be a finite number > 0, got " + core::number_text(lr));
+  if (!(lr_decay > 0 && lr_decay <= 1))
+    throw core::OptionError("LmTrainOptions.lr_decay",
+                            "must be in (0, 1], got " + core::number_text(lr_decay));
+  if (clip < 0)
+    throw core::OptionError("LmTrainOptions.clip", "must be >= 0, got " + core::number_text(clip));
+  if (patience < 0)
+    throw core::OptionError("LmTrainOptions.patience",
+                            "must be >= 0, got " + std::to_string(patience));
 }
 
 nlohmann::json LmTrainOptions::to_json() const {
@@ -102,7 +112,7 @@ void LmTrainer::resume(const models::Archive& checkpoint, const std::string& sou
       !checkpoint.blobs.count("best"))
     throw core::FileError(source,
                           "not a training state (no optimizer or progress): use a file written "
-                          "by --checkpoint");
+                          "by LmTrainOptions.checkpoint_path");
   load_sequence_state(*model_.model, checkpoint.state, source);
   auto& s = *state_;
   auto& loop = s.loop->state();

@@ -10,16 +10,21 @@ namespace nnlab::seq2seq {
 void ScheduledSamplingOptions::validate() const {
   if (schedule != "none" && schedule != "linear" && schedule != "exponential" &&
       schedule != "inverse-sigmoid") {
-    throw core::OptionError("--sampling",
+    throw core::OptionError("ScheduledSamplingOptions.schedule",
                             "none, linear, exponential or inverse-sigmoid, not " + schedule);
   }
-  if (floor < 0 || floor > 1) throw core::OptionError("--sampling-floor", "must be in [0, 1]");
+  if (floor < 0 || floor > 1)
+    throw core::OptionError("ScheduledSamplingOptions.floor",
+                            "must be in [0, 1], got " + core::number_text(floor));
   if (schedule == "linear" && slope < 0)
-    throw core::OptionError("--sampling-k", "linear slope must be >= 0");
+    throw core::OptionError("ScheduledSamplingOptions.slope",
+                            "linear slope must be >= 0, got " + core::number_text(slope));
   if (schedule == "exponential" && (k <= 0 || k >= 1))
-    throw core::OptionError("--sampling-k", "exponential base must be in (0, 1)");
+    throw core::OptionError("ScheduledSamplingOptions.k",
+                            "exponential base must be in (0, 1), got " + core::number_text(k));
   if (schedule == "inverse-sigmoid" && k < 1)
-    throw core::OptionError("--sampling-k", "inverse-sigmoid k must be >= 1");
+    throw core::OptionError("ScheduledSamplingOptions.k",
+                            "inverse-sigmoid k must be >= 1, got " + core::number_text(k));
 }
 
 double teacher_forcing_probability(const ScheduledSamplingOptions& options, double epochs) {

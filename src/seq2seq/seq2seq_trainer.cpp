@@ -37,22 +37,42 @@ models::TensorList average(const std::deque<models::TensorList>& window) {
 }  // namespace
 
 void Seq2SeqTrainOptions::validate() const {
-  if (epochs < 1) throw core::OptionError("--epochs", "must be >= 1");
-  if (batch_size < 1) throw core::OptionError("--batch-size", "must be >= 1");
+  if (epochs < 1)
+    throw core::OptionError("Seq2SeqTrainOptions.epochs",
+                            "must be >= 1, got " + std::to_string(epochs));
+  if (batch_size < 1)
+    throw core::OptionError("Seq2SeqTrainOptions.batch_size",
+                            "must be >= 1, got " + std::to_string(batch_size));
   if (!(lr > 0 && std::isfinite(lr)))
-    throw core::OptionError("--lr", "must be a finite number > 0");
+    throw core::OptionError("Seq2SeqTrainOptions.lr",
+                            "must be a finite number > 0, got " + core::number_text(lr));
   if (lr_schedule != "plateau" && lr_schedule != "cosine")
-    throw core::OptionError("--lr-schedule",
+    throw core::OptionError("Seq2SeqTrainOptions.lr_schedule",
                             "expected plateau or cosine, got '" + lr_schedule + "'");
-  if (!(lr_decay > 0 && lr_decay <= 1)) throw core::OptionError("--lr-decay", "must be in (0, 1]");
-  if (lr_patience < 1) throw core::OptionError("--lr-patience", "must be >= 1");
-  if (clip < 0) throw core::OptionError("--clip", "must be >= 0");
+  if (!(lr_decay > 0 && lr_decay <= 1))
+    throw core::OptionError("Seq2SeqTrainOptions.lr_decay",
+                            "must be in (0, 1], got " + core::number_text(lr_decay));
+  if (lr_patience < 1)
+    throw core::OptionError("Seq2SeqTrainOptions.lr_patience",
+                            "must be >= 1, got " + std::to_string(lr_patience));
+  if (clip < 0)
+    throw core::OptionError("Seq2SeqTrainOptions.clip",
+                            "must be >= 0, got " + core::number_text(clip));
   if (label_smoothing < 0 || label_smoothing >= 1)
-    throw core::OptionError("--label-smoothing", "must be in [0, 1)");
-  if (attention_lambda < 0) throw core::OptionError("--attention-lambda", "must be >= 0");
-  if (average_last < 1) throw core::OptionError("--average-last", "must be >= 1");
-  if (patience < 0) throw core::OptionError("--patience", "must be >= 0");
-  if (max_minutes < 0) throw core::OptionError("--max-minutes", "must be >= 0");
+    throw core::OptionError("Seq2SeqTrainOptions.label_smoothing",
+                            "must be in [0, 1), got " + core::number_text(label_smoothing));
+  if (attention_lambda < 0)
+    throw core::OptionError("Seq2SeqTrainOptions.attention_lambda",
+                            "must be >= 0, got " + core::number_text(attention_lambda));
+  if (average_last < 1)
+    throw core::OptionError("Seq2SeqTrainOptions.average_last",
+                            "must be >= 1, got " + std::to_string(average_last));
+  if (patience < 0)
+    throw core::OptionError("Seq2SeqTrainOptions.patience",
+                            "must be >= 0, got " + std::to_string(patience));
+  if (max_minutes < 0)
+    throw core::OptionError("Seq2SeqTrainOptions.max_minutes",
+                            "must be >= 0, got " + core::number_text(max_minutes));
   sampling.validate();
 }
 
@@ -190,7 +210,7 @@ void Seq2SeqTrainer::resume(const models::Archive& checkpoint, const std::string
   if (!checkpoint.meta.contains("trainer") || !checkpoint.blobs.count("optimizer"))
     throw core::FileError(source,
                           "not a training state (no optimizer or progress): use a file "
-                          "written by --checkpoint");
+                          "written by Seq2SeqTrainOptions.checkpoint_path");
   load_sequence_state(*model_.model, checkpoint.state, source);
   auto& loop = state_->loop->state();
   try {

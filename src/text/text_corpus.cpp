@@ -94,9 +94,11 @@ std::vector<Document> read_documents(const std::string& path, Tokenization token
 DocumentSplit split_documents(const std::vector<Document>& documents, int heldout_percent,
                               int dev_percent) {
   if (heldout_percent < 0 || heldout_percent >= 100)
-    throw core::OptionError("--heldout-percent", "must be in [0, 100)");
+    throw core::OptionError("split_documents.heldout_percent",
+                            "must be in [0, 100), got " + std::to_string(heldout_percent));
   if (dev_percent < 0 || dev_percent >= 100)
-    throw core::OptionError("--dev-percent", "must be in [0, 100)");
+    throw core::OptionError("split_documents.dev_percent",
+                            "must be in [0, 100), got " + std::to_string(dev_percent));
   DocumentSplit split;
   for (const auto& d : documents) {
     if (static_cast<int>(fnv1a(d.text, 0) % 100) < heldout_percent) {

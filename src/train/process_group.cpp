@@ -84,8 +84,9 @@ DistributedOptions DistributedOptions::from_environment(double timeout_seconds) 
   if (o.master_port > 65535) throw core::OptionError("MASTER_PORT", "must be below 65536");
   if (timeout_seconds != 0) {
     if (!(std::isfinite(timeout_seconds) && timeout_seconds > 0)) {
-      throw core::OptionError("timeout_seconds", "must be a positive number of seconds, got " +
-                                                     std::to_string(timeout_seconds));
+      throw core::OptionError(
+          "DistributedOptions.timeout_seconds",
+          "must be a positive number of seconds, got " + std::to_string(timeout_seconds));
     }
     o.timeout_seconds = timeout_seconds;
   } else {

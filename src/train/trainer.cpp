@@ -145,28 +145,41 @@ TrainHooks combine_hooks(TrainHooks first, TrainHooks second) {
 
 Trainer::Trainer(models::Classifier& model, TrainOptions options, TrainHooks hooks)
     : model_(model), options_(std::move(options)), hooks_(std::move(hooks)) {
-  if (options_.epochs < 1) throw core::OptionError("--epochs", "must be >= 1");
-  if (options_.batch_size < 1) throw core::OptionError("--batch-size", "must be >= 1");
+  if (options_.epochs < 1)
+    throw core::OptionError("TrainOptions.epochs",
+                            "must be >= 1, got " + std::to_string(options_.epochs));
+  if (options_.batch_size < 1)
+    throw core::OptionError("TrainOptions.batch_size",
+                            "must be >= 1, got " + std::to_string(options_.batch_size));
   if (options_.shard_count < 1 || options_.shard_rank < 0 ||
       options_.shard_rank >= options_.shard_count)
     throw std::invalid_argument("trainer: shard " + std::to_string(options_.shard_rank) + " of " +
                                 std::to_string(options_.shard_count));
   if (options_.batch_size < options_.shard_count)
-    throw core::OptionError("--batch-size", "the global batch must give every process a sample");
+    throw core::OptionError("TrainOptions.batch_size",
+                            "the global batch must give every process a sample");
   if (!(options_.lr > 0 && std::isfinite(options_.lr)))
-    throw core::OptionError("--lr", "must be a finite number > 0");
-  if (options_.weight_decay < 0) throw core::OptionError("--weight-decay", "must be >= 0");
+    throw core::OptionError("TrainOptions.lr",
+                            "must be a finite number > 0, got " + core::number_text(options_.lr));
+  if (options_.weight_decay < 0)
+    throw core::OptionError("TrainOptions.weight_decay",
+                            "must be >= 0, got " + core::number_text(options_.weight_decay));
   if (options_.label_smoothing < 0 || options_.label_smoothing >= 1) {
-    throw core::OptionError("--label-smoothing", "must be in [0, 1)");
+    throw core::OptionError(
+        "TrainOptions.label_smoothing",
+        "must be in [0, 1), got " + core::number_text(options_.label_smoothing));
   }
   if (options_.schedule != "none" && options_.schedule != "step" && options_.schedule != "cosine") {
-    throw core::OptionError("--schedule",
+    throw core::OptionError("TrainOptions.schedule",
                             "expected none, step or cosine, got '" + options_.schedule + "'");
   }
-  if (options_.step_size < 1) throw core::OptionError("--step-size", "must be >= 1");
+  if (options_.step_size < 1)
+    throw core::OptionError("TrainOptions.step_size",
+                            "must be >= 1, got " + std::to_string(options_.step_size));
   if (model_.is_script())
     throw core::OptionError(
-        "--arch", "training a TorchScript module is not supported; train a zoo architecture");
+        "Trainer.model",
+        "training a TorchScript module is not supported; train a zoo architecture");
   make_optimizer();
   LoopOptions loop;
   loop.epochs = options_.epochs;
@@ -201,7 +214,7 @@ void Trainer::make_optimizer() {
     optimizer_ = std::make_unique<torch::optim::AdamW>(
         params, torch::optim::AdamWOptions(options_.lr).weight_decay(options_.weight_decay));
   } else {
-    throw core::OptionError("--optimizer",
+    throw core::OptionError("TrainOptions.optimizer",
                             "expected sgd, adam or adamw, got '" + options_.optimizer + "'");
   }
 }
@@ -247,18 +260,21 @@ void Trainer::write_metrics() const {
 }
 
 TrainResult Trainer::fit(const data::TrainTestSplit& data) {
-  if (data.train.size() == 0) throw core::OptionError("--data", "the training split is empty");
+  if (data.train.size() == 0)
+    throw core::OptionError("TrainTestSplit.train", "the training split is empty");
   if (data.train.images.size(1) != model_.info().in_channels) {
-    throw core::OptionError("--data", data.train.source + " has " +
-                                          std::to_string(data.train.images.size(1)) +
-                                          " channel(s) but '" + model_.info().arch + "' expects " +
-                                          std::to_string(model_.info().in_channels));
+    throw core::OptionError("TrainTestSplit.train", data.train.source + " has " +
+                                                        std::to_string(data.train.images.size(1)) +
+                                                        " channel(s) but '" + model_.info().arch +
+                                                        "' expects " +
+                                                        std::to_string(model_.info().in_channels));
   }
   const auto max_label = data.train.labels.max().item<std::int64_t>();
   if (max_label >= model_.info().num_classes) {
-    throw core::OptionError("--data", data.train.source + " has label " +
-                                          std::to_string(max_label) + " but the model has " +
-                                          std::to_string(model_.info().num_classes) + " classes");
+    throw core::OptionError("TrainTestSplit.train",
+                            data.train.source + " has label " + std::to_string(max_label) +
+                                " but the model has " + std::to_string(model_.info().num_classes) +
+                                " classes");
   }
   const auto start = std::chrono::steady_clock::now();
   const auto& train = data.train;

@@ -33,7 +33,8 @@ TEST(Attack, UnknownMethodNamesItself) {
     FAIL() << "no exception";
   } catch (const core::OptionError& e) {
     const std::string message = e.what();
-    EXPECT_NE(message.find("--method"), std::string::npos);
+    EXPECT_EQ(e.option(), "make_attack.name");
+    EXPECT_EQ(message.rfind("make_attack.name: ", 0), 0u) << message;
     EXPECT_NE(message.find("'pgd2'"), std::string::npos);
     EXPECT_NE(message.find("deepfool"), std::string::npos);
   }

@@ -10,119 +10,14 @@
 
 #include <cmath>
 #include <iostream>
-#include <map>
-#include <regex>
-#include <sstream>
 
-#include "../../app/command_line.h"
 #include "cli/cli_test_util.h"
+#include "cli/command_flags.h"
 
 namespace nnlab::testing {
 namespace {
 
-struct NumericFlag {
-  std::string name;
-  std::string type;  // INT, UINT, FLOAT, or TEXT for a comma-separated list
-  std::string domain;
-  double lo = -INFINITY, hi = INFINITY;
-  bool lo_open = false, hi_open = false;
-};
-
-// Arguments each command needs besides the flag under test (its required options).
-const std::map<std::string, std::string> kCommands = {
-    {"", "summary --arch lenet5"},  // the global flags, given before the command
-    {"train", ""},
-    {"eval", ""},
-    {"predict", "x.png"},
-    {"summary", ""},
-    {"export-images", "-o out"},
-    {"attack", ""},
-    {"attack-eval", ""},
-    {"prune", ""},
-    {"factorize", ""},
-    {"convert", ""},
-    {"quantize", ""},
-    {"compress", ""},
-    {"g2p train", "--train t -o m"},
-    {"g2p eval", "-m m --test t"},
-    {"g2p pronounce", "-m m"},
-    {"seq2seq train", "--train t -o m"},
-    {"seq2seq translate", "-m m"},
-    {"seq2seq eval", "-m m --test t"},
-    {"lm train", "--text t -o m"},
-    {"lm eval", "-m m --text t"},
-    {"lm generate", "-m m"},
-    {"caption train", "-o m"},
-    {"caption eval", "-m m"},
-    {"caption describe", "-m m"},
-    {"launch", "-- true"},
-};
-
-double number(const std::string& text) {
-  return std::stod(text);
-}
-
-// The numeric options in a command's --help. A numeric type without ":NUMBER" has no domain.
-std::vector<NumericFlag> numeric_flags(const std::string& help) {
-  static const std::regex option(
-      R"(^\s+(?:-\w,)?(--[a-z0-9-]+) (INT|UINT|FLOAT|TEXT)(?::((?:LIST of )?NUMBER[^\]\[(]*(?:[\[(][^\])]*[\])])?))?)");
-  static const std::regex bound(R"(NUMBER (>=?|<=?) (\S+))");
-  static const std::regex range(R"(NUMBER in ([\[(])(\S+), (\S+?)([\])]))");
-  std::vector<NumericFlag> flags;
-  std::istringstream lines(help);
-  for (std::string line; std::getline(lines, line);) {
-    std::smatch m;
-    if (!std::regex_search(line, m, option)) continue;
-    NumericFlag flag{m[1], m[2], m[3]};
-    if (flag.type == "TEXT" && flag.domain.empty()) continue;  // text, not a number
-    std::smatch d;
-    if (std::regex_search(flag.domain, d, range)) {
-      flag.lo_open = d[1] == "(";
-      flag.lo = number(d[2]);
-      flag.hi = number(d[3]);
-      flag.hi_open = d[4] == ")";
-    } else if (std::regex_search(flag.domain, d, bound)) {
-      const std::string op = d[1];
-      (op[0] == '>' ? flag.lo : flag.hi) = number(d[2]);
-      (op[0] == '>' ? flag.lo_open : flag.hi_open) = op.size() == 1;
-    }
-    flags.push_back(flag);
-  }
-  return flags;
-}
-
-std::string format(double v) {
-  std::ostringstream out;
-  out << v;
-  return out.str();
-}
-
-// Values outside the flag's domain: the non-finite ones, an overflow, and finite ones just out.
-std::vector<std::string> bad_values(const NumericFlag& flag) {
-  std::vector<std::string> values = {"nan", "inf", "-inf", "1e999"};
-  if (flag.type == "INT" || flag.type == "UINT") values.push_back("99999999999999999999");
-  if (std::isfinite(flag.lo)) values.push_back(format(flag.lo_open ? flag.lo : flag.lo - 1));
-  if (std::isfinite(flag.hi)) values.push_back(format(flag.hi_open ? flag.hi : flag.hi + 1));
-  return values;
-}
-
-}  // namespace
-
-namespace {
-
-// The whole command line. Every parse below ends with --help: CLI11 converts and validates every
-// value first, then answers the help flag instead of running the command.
-struct CommandLine {
-  CLI::App app{"nnlab"};
-  app::GlobalOptions global;
-  CommandLine() { app::setup_command_line(app, global); }
-  std::string help(const std::string& command) {
-    CLI::App* at = &app;
-    std::istringstream words(command);
-    for (std::string word; words >> word;) at = at->get_subcommand(word);
-    return at->help();
-  }
-};
+const auto& kCommands = commands_and_required_arguments();
 
 struct Outcome {
   bool refused = false;

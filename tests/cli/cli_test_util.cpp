@@ -78,6 +78,15 @@ void write_synthetic_idx(const std::string& dir, int train_count, int test_count
   make(test_count, "t10k");
 }
 
+std::string trained_lenet300(const std::string& name, int epochs) {
+  const auto dir = scratch_dir(name);
+  write_synthetic_idx(dir + "/data", 600, 100);
+  const auto r = run_nnlab("train --arch lenet300 --data idx:" + dir + "/data --epochs " +
+                           std::to_string(epochs) + " -o " + dir + "/d.ckpt -q");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return dir;
+}
+
 int line_count(const std::string& text) {
   int n = 0;
   for (char c : text) n += c == '\n';

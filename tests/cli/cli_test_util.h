@@ -23,6 +23,10 @@ std::string scratch_dir(const std::string& name);
 // plus noise) as DIR/{train,t10k}-{images-idx3,labels-idx1}-ubyte.
 void write_synthetic_idx(const std::string& dir, int train_count, int test_count, int seed = 0);
 
+// A scratch directory with a small synthetic IDX set (dir/data, 600 train and 100 test images)
+// and lenet300 trained on it for `epochs` (dir/d.ckpt); returns the directory.
+std::string trained_lenet300(const std::string& name, int epochs);
+
 // Number of lines in text (a trailing newline does not start a new line).
 int line_count(const std::string& text);
 

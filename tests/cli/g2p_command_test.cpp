@@ -1,6 +1,6 @@
-// nnlab g2p and nnlab seq2seq end to end on a tiny made-up language whose spelling maps letter
-// by letter to phones, so a few seconds of training learn it; and every bad input the issue
-// lists, each a one-line error naming the file.
+// nnlab g2p end to end on the toy language (cli/toy_language.h), whose spelling maps letter by
+// letter to phones, so a few seconds of training learn it; and every bad input the issue lists,
+// each a one-line error naming the file.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -11,42 +11,12 @@
 #include <set>
 
 #include "cli/cli_test_util.h"
+#include "cli/toy_language.h"
 #include "nnlab/models/checkpoint.h"
 #include "nnlab/models/registry.h"
 
 namespace nnlab::testing {
 namespace {
-
-const char* const kPhones[] = {"AA", "B", "K", "D", "IY", "F"};  // for the letters A..F
-
-std::string pronounce(const std::string& word) {
-  std::string out;
-  for (const char c : word) {
-    if (!out.empty()) out += ' ';
-    out += kPhones[c - 'A'];
-  }
-  return out;
-}
-
-std::vector<std::string> words(int n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<std::string> out;
-  for (int i = 0; i < n; ++i) {
-    std::string w;
-    const int length = 2 + static_cast<int>(rng() % 5);
-    for (int j = 0; j < length; ++j) w += static_cast<char>('A' + rng() % 6);
-    out.push_back(w);
-  }
-  return out;
-}
-
-void write(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-constexpr const char* kSmallModel =
-    " --embedding 16 --hidden 32 --encoder-layers 1 --decoder-hidden 32 --dropout 0 --lr 5e-3"
-    " --batch-size 16 --average-last 1 --patience 0 --lr-patience 100";
 
 struct G2pFixture {
   std::string dir = scratch_dir("g2p_cli");
@@ -211,40 +181,6 @@ TEST(G2pCommand, SeveralModelsDecodeAsAnEnsemble) {
             0);
   expect_clean_error(run_nnlab("g2p eval -m " + f.model + " -m " + other + " --test " + f.ref),
                      "abc.pt", "its vocabularies differ from");
-}
-
-TEST(Seq2SeqCommand, TrainTranslateEvalOnParallelText) {
-  const auto dir = scratch_dir("seq2seq_cli");
-  // "Translation": each word's letters to its phones, as characters on the target side.
-  std::string tsv;
-  for (const auto& w : words(300, 3)) tsv += w + "\t" + pronounce(w) + "\n";
-  write(dir + "/train.tsv", tsv);
-  std::string test;
-  const auto test_words = words(30, 4);
-  for (const auto& w : std::set<std::string>(test_words.begin(), test_words.end()))
-    test += w + "\t" + pronounce(w) + "\n";
-  write(dir + "/test.tsv", test);
-  const auto model = dir + "/s2s.pt";
-  const auto t = run_nnlab("seq2seq train --train " + dir +
-                           "/train.tsv --source-tokens chars "
-                           "--target-tokens words --epochs 25 -o " +
-                           model + kSmallModel + " -q");
-  ASSERT_EQ(t.exit_code, 0) << t.err;
-  const auto e = run_nnlab("seq2seq eval -m " + model + " --test " + dir + "/test.tsv --json -q");
-  ASSERT_EQ(e.exit_code, 0) << e.err;
-  const auto j = nlohmann::json::parse(e.out);
-  EXPECT_EQ(j["sentences"], line_count(test));
-  EXPECT_GT(j["bleu"].get<double>(), 80.0);
-  write(dir + "/in.txt", "ABBA\nFED\n");
-  const auto tr = run_nnlab("seq2seq translate -m " + model + " --input " + dir + "/in.txt -q");
-  ASSERT_EQ(tr.exit_code, 0) << tr.err;
-  EXPECT_EQ(tr.out, "AA B B AA\nF IY D\n");
-  const auto pair = run_nnlab("seq2seq translate -m " + model + " -m " + model + " --input " + dir +
-                              "/in.txt -q");
-  EXPECT_EQ(pair.out, tr.out) << pair.err;
-  // A seq2seq model is not a G2P model.
-  expect_clean_error(run_nnlab("g2p pronounce -m " + model + " abc"), "s2s.pt",
-                     "a model trained for 'seq2seq', not for 'g2p'");
 }
 
 }  // namespace

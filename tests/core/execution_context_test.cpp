@@ -48,7 +48,7 @@ TEST(ExecutionContext, ParsesPrecision) {
     parse_precision("bf16");
     FAIL() << "bf16 is not implemented yet";
   } catch (const OptionError& e) {
-    EXPECT_NE(std::string(e.what()).find("--precision"), std::string::npos) << e.what();
+    EXPECT_EQ(e.option(), "RuntimeOptions.precision") << e.what();
   }
   // A refused precision is refused before the runtime changes.
   init_runtime({/*threads=*/1, /*seed=*/0, /*device=*/"cpu"});

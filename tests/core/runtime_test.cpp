@@ -36,7 +36,8 @@ TEST(Runtime, ParsesDevices) {
       parse_device("cuda:0");
       FAIL() << "expected an error";
     } catch (const OptionError& e) {
-      EXPECT_NE(std::string(e.what()).find("--device"), std::string::npos);
+      EXPECT_EQ(e.option(), "RuntimeOptions.device");
+      EXPECT_NE(std::string(e.what()).find("RuntimeOptions.device: "), std::string::npos);
     }
   }
 }

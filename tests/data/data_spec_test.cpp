@@ -24,12 +24,12 @@ void write_tiny_idx_set(const TempDir& dir) {
 
 TEST(DataSpec, UnknownSpecIsAnOptionError) {
   const std::string message = error_of<core::OptionError>([] { load_data("cifar-11"); });
-  EXPECT_TRUE(
-      contains(message, "--data: 'cifar-11' is neither a data set nor an existing directory"));
+  EXPECT_TRUE(contains(
+      message, "load_data.spec: 'cifar-11' is neither a data set nor an existing directory"));
   EXPECT_TRUE(contains(message, "fashion-mnist, mnist:DIR"));
-  EXPECT_TRUE(contains(error_of<core::OptionError>([] { load_data(""); }), "--data: ''"));
+  EXPECT_TRUE(contains(error_of<core::OptionError>([] { load_data(""); }), "load_data.spec: ''"));
   EXPECT_TRUE(contains(error_of<core::OptionError>([] { load_data("idx:"); }),
-                       "--data: 'idx:' names no directory after 'idx:'"));
+                       "load_data.spec: 'idx:' names no directory after 'idx:'"));
 }
 
 TEST(DataSpec, IdxSpecs) {

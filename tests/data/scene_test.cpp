@@ -74,7 +74,8 @@ TEST(Scene, ACanvasTooSmallIsAnError) {
     FAIL();
   } catch (const core::OptionError& e) {
     EXPECT_EQ(std::string(e.what()),
-              "--canvas: 64x32 holds 2 items of 28x28 (cells of 32x32 with a jitter of 4), 3 "
+              "SceneOptions.width/SceneOptions.height: 64x32 holds 2 items of 28x28 (cells of "
+              "32x32 with a jitter of 4), 3 "
               "asked");
   }
   EXPECT_THROW(parse_canvas("64by64"), core::OptionError);

@@ -161,12 +161,11 @@ TEST(Registry, UnknownArchitectureNamesTheOptionAndTheChoices) {
     FAIL() << "expected an error";
   } catch (const core::OptionError& e) {
     const std::string message = e.what();
-    EXPECT_EQ(
-        message.rfind(
-            "--arch: unknown architecture 'alexnet'; known: lenet300, lenet5, lenet5-caffe, cnn, "
-            "mobilenet, ",
-            0),
-        0u)
+    EXPECT_EQ(message.rfind("find_model.arch: unknown architecture 'alexnet'; known: lenet300, "
+                            "lenet5, lenet5-caffe, cnn, "
+                            "mobilenet, ",
+                            0),
+              0u)
         << message;
     EXPECT_NE(message.find("densenet201"), std::string::npos) << message;
   }

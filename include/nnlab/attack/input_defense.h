@@ -27,7 +27,7 @@ struct InputDefense {
   std::function<torch::Tensor(const torch::Tensor&)> apply;  // (N,C,H,W) [0,1] -> same shape
 };
 
-// One spec; throws core::OptionError("--defense", ...) naming what is wrong.
+// One spec; throws core::OptionError("parse_defense.spec", ...) naming what is wrong.
 InputDefense parse_defense(const std::string& spec);
 // A comma-separated list of specs; empty text: none.
 std::vector<InputDefense> parse_defenses(const std::string& list);

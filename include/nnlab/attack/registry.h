@@ -1,6 +1,6 @@
 // The one list of attacks: a name -> how to make the attack from AttackSettings, a line of help,
-// and which settings it reads. make_attack, attack_names and the CLI's --method list, help and
-// validation all come from here, so a new attack is one register_attack call (the built-ins are
+// and which settings it reads. make_attack, attack_names and the command line's method list, help
+// and validation all come from here, so a new attack is one register_attack call (the built-ins are
 // registered in registry.cpp; a test or a user registers more the same way).
 #pragma once
 
@@ -46,8 +46,9 @@ void register_attack(const std::string& name, AttackEntry entry);
 // Removes a registered attack (a test's own); false when there was none.
 bool unregister_attack(const std::string& name);
 
-// The attack `name` made from settings. Throws core::OptionError("--method", ...) for an unknown
-// name, listing the known ones, and the attack's own OptionError for settings out of its domain.
+// The attack `name` made from settings. Throws core::OptionError("make_attack.name", ...) for an
+// unknown name, listing the known ones, and the attack's own OptionError for settings out of its
+// domain.
 std::unique_ptr<Attack> make_attack(const std::string& name, const AttackSettings& settings);
 // The registered names, in registration order (the built-ins first).
 std::vector<std::string> attack_names();

@@ -15,7 +15,8 @@ namespace nnlab::attack {
 
 enum class TargetMode { kLeastLikely, kRandom, kGiven };
 
-// "least-likely" | "random" | "given"; throws core::OptionError("--target", ...) otherwise.
+// "least-likely" | "random" | "given"; throws core::OptionError("parse_target_mode.name", ...)
+// otherwise.
 TargetMode parse_target_mode(const std::string& name);
 
 // argmin over classes != label of the clean logits (the true class is excluded so that a

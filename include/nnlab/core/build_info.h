@@ -9,7 +9,8 @@ namespace nnlab::core {
 // The project version, "0.1.0".
 std::string nnlab_version();
 
-// `git describe --always --dirty` of the source tree at build time ("d3ca1d6", "d3ca1d6-dirty"),
+// What `git describe` says of the source tree at build time, always a name ("d3ca1d6", and
+// "d3ca1d6-dirty" with uncommitted changes),
 // or "unknown" when it was built outside a git checkout.
 std::string nnlab_commit();
 

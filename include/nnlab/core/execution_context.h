@@ -22,13 +22,13 @@ enum class Precision { kFp32, kBf16 };
 std::string to_string(Precision precision);
 
 // "auto" or "fp32" -> kFp32. "bf16" is refused (not implemented yet), like any other value, with
-// an OptionError naming --precision.
+// an OptionError naming RuntimeOptions.precision.
 Precision parse_precision(const std::string& spec);
 
 struct ExecutionContext {
   torch::Device device{torch::kCPU};
   Precision precision = Precision::kFp32;
-  int threads = 1;         // intra-op threads, as set (all cores, --threads or NNLAB_THREADS)
+  int threads = 1;  // intra-op threads, as set (all cores, RuntimeOptions.threads or NNLAB_THREADS)
   std::uint64_t seed = 0;  // torch's default generator was seeded with it
 };
 
@@ -42,7 +42,7 @@ ExecutionContext init_execution_context(const RuntimeOptions& options);
 nlohmann::json provenance(const ExecutionContext& context);
 
 // The object with "format_version" (core/format_version.h) and "provenance" added; anything but
-// an object unchanged. Every --json result and metrics file nnlab writes goes through it.
+// an object unchanged. Every JSON result and metrics file nnlab writes goes through it.
 nlohmann::json with_provenance(nlohmann::json j, const ExecutionContext& context);
 
 // The key of the provenance block.

@@ -1,7 +1,7 @@
 // Every file nnlab writes carries a format version (docs/FORMAT.md, "Versions"), so that a file
 // written today opens tomorrow: a newer nnlab reads every version it still supports, and an older
 // nnlab refuses a newer file with one line that names both versions. This is that line, and the
-// version of the JSON nnlab prints (--json) and writes (metrics.json), which every such object
+// version of the JSON nnlab prints and writes (metrics.json), which every such object
 // carries under one key.
 #pragma once
 

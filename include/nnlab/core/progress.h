@@ -1,5 +1,5 @@
 // A progress bar with rate and ETA on stderr; silent when stderr is not a terminal (logs, CI,
-// --json pipelines) or when disabled.
+// JSON pipelines) or when disabled.
 #pragma once
 
 #include <chrono>
@@ -21,7 +21,8 @@ class Progress {
   void set_postfix(const std::string& text);
   void finish();
 
-  // Globally enables/disables bars (main turns them off for --quiet); default: stderr is a tty.
+  // Globally enables/disables bars (main turns them off when asked to be quiet); default: stderr is
+  // a tty.
   static void set_enabled(bool enabled);
   static bool enabled();
 

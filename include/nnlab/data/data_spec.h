@@ -1,5 +1,5 @@
-// --data SPEC: "fashion-mnist" (Debian's dataset-fashion-mnist), "mnist:DIR" / "idx:DIR" (any IDX
-// set), "folder:DIR" or a plain DIR (task layout or class-per-folder; used as the test split).
+// A data set spec: "fashion-mnist" (Debian's dataset-fashion-mnist), "mnist:DIR" / "idx:DIR" (any
+// IDX set), "folder:DIR" or a plain DIR (task layout or class-per-folder; used as the test split).
 #pragma once
 
 #include <string>

@@ -23,8 +23,8 @@ struct SceneOptions {
   std::int64_t jitter = 4;
   std::uint64_t seed = 0;
 
-  // Throws core::OptionError ("--canvas: 64x32 holds 2 items of 28x28 ..., 3 asked") when the
-  // canvas has fewer cells than max_items, or a count is out of range.
+  // Throws core::OptionError ("SceneOptions.width/SceneOptions.height: 64x32 holds 2 items of 28x28
+  // ..., 3 asked") when the canvas has fewer cells than max_items, or a count is out of range.
   void validate(std::int64_t item_height, std::int64_t item_width) const;
 };
 
@@ -50,7 +50,7 @@ SceneSet compose_scenes(const Dataset& items, std::int64_t count, const SceneOpt
 // "ankle-boot"); class indices when the set has no names.
 std::vector<std::string> caption_words(const Dataset& items);
 
-// "64x48" -> {height 48, width 64}; throws core::OptionError naming --canvas.
+// "64x48" -> {height 48, width 64}; throws core::OptionError naming parse_canvas.text.
 std::pair<std::int64_t, std::int64_t> parse_canvas(const std::string& text);
 
 }  // namespace nnlab::data

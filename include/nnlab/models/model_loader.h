@@ -28,7 +28,7 @@ ModelFileKind detect_model_file(const std::string& path);
 // Loads the model on the CPU, in eval mode.
 Classifier load_model(const ModelSource& source);
 
-// Parses --normalize; throws core::OptionError.
+// Parses a normalization spec (ModelSource::normalize); throws core::OptionError.
 void parse_normalization(const std::string& spec, std::vector<double>& mean,
                          std::vector<double>& std);
 

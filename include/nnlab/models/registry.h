@@ -30,7 +30,7 @@ struct ModelEntry {
 // All registered architectures, in a stable order.
 const std::vector<ModelEntry>& model_zoo();
 
-// Throws core::OptionError("--arch", "unknown architecture 'x'; known: ...").
+// Throws core::OptionError("find_model.arch", "unknown architecture 'x'; known: ...").
 const ModelEntry& find_model(const std::string& arch);
 
 // Builds a freshly initialized classifier (weights as PyTorch initializes them). With another

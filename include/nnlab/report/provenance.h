@@ -1,6 +1,6 @@
 // The provenance block (core/execution_context.h: which nnlab, LibTorch, device, precision,
 // threads and seed produced a result) as a section of an HTML report, so a report says what
-// produced it as the --json results do.
+// produced it as the JSON results do.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -2,7 +2,7 @@
 // state in chunks of `bptt` tokens with the state carried between chunks (truncated
 // back-propagation through time), cross-entropy on the next token, gradient clipping, Adam whose
 // rate decays when dev perplexity stops improving, early stopping, and the best epoch's weights
-// kept. After every epoch the whole training state is written so --resume continues the run
+// kept. After every epoch the whole training state is written so a resumed run continues the run
 // exactly.
 #pragma once
 

@@ -3,7 +3,7 @@
 // clipping, Adam whose rate decays when the dev error stops improving or follows a cosine, early
 // stopping on dev WER, and the average of the last N epochs' weights (kept when it beats the best
 // single epoch on dev).
-// After every epoch the whole training state is written so --resume continues the run.
+// After every epoch the whole training state is written so a resumed run continues the run.
 #pragma once
 
 #include <cstdint>

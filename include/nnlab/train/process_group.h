@@ -33,7 +33,7 @@ struct DistributedOptions {
   bool enabled() const { return world_size > 1; }
   // From RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT and NNLAB_DIST_TIMEOUT (seconds);
   // absent variables keep the defaults (one process). timeout_seconds > 0 overrides the
-  // variable (the command line's --dist-timeout). Throws core::OptionError naming the variable
+  // variable (a command-line setting). Throws core::OptionError naming the variable
   // when a value is malformed or out of range.
   static DistributedOptions from_environment(double timeout_seconds = 0);
 };

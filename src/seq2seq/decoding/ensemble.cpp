@@ -51,7 +51,7 @@ torch::Device Ensemble::device() const {
 
 ModelEnsemble load_model_ensemble(const std::vector<std::string>& paths, const std::string& task,
                                   torch::Device device) {
-  if (paths.empty()) throw core::OptionError("--model", "no model file given");
+  if (paths.empty()) throw core::OptionError("load_model_ensemble.paths", "no model file given");
   ModelEnsemble ensemble;
   for (const auto& path : paths) {
     ensemble.models.push_back(load_sequence_model(path, task, device));

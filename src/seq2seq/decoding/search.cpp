@@ -95,20 +95,29 @@ bool cannot_be_beaten(const std::vector<Hypothesis>& finished, double best_live,
 }  // namespace
 
 void SearchOptions::validate() const {
-  if (beam < 1) throw core::OptionError("--beam", "must be >= 1");
+  if (beam < 1)
+    throw core::OptionError("SearchOptions.beam", "must be >= 1, got " + std::to_string(beam));
   if (n_best < 1 || n_best > beam)
-    throw core::OptionError("--nbest",
-                            "must be between 1 and the beam (" + std::to_string(beam) + ")");
-  if (length_penalty < 0) throw core::OptionError("--length-penalty", "must be >= 0");
+    throw core::OptionError("SearchOptions.n_best", "must be between 1 and the beam (" +
+                                                        std::to_string(beam) + "), got " +
+                                                        std::to_string(n_best));
+  if (length_penalty < 0)
+    throw core::OptionError("SearchOptions.length_penalty",
+                            "must be >= 0, got " + core::number_text(length_penalty));
   if (max_length_a < 0 || max_length_b < 0 || (max_length_a == 0 && max_length_b == 0))
-    throw core::OptionError("--max-length", "must allow at least one token");
-  if (temperature < 0) throw core::OptionError("--temperature", "must be >= 0");
-  if (top_k < 0) throw core::OptionError("--top-k", "must be >= 0");
+    throw core::OptionError("SearchOptions.max_length_a/SearchOptions.max_length_b",
+                            "must allow at least one token");
+  if (temperature < 0)
+    throw core::OptionError("SearchOptions.temperature",
+                            "must be >= 0, got " + core::number_text(temperature));
+  if (top_k < 0)
+    throw core::OptionError("SearchOptions.top_k", "must be >= 0, got " + std::to_string(top_k));
   if (temperature > 0 && beam > 1)
-    throw core::OptionError("--temperature", "sampling draws one output at a time: use --beam 1");
+    throw core::OptionError("SearchOptions.temperature",
+                            "sampling draws one output at a time: use SearchOptions.beam 1");
   for (const auto token : prefix) {
     if (token == Vocabulary::kPad || token == Vocabulary::kBegin || token == Vocabulary::kEnd)
-      throw core::OptionError("--prompt", "a prefix holds no padding, <s> or </s>");
+      throw core::OptionError("SearchOptions.prefix", "a prefix holds no padding, <s> or </s>");
   }
 }
 

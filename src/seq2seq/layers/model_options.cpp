@@ -6,19 +6,26 @@ namespace nnlab::seq2seq {
 
 void ModelOptions::validate() const {
   if (cell != "lstm" && cell != "gru")
-    throw core::OptionError("--cell", "lstm or gru, not " + cell);
+    throw core::OptionError("ModelOptions.cell", "lstm or gru, not " + cell);
   if (attention != "additive" && attention != "dot" && attention != "general")
-    throw core::OptionError("--attention", "additive, dot or general, not " + attention);
+    throw core::OptionError("ModelOptions.attention", "additive, dot or general, not " + attention);
   if (embedding < 1 || encoder_hidden < 1 || decoder_hidden < 1)
-    throw core::OptionError("--embedding/--hidden", "sizes must be positive");
+    throw core::OptionError(
+        "ModelOptions.embedding/ModelOptions.encoder_hidden/ModelOptions.decoder_hidden",
+        "sizes must be positive, got " + std::to_string(embedding) + "/" +
+            std::to_string(encoder_hidden) + "/" + std::to_string(decoder_hidden));
   if (encoder_layers < 1 || decoder_layers < 1)
-    throw core::OptionError("--layers", "at least one layer");
-  if (dropout < 0 || dropout >= 1) throw core::OptionError("--dropout", "must be in [0, 1)");
+    throw core::OptionError("ModelOptions.encoder_layers/ModelOptions.decoder_layers",
+                            "at least one layer, got " + std::to_string(encoder_layers) + "/" +
+                                std::to_string(decoder_layers));
+  if (dropout < 0 || dropout >= 1)
+    throw core::OptionError("ModelOptions.dropout",
+                            "must be in [0, 1), got " + core::number_text(dropout));
   if (attention == "dot" && encoder_output() != decoder_hidden) {
-    throw core::OptionError("--attention", "dot needs the decoder size (" +
-                                               std::to_string(decoder_hidden) +
-                                               ") to equal the encoder output (" +
-                                               std::to_string(encoder_output()) + ")");
+    throw core::OptionError("ModelOptions.attention", "dot needs the decoder size (" +
+                                                          std::to_string(decoder_hidden) +
+                                                          ") to equal the encoder output (" +
+                                                          std::to_string(encoder_output()) + ")");
   }
 }
 

@@ -24,9 +24,16 @@ ModelOptions CaptionerOptions::decoder_options() const {
 }
 
 void CaptionerOptions::validate() const {
-  if (channels < 1) throw core::OptionError("--channels", "must be >= 1");
-  if (height < 8 || width < 8) throw core::OptionError("--canvas", "at least 8x8 pixels");
-  if (features < 8) throw core::OptionError("--features", "must be >= 8");
+  if (channels < 1)
+    throw core::OptionError("CaptionerOptions.channels",
+                            "must be >= 1, got " + std::to_string(channels));
+  if (height < 8 || width < 8)
+    throw core::OptionError(
+        "CaptionerOptions.height/CaptionerOptions.width",
+        "at least 8x8 pixels, got " + std::to_string(height) + "x" + std::to_string(width));
+  if (features < 8)
+    throw core::OptionError("CaptionerOptions.features",
+                            "must be >= 8, got " + std::to_string(features));
   decoder_options().validate();
 }
 

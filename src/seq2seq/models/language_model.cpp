@@ -10,11 +10,19 @@ namespace nnlab::seq2seq {
 
 void LanguageModelOptions::validate() const {
   if (cell != "lstm" && cell != "gru")
-    throw core::OptionError("--cell", "lstm or gru, not " + cell);
-  if (embedding < 1) throw core::OptionError("--embedding", "must be >= 1");
-  if (hidden < 1) throw core::OptionError("--hidden", "must be >= 1");
-  if (layers < 1) throw core::OptionError("--layers", "must be >= 1");
-  if (dropout < 0 || dropout >= 1) throw core::OptionError("--dropout", "must be in [0, 1)");
+    throw core::OptionError("LanguageModelOptions.cell", "lstm or gru, not " + cell);
+  if (embedding < 1)
+    throw core::OptionError("LanguageModelOptions.embedding",
+                            "must be >= 1, got " + std::to_string(embedding));
+  if (hidden < 1)
+    throw core::OptionError("LanguageModelOptions.hidden",
+                            "must be >= 1, got " + std::to_string(hidden));
+  if (layers < 1)
+    throw core::OptionError("LanguageModelOptions.layers",
+                            "must be >= 1, got " + std::to_string(layers));
+  if (dropout < 0 || dropout >= 1)
+    throw core::OptionError("LanguageModelOptions.dropout",
+                            "must be in [0, 1), got " + core::number_text(dropout));
 }
 
 nlohmann::json LanguageModelOptions::to_json() const {

@@ -14,7 +14,7 @@ std::string tokenization_name(Tokenization t) {
 Tokenization parse_tokenization(const std::string& name) {
   if (name == "chars") return Tokenization::kCharacters;
   if (name == "words") return Tokenization::kWords;
-  throw core::OptionError("--tokens", "chars or words, not " + name);
+  throw core::OptionError("parse_tokenization.name", "chars or words, not " + name);
 }
 
 void SequenceModel::create_network() {
