@@ -58,8 +58,8 @@ LmTrainingResult run_lm_training(LmTrainingOptions options, const core::Executio
     if (data == model.training.end() || !data->contains("heldout_percent") ||
         !data->contains("dev_percent"))
       throw core::FileError(options.resume,
-                            "not a training state (no data split recorded): use a file written "
-                            "by lm train --checkpoint");
+                            "not a training state (no data split recorded): use a state that a "
+                            "training run wrote at its checkpoint path");
     options.data.heldout_percent = data->at("heldout_percent").get<int>();
     options.data.dev_percent = data->at("dev_percent").get<int>();
   } else {

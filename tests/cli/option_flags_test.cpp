@@ -90,6 +90,10 @@ std::map<std::string, std::string> options_named_by_the_library() {
     code_of_file[line.file] += line.code + "\n";
     for (const auto& text : string_literals(line.code)) {
       for (std::sregex_iterator it(text.begin(), text.end(), name), end; it != end; ++it) {
+        // A file name such as "per_image.csv" has the shape of a free function's parameter.
+        static const std::regex file_name(
+            R"(.*\.(csv|json|jsonl|png|svg|html|txt|tsv|nnz|pt|ckpt)$)");
+        if (std::regex_match((*it)[1].str(), file_name)) continue;
         names.emplace((*it)[1], line.file + ":" + std::to_string(line.number));
       }
     }

@@ -1,7 +1,7 @@
 // An attack over a folder of images in the task layout (images/ + labels.csv, data/image_folder):
 // the images read at the model's input size, an attack sweep over one or several budgets
 // (attack_sweep), every adversarial image written as an 8-bit PNG under the input's file name,
-// read back and scored -- what nnlab attack --input does.
+// read back and scored -- what the attack command does for an input folder.
 #pragma once
 
 #include <string>

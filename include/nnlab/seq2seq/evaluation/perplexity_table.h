@@ -1,6 +1,6 @@
 // A language model beside the baselines it must beat: its perplexity per token next to add-k
 // unigram and bigram models (ngram_model.h) fitted on the training documents with k tuned on dev,
-// all on the same documents (what `nnlab lm eval --baselines` prints).
+// all on the same documents (what the lm eval command prints with its baselines).
 #pragma once
 
 #include <cstdint>
