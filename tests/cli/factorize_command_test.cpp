@@ -1,14 +1,13 @@
 // nnlab factorize: a Linear layer replaced by its truncated SVD, smaller and reloadable.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 #include "cli/cli_test_util.h"
+#include "cli/refused_commands.h"
 
 namespace nnlab::testing {
-namespace fs = std::filesystem;
 
 TEST(FactorizeCommand, WritesAReloadableSmallerModel) {
   const auto dir = scratch_dir("factorize");
@@ -36,12 +35,7 @@ TEST(FactorizeCommand, WritesAReloadableSmallerModel) {
       "factorize --layers fc9 --rank 8 --model " + dir + "/l300.ckpt",
       "factorize --layers fc1 --rank 8 --model " + dir + "/data/t10k-labels-idx1-ubyte",
   };
-  for (const auto& command : bad) {
-    const auto r = run_nnlab(command + " -o " + dir + "/bad.ckpt -q");
-    EXPECT_EQ(r.exit_code, 1) << command;
-    EXPECT_EQ(line_count(r.err), 1) << command << ": " << r.err;
-  }
-  EXPECT_FALSE(fs::exists(dir + "/bad.ckpt"));
+  expect_refused_without_output(bad, dir + "/bad.ckpt");
 }
 
 }  // namespace nnlab::testing
