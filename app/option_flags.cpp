@@ -59,6 +59,10 @@ const std::vector<OptionFlag>& option_flags() {
       {"CarliniWagnerL2Options.c", "--cw-c"},
       {"CarliniWagnerL2Options.steps", "--cw-steps"},
       {"AttackOptions.loss", "--loss"},
+      {"AutoAttackOptions.version", "--aa-version"},
+      {"AutoAttackOptions.attacks", "--aa-attacks"},
+      {"AutoAttackOptions.steps", "--aa-steps"},
+      {"RobustnessOptions.pgd_steps", "--pgd-steps"},
       {"ApgdOptions.restarts", "--restarts"},
       {"ApgdOptions.eot_iter", "--eot-iter"},
       {"ApgdOptions.target_classes", "--target-classes"},
@@ -192,6 +196,7 @@ const std::vector<OptionFlag>& options_without_flag() {
   static const std::vector<OptionFlag> list = {
       {"ApgdOptions.rho", "the reference's 0.75"},
       {"ApgdOptions.momentum", "the reference's 0.75"},
+      {"AutoAttackOptions.eot_iter", "the reference's 20 (--aa-version rand)"},
       {"AttackSweepOptions.write_images", "set by the command: PNGs for --input folders only"},
       {"CarliniWagnerL2Options.binary_steps", "the library's default"},
       {"CarliniWagnerL2Options.kappa", "the library's default"},

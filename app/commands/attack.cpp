@@ -138,6 +138,10 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
   std::string human = options.method + " on " + std::to_string(set.size()) + " images of " +
                       set.source + " (" + mi.arch + ")\n" +
                       attack::sweep_curve_table(result.runs).render();
+  if (!result.runs.empty() && !result.runs.back().stages.empty()) {
+    human += "\nstages (each on the images every earlier one failed on)\n" +
+             attack::sweep_stage_table(result.runs).render();
+  }
   if (!sweep.defenses.empty()) {
     human += "\npassive defenses in front of " + mi.arch +
              " (examples made on the undefended model)\n" +
@@ -193,6 +197,19 @@ void setup_attack(CLI::App& app, GlobalOptions& global) {
   command
       ->add_option("--eot-iter", a.apgd.eot_iter,
                    "APGD: gradients averaged over N passes (randomized models, defenses)")
+      ->check(domain::positive())
+      ->capture_default_str();
+  command
+      ->add_option("--aa-version", a.autoattack.version,
+                   "autoattack: standard (APGD-CE, APGD-T, FAB-T, Square) | rand (APGD-CE and "
+                   "APGD-DLR with EOT, for randomized defenses) | custom (--aa-attacks)")
+      ->capture_default_str();
+  command
+      ->add_option(
+          "--aa-attacks", a.autoattack.attacks,
+          "autoattack --aa-version custom: the attacks to run in sequence, e.g. apgd,square")
+      ->delimiter(',');
+  command->add_option("--aa-steps", a.autoattack.steps, "autoattack: APGD and FAB iterations")
       ->check(domain::positive())
       ->capture_default_str();
   command->add_flag("!--no-random-start", a.pgd.random_start, "PGD without the random start");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "nnlab/attack/attack_sweep.h"
 #include "nnlab/attack/objective.h"
 #include "nnlab/report/html.h"
 #include "nnlab/report/table.h"
@@ -69,6 +70,7 @@ std::string render_attack_report(models::Classifier& model, const AttackReport& 
           " images of " + report::html_escape(r.source) +
           ". Budgets in 0-255 pixel units; every figure is measured on the 8-bit images as "
           "saved.</p>\n";
+  html += r.summary_html;
 
   // Metrics of every budget.
   report::Table metrics({"epsilon", "clean acc", "adv acc", "success", "mean Linf", "max Linf",
@@ -81,6 +83,13 @@ std::string render_attack_report(models::Classifier& model, const AttackReport& 
                      report::fixed(s.mean_l2, 2), report::fixed(run.seconds, 1)});
   }
   html += "<h2>Metrics</h2>\n" + metrics.to_html();
+  if (std::any_of(r.runs.begin(), r.runs.end(),
+                  [](const AttackReportRun& run) { return !run.stages.empty(); })) {
+    html +=
+        "<h2>Stages</h2>\n<p class=\"note\">The attacks ran in sequence, each on the images "
+        "every earlier one failed on; robust accuracy is what is left after each.</p>\n" +
+        sweep_stage_table(r.runs).to_html();
+  }
 
   // The robustness curve, with each passive defense as a further series.
   std::vector<report::Series> series(1);

@@ -2,6 +2,10 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
+#include <filesystem>
+
+#include "nnlab/attack/attack_progress.h"
 #include "nnlab/core/progress.h"
 #include "nnlab/train/evaluate.h"
 
@@ -16,6 +20,7 @@ AttackSetResult attack_set(Attack& attack, models::Classifier& model, const torc
   const auto goals = (targets.defined() ? targets : labels).to(torch::kCPU);
   AttackSetResult result;
   result.adversarial = images.clone();
+  if (!attack.stage_names().empty()) result.stage = torch::full({images.size(0)}, -1, torch::kLong);
   // One pass over everything when the attack reports the clean logits; otherwise a forward pass
   // first, to attack only what the model gets right.
   const bool known = options.clean_logits.defined();
@@ -36,7 +41,38 @@ AttackSetResult attack_set(Attack& attack, models::Classifier& model, const torc
   std::vector<torch::Tensor> logits;
   std::unique_ptr<core::Progress> bar;
   if (options.progress) bar = std::make_unique<core::Progress>(options.label, n, "img");
-  for (std::int64_t start = 0; start < n; start += options.batch_size) {
+  // A killed run's progress, when this same run saved one.
+  const bool saving = !options.progress_file.empty();
+  std::string key;
+  std::int64_t resumed = 0;
+  if (saving) {
+    key = attack_progress_key(options.progress_key + "|" + attack.name() + "|first " +
+                                  std::to_string(options.first_key) + "|one pass " +
+                                  std::to_string(one_pass),
+                              images, goals, model.parameters());
+    if (auto saved = load_attack_progress(options.progress_file, key); saved && saved->done <= n) {
+      resumed = saved->done;
+      const auto rows = todo.slice(0, 0, resumed);
+      result.adversarial.index_copy_(0, rows, saved->adversarial);
+      if (one_pass && saved->clean_logits.defined()) logits.push_back(saved->clean_logits);
+      if (result.stage.defined() && saved->stage.defined())
+        result.stage.index_copy_(0, rows, saved->stage);
+      if (bar) bar->advance(resumed);
+    }
+  }
+  auto last_save = std::chrono::steady_clock::now();
+  const auto save = [&](std::int64_t done) {
+    AttackProgress progress;
+    progress.key = key;
+    progress.done = done;
+    const auto rows = todo.slice(0, 0, done);
+    progress.adversarial = result.adversarial.index_select(0, rows);
+    if (one_pass && !logits.empty()) progress.clean_logits = torch::cat(logits);
+    if (result.stage.defined()) progress.stage = result.stage.index_select(0, rows);
+    save_attack_progress(options.progress_file, progress);
+    last_save = std::chrono::steady_clock::now();
+  };
+  for (std::int64_t start = resumed; start < n; start += options.batch_size) {
     const auto index = todo.slice(0, start, std::min(n, start + options.batch_size));
     const auto batch = images.index_select(0, index).to(device);
     attack.set_image_keys(index + options.first_key);
@@ -52,9 +88,22 @@ AttackSetResult attack_set(Attack& attack, models::Classifier& model, const torc
       }
     }
     result.adversarial.index_copy_(0, index, adversarial);
+    if (result.stage.defined() && out.stage.defined()) {
+      result.stage.index_copy_(0, index, out.stage.to(torch::kCPU));
+    }
     if (bar) bar->advance(index.size(0));
+    const auto done = start + index.size(0);
+    if (saving && done < n &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - last_save).count() >=
+            options.save_every) {
+      save(done);
+    }
   }
   attack.set_image_keys({});
+  if (saving) {
+    std::error_code error;
+    std::filesystem::remove(options.progress_file, error);
+  }
   if (bar) bar->finish();
   if (one_pass) {
     // An attack that does not report them (with skip_misclassified off) leaves one forward pass.
@@ -74,6 +123,10 @@ AttackSetResult attack_set(Attack& attack, models::Classifier& model, const torc
   const auto [from, to] = group.share(n);
   AttackSetOptions shard_options = options;
   shard_options.first_key = options.first_key + from;
+  if (!options.progress_file.empty()) {
+    shard_options.progress_file = options.progress_file + ".rank" + std::to_string(group.rank()) +
+                                  "-of-" + std::to_string(group.world_size());
+  }
   if (options.clean_logits.defined())
     shard_options.clean_logits = options.clean_logits.slice(0, from, to);
   auto shard = attack_set(attack, model, images.slice(0, from, to), labels.slice(0, from, to),
@@ -83,8 +136,14 @@ AttackSetResult attack_set(Attack& attack, models::Classifier& model, const torc
   result.adversarial.slice(0, from, to).copy_(shard.adversarial);
   result.clean_logits = torch::zeros({n, shard.clean_logits.size(1)}, shard.clean_logits.options());
   result.clean_logits.slice(0, from, to).copy_(shard.clean_logits);
-  std::vector<torch::Tensor> both = {result.adversarial, result.clean_logits};
-  group.all_reduce_sum(both);
+  std::vector<torch::Tensor> all = {result.adversarial, result.clean_logits};
+  if (shard.stage.defined()) {
+    // Stages + 1 summed into zeros (every rank runs the same attack, so all have stages or none).
+    all.push_back(torch::zeros({n}, torch::kFloat32));
+    all.back().slice(0, from, to).copy_(shard.stage + 1);
+  }
+  group.all_reduce_sum(all);
+  if (shard.stage.defined()) result.stage = all.back().round().to(torch::kLong) - 1;
   return result;
 }
 

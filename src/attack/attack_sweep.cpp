@@ -3,11 +3,13 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <sstream>
 
 #include "nnlab/attack/attack_set.h"
 #include "nnlab/attack/metrics.h"
+#include "nnlab/attack/stage_scores.h"
 #include "nnlab/attack/targets.h"
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
@@ -57,6 +59,20 @@ torch::Tensor sweep_targets(models::Classifier& model, const data::Dataset& set,
                         options.attack.seed);
 }
 
+// What a progress file's run is (attack_progress.h): the method and the shared settings that
+// change its result.
+std::string progress_description(const std::string& method, const AttackSettings& s) {
+  std::ostringstream out;
+  out.precision(17);
+  out << method << " eps " << s.epsilon << " step " << s.step_size << " steps " << s.steps
+      << " norm " << s.norm << " loss " << s.loss << " targeted " << s.targeted << " seed "
+      << s.seed << " round " << s.round_to_8bit << " restarts " << s.pgd.restarts << " start "
+      << s.pgd.random_start << " targets " << s.apgd.target_classes << " eot " << s.apgd.eot_iter
+      << " aa " << s.autoattack.version << " " << s.autoattack.steps;
+  for (const auto& a : s.autoattack.attacks) out << " " << a;
+  return out.str();
+}
+
 }  // namespace
 
 std::string epsilon_name(double epsilon) {
@@ -91,6 +107,11 @@ AttackSweepResult run_attack_sweep(models::Classifier& model, const data::Datase
     staged.emplace(options.output, std::vector<std::string>{"metrics.json", "curve.csv"});
   }
   const std::string output_root = staged ? staged->path() : options.output;
+  if (!options.output.empty()) {
+    // Where each rank keeps its progress (beside the output), also on another host.
+    const auto parent = std::filesystem::path(options.output).parent_path();
+    if (!parent.empty()) core::make_directories(parent.string());
+  }
   try {
     for (const double eps255 : options.epsilons) {
       settings.epsilon = eps255 / 255.0;
@@ -102,6 +123,12 @@ AttackSweepResult run_attack_sweep(models::Classifier& model, const data::Datase
       set_options.progress = options.progress && result.reports;
       set_options.label = options.method + " eps " + epsilon_name(eps255);
       set_options.clean_logits = clean_logits;
+      if (!options.output.empty()) {
+        // A long run (AutoAttack) resumes after a kill: its progress is kept beside the output.
+        set_options.progress_file =
+            options.output + ".progress-eps_" + epsilon_name(eps255) + ".pt";
+        set_options.progress_key = progress_description(options.method, settings);
+      }
       auto attacked =
           group ? attack_set(*method, model, set.images, set.labels, result.targets, set_options,
                              *group)
@@ -125,8 +152,16 @@ AttackSweepResult run_attack_sweep(models::Classifier& model, const data::Datase
         adversarial = data::load_images_of_size(written, static_cast<int>(mi.in_channels),
                                                 mi.height, mi.width);
       }
-      const auto scores = score_attack(model, set.images, adversarial, set.labels, set.files,
-                                       batch_size, attacked.clean_logits);
+      auto scores = score_attack(model, set.images, adversarial, set.labels, set.files, batch_size,
+                                 attacked.clean_logits);
+      // An attack of several stages (AutoAttack): which stage broke each image, and the robust
+      // accuracy after each.
+      std::vector<StageScore> stages;
+      const auto stage_names = method->stage_names();
+      if (!stage_names.empty() && attacked.stage.defined()) {
+        name_breaking_stages(scores, attacked.stage, stage_names);
+        stages = stage_scores(scores, attacked.stage, stage_names, method->stage_seconds());
+      }
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       auto run = scores.to_json();
@@ -134,9 +169,15 @@ AttackSweepResult run_attack_sweep(models::Classifier& model, const data::Datase
       run["arch"] = mi.arch;
       run["epsilon"] = eps255;
       run["seconds"] = seconds;
+      if (!stages.empty()) {
+        // The evaluation's names (RobustBench's): robust accuracy overall and after each stage.
+        run["robust_accuracy"] = scores.adversarial_accuracy;
+        run["stages"] = nlohmann::json::array();
+        for (const auto& stage : stages) run["stages"].push_back(stage.to_json());
+      }
       // Passive defenses in front of the same model, against these (undefended-model) examples.
       run["defenses"] = nlohmann::json::array();
-      AttackReportRun report_run{eps255, seconds, scores, {}};
+      AttackReportRun report_run{eps255, seconds, scores, {}, stages};
       for (size_t d = 0; d < options.defenses.size(); ++d) {
         const auto& defense = options.defenses[d];
         const auto clean = defended_clean[d];
@@ -181,6 +222,17 @@ report::Table sweep_curve_table(const std::vector<AttackReportRun>& runs) {
                    report::fixed(s.mean_l2, 2), report::fixed(run.seconds, 1)});
   }
   return curve;
+}
+
+report::Table sweep_stage_table(const std::vector<AttackReportRun>& runs) {
+  report::Table table({"epsilon", "stage", "broken", "robust acc", "seconds"});
+  for (const auto& run : runs) {
+    for (const auto& stage : run.stages) {
+      table.add_row({epsilon_name(run.epsilon), stage.attack, std::to_string(stage.broken),
+                     report::percent(stage.robust_accuracy), report::fixed(stage.seconds, 1)});
+    }
+  }
+  return table;
 }
 
 report::Table sweep_defense_table(const std::vector<AttackReportRun>& runs) {

@@ -62,7 +62,7 @@ AttackResult BatchedAttack::attack(models::Classifier& model, const torch::Tenso
   TORCH_CHECK(!image_keys_.defined() || image_keys_.numel() == images.size(0), name(), ": ",
               image_keys_.numel(), " image keys for ", images.size(0), " images");
   const auto keys = image_keys_.defined() ? image_keys_.to(torch::kCPU) : torch::Tensor();
-  std::vector<torch::Tensor> adversarial, success, clean_logits;
+  std::vector<torch::Tensor> adversarial, success, clean_logits, stage;
   for (std::int64_t start = 0; start < images.size(0); start += options_.batch_size) {
     const auto end = std::min(images.size(0), start + options_.batch_size);
     batch_keys_ = keys.defined() ? keys.slice(0, start, end) : torch::Tensor();
@@ -71,6 +71,7 @@ AttackResult BatchedAttack::attack(models::Classifier& model, const torch::Tenso
     adversarial.push_back(result.images.detach());
     if (result.success.defined()) success.push_back(result.success);
     if (result.clean_logits.defined()) clean_logits.push_back(result.clean_logits.detach());
+    if (result.stage.defined()) stage.push_back(result.stage);
   }
   AttackResult out;
   out.images = torch::cat(adversarial);
@@ -80,6 +81,10 @@ AttackResult BatchedAttack::attack(models::Classifier& model, const torch::Tenso
   }
   if (!clean_logits.empty() && clean_logits.size() == adversarial.size()) {
     out.clean_logits = torch::cat(clean_logits);
+  }
+  if (!stage.empty()) {
+    TORCH_CHECK(stage.size() == adversarial.size(), name(), ": no stages for some batches");
+    out.stage = torch::cat(stage);
   }
   return out;
 }

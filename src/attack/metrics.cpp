@@ -26,15 +26,22 @@ std::string AttackScores::per_image_csv() const {
     std::snprintf(buffer, sizeof(buffer), "%.6g", v);
     return std::string(buffer);
   };
+  const bool staged = !images.empty() && !images.front().broken_by.empty();
   std::string out =
       "file,true_label,clean_prediction,adversarial_prediction,linf,l2,clean_true_probability,"
-      "adversarial_true_probability\n";
+      "adversarial_true_probability";
+  out += staged ? ",broken_by\n" : "\n";
   for (const auto& s : images) {
-    out +=
-        data::csv_line({s.file, std::to_string(s.label), std::to_string(s.clean_prediction),
-                        std::to_string(s.adversarial_prediction), number(s.linf), number(s.l2),
-                        number(s.clean_true_probability), number(s.adversarial_true_probability)}) +
-        "\n";
+    std::vector<std::string> fields = {s.file,
+                                       std::to_string(s.label),
+                                       std::to_string(s.clean_prediction),
+                                       std::to_string(s.adversarial_prediction),
+                                       number(s.linf),
+                                       number(s.l2),
+                                       number(s.clean_true_probability),
+                                       number(s.adversarial_true_probability)};
+    if (staged) fields.push_back(s.broken_by);
+    out += data::csv_line(fields) + "\n";
   }
   return out;
 }

@@ -69,6 +69,13 @@ Entries built_in() {
           if (apgd.target_classes == 0) apgd.target_classes = kAutoTargets;
           return std::make_unique<Apgd>(s, apgd);
         }}},
+      {"autoattack",
+       {"AutoAttack: APGD-CE, APGD-T, FAB-T and Square in sequence on the images still robust "
+        "(version standard; rand: APGD-CE and APGD-DLR with EOT), Linf or L2 (norm)",
+        {"epsilon", "norm", "seed", "round_to_8bit", "batch_size", "pgd.restarts",
+         "apgd.target_classes", "autoattack.version", "autoattack.attacks", "autoattack.steps",
+         "autoattack.eot_iter"},
+        [](const AttackSettings& s) { return std::make_unique<AutoAttack>(s); }}},
       {"cw",
        {"Carlini & Wagner L2: the smallest L2 perturbation by Adam and a binary search",
         {"targeted", "round_to_8bit", "batch_size", "cw.c", "cw.kappa", "cw.lr", "cw.steps",

@@ -126,6 +126,15 @@ TEST(JsonSchemas, ClassifierCommands) {
   EXPECT_NE(read_text(dir + "/r.html").find("<section id=\"provenance\">"), std::string::npos);
   expect_valid("attack-eval", "attack-eval --input " + dir + "/adv --labels " + dir + "/images" +
                                   model + " --defense median:3");
+  // AutoAttack's stages in the attack's JSON and metrics.json, and the robustness evaluation.
+  const std::string quick_aa = " --aa-version custom --aa-attacks apgd,pgd --aa-steps 2";
+  expect_valid("attack", "attack --method autoattack --epsilon 16" + quick_aa + model +
+                             " --input " + dir + "/images --output " + dir + "/adv_aa");
+  const auto aa_metrics = nlohmann::json::parse(read_text(dir + "/adv_aa/metrics.json"));
+  EXPECT_EQ(check("attack-metrics", aa_metrics).exit_code, 0);
+  EXPECT_EQ(aa_metrics["stages"].size(), 2u);
+  expect_valid("robustness",
+               "robustness --epsilon 16 --pgd-steps 2 --limit 20" + quick_aa + model + data);
 
   expect_valid("prune", "prune" + model + " --sparsity 0.5 --steps 1 --finetune-epochs 0 -o " +
                             dir + "/p.ckpt");

@@ -8,6 +8,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "nnlab/attack/attack_options.h"
 #include "nnlab/models/classifier.h"
@@ -22,6 +23,9 @@ struct AttackResult {
                                // undefined when the caller did not ask for a verdict
   torch::Tensor clean_logits;  // (N, classes) on the clean images, when the attack computed
                                // them anyway (FGSM's gradient pass); otherwise undefined
+  torch::Tensor stage{};  // (N) int64: an attack of several stages in sequence (AutoAttack): the
+                          // stage (Attack::stage_names()) that broke the image and whose image is
+                          // returned, -1 where none did; undefined for other attacks
 };
 
 class Attack {
@@ -49,6 +53,11 @@ class Attack {
   // True when attack() fills AttackResult::clean_logits (so a caller need not run the clean
   // images through the model itself).
   virtual bool reports_clean_logits() const { return false; }
+  // An attack that runs several attacks in sequence (AutoAttack): their names in order (what
+  // AttackResult::stage indexes) and the seconds spent in each over the calls so far; empty for
+  // a single attack.
+  virtual std::vector<std::string> stage_names() const { return {}; }
+  virtual std::vector<double> stage_seconds() const { return {}; }
 
   // Keys for the images of the following attack() calls: image i of a call is image keys[i]
   // (int64, any device) of the whole set. An attack's per-image random choices (PGD's random

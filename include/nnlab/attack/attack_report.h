@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "nnlab/attack/metrics.h"
+#include "nnlab/attack/stage_scores.h"
 #include "nnlab/models/classifier.h"
 
 namespace nnlab::attack {
@@ -25,6 +26,7 @@ struct AttackReportRun {
   double seconds = 0;
   AttackScores scores;
   std::vector<DefenseScore> defenses;
+  std::vector<StageScore> stages;  // an attack of several stages (AutoAttack); else empty
 };
 
 struct AttackReport {
@@ -34,6 +36,7 @@ struct AttackReport {
   torch::Tensor clean, adversarial, labels;
   std::vector<std::string> class_names;  // index -> name; may be empty
   int max_examples = 8;
+  std::string summary_html;  // HTML put before the metrics (a caller's own summary); may be empty
 };
 
 // The HTML text. model gives the top-3 predictions of the examples.

@@ -21,11 +21,21 @@ struct AttackSetOptions {
   // The first image's key (Attack::set_image_keys): image i is keyed first_key + i, so that a
   // shard of a larger set draws what the whole set's run draws for the same images.
   std::int64_t first_key = 0;
+  // Resuming after a kill: the run's progress (attack_progress.h) is saved to progress_file every
+  // save_every seconds and removed when the run ends; a run that finds a progress file of its own
+  // (progress_key, the images, the labels and the model match) goes on from it. Empty: nothing is
+  // saved. Over a ProcessGroup each rank keeps its own file (".rank<R>-of-<W>" appended).
+  std::string progress_file;
+  std::string progress_key;
+  double save_every = 60;
 };
 
 struct AttackSetResult {
   torch::Tensor adversarial;   // (N,C,H,W) on the CPU
   torch::Tensor clean_logits;  // (N, classes) on the CPU: the model on the clean images
+  torch::Tensor stage;         // (N) int64 on the CPU, for an attack of several stages: the stage
+                               // that broke each image (AttackResult::stage), -1 for none or
+                               // an image not attacked; undefined for other attacks
 };
 
 // images (N,C,H,W) [0,1] on the CPU; labels: true classes; targets: the target classes for a

@@ -70,6 +70,9 @@ AttackSweepResult run_attack_sweep(models::Classifier& model, const data::Datase
 // The robustness curve, one row per budget: epsilon, clean acc, adv acc, success, mean Linf,
 // max Linf, mean L2, seconds (curve.csv is its CSV).
 report::Table sweep_curve_table(const std::vector<AttackReportRun>& runs);
+// One row per budget and stage of an attack of several stages (AutoAttack): epsilon, stage,
+// images it broke, robust accuracy after it, seconds; no rows for other attacks.
+report::Table sweep_stage_table(const std::vector<AttackReportRun>& runs);
 // One row per budget and defense: epsilon, defense, clean acc, adv acc.
 report::Table sweep_defense_table(const std::vector<AttackReportRun>& runs);
 

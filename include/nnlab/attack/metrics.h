@@ -23,6 +23,9 @@ struct ImageScore {
   double l2 = 0;    // 0-255 units
   double clean_true_probability = 0;
   double adversarial_true_probability = 0;
+  // An attack of several stages (AutoAttack): the stage that broke the image, "clean" or "none"
+  // (stage_scores.h); empty for other attacks, and then per_image.csv has no such column.
+  std::string broken_by;
 };
 
 struct AttackScores {

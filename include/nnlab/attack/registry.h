@@ -11,6 +11,7 @@
 
 #include "nnlab/attack/apgd.h"
 #include "nnlab/attack/attack.h"
+#include "nnlab/attack/auto_attack.h"
 #include "nnlab/attack/carlini_wagner_l2.h"
 #include "nnlab/attack/deepfool.h"
 #include "nnlab/attack/difgsm.h"
@@ -30,6 +31,7 @@ struct AttackSettings : AttackOptions {
   CarliniWagnerL2Options cw;
   DeepFoolOptions deepfool;
   ApgdOptions apgd;  // its restarts come from pgd.restarts: one restart count for both
+  AutoAttackOptions autoattack;
 };
 
 using AttackFactory = std::function<std::unique_ptr<Attack>(const AttackSettings&)>;
