@@ -175,7 +175,7 @@ TEST(HopSkipJump, ApproachesTheClosedFormDistanceOfALinearModel) {
 
 TEST(HopSkipJump, SuccessIsTheModelsVerdictWithinEpsilon) {
   auto& model = trained_model();
-  auto batch = correct_batch(24, 33);
+  auto batch = correct_batch(16, 33);
   for (const bool round : {true, false}) {
     for (const auto* norm : {"l2", "linf"}) {
       AttackOptions options;
@@ -183,7 +183,7 @@ TEST(HopSkipJump, SuccessIsTheModelsVerdictWithinEpsilon) {
       options.norm = norm;
       options.epsilon = std::string(norm) == "l2" ? 1.9 : 0.12;
       HopSkipJumpOptions hsj;
-      hsj.max_queries = 800;
+      hsj.max_queries = 600;
       HopSkipJump attack(options, hsj);
       const auto result = attack.run_with_report(model, batch.images, batch.labels);
       const auto verdict = is_adversarial(logits_of(model, result.images), batch.labels, false);
