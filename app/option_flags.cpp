@@ -66,6 +66,8 @@ const std::vector<OptionFlag>& option_flags() {
       {"ApgdOptions.restarts", "--restarts"},
       {"ApgdOptions.eot_iter", "--eot-iter"},
       {"ApgdOptions.target_classes", "--target-classes"},
+      {"HopSkipJumpOptions.max_queries", "--max-queries"},
+      {"HopSkipJumpOptions.iterations", "--hsj-iterations"},
       {"AttackSweepOptions.epsilons", "--epsilon"},
       {"AttackSweepOptions.step_size", "--step-size"},
       {"AttackSweepOptions.output", "--output"},
@@ -206,6 +208,9 @@ const std::vector<OptionFlag>& options_without_flag() {
       {"DeepFoolOptions.candidates", "the library's default"},
       {"DiFgsmOptions.diversity_prob", "the library's default"},
       {"DiFgsmOptions.resize_rate", "the library's default"},
+      {"HopSkipJumpOptions.init_evals", "the reference's 100"},
+      {"HopSkipJumpOptions.max_evals", "the reference's 10,000"},
+      {"HopSkipJumpOptions.gamma", "the reference's 1.0"},
       {"ModelOptions.in_channels", "set from the data or the checkpoint"},
       {"CaptionerOptions.channels", "set from the data"},
   };

@@ -7,6 +7,9 @@ python3-torch 1.13, the LibTorch that nnlab links).
 
   attack_peer.py attack (--model CKPT | --weights PTH --arch resnet50) (--data fashion-mnist | --input DIR)
                  [--output DIR] --method fgsm|pgd|apgd|apgd-t --epsilon E [--steps N] [--step-size S] ...
+  attack_peer.py attack --model CKPT --data fashion-mnist --method hsj --norm l2 --max-queries Q
+                 --epsilons 127.5,255                  ART's HopSkipJump: robust accuracy at each
+                                                       epsilon, median distance, queries spent
   attack_peer.py eval --model CKPT --data fashion-mnist        clean accuracy (cf. `nnlab eval`)
   attack_peer.py make-imagenet --arch ARCH --images N --out DIR  ARCH.pth (random weights) + a
                                                                task-layout folder DIR/images, DIR/labels.csv
@@ -36,6 +39,7 @@ The JSON's seconds_clean / seconds_attack / seconds_score split this side's time
 import argparse
 import gzip
 import json
+import math
 import os
 import sys
 import time
@@ -190,6 +194,8 @@ def make_attack(args, model):
 
 
 def cmd_attack(args):
+    if args.method == "hsj":
+        return cmd_hsj(args)
     import torchattacks
     model, info = load_model(args)
     images, labels, files = load_data(args, info["channels"])
@@ -234,6 +240,83 @@ def cmd_attack(args):
         "seconds_clean": t_clean - started, "seconds_attack": t_attack - t_clean,
         "seconds_score": finished - t_attack, "threads": torch.get_num_threads(),
     }
+    print(json.dumps(result))
+
+
+def art_hsj_iterations(budget, pixels):
+    """ART's HopSkipJump takes no query budget: the most iterations whose expected queries fit in
+    it. Per image: the clean check, one noise draw, the blend search to 0.001 (10 queries), then
+    per iteration i = 0, 1, ... a boundary search to ART's theta = 0.01 / sqrt(d), int(100 sqrt(i+1))
+    gradient probes and about 2 step-size queries. What was spent is measured and reported."""
+    search = math.ceil(math.log2(math.sqrt(pixels) / 0.01))
+    spent, iterations = 1 + 1 + 10, 0
+    while True:
+        cost = search + min(int(100 * math.sqrt(iterations + 1)), 10000) + 2
+        if spent + cost > budget:
+            return iterations
+        spent += cost
+        iterations += 1
+
+
+def cmd_hsj(args):
+    """ART's HopSkipJump (L2 or Linf) on the correctly classified images, one at a time (ART loops
+    over images anyway), through a BlackBoxClassifier that returns one-hot top-1 labels and counts
+    the images it is asked about. Scored as nnlab scores its rounding-aware run: the 8-bit image,
+    robust if it is still classified correctly or is farther than epsilon."""
+    from art.attacks.evasion import HopSkipJump
+    from art.estimators.classification import BlackBoxClassifier
+    import art
+    model, info = load_model(args)
+    images, labels, _ = load_data(args, info["channels"])
+    shape = tuple(images.shape[1:])
+    asked = [0]
+
+    def predict(x):
+        asked[0] += len(x)
+        with torch.no_grad():
+            top = model(torch.from_numpy(x).float()).argmax(1)
+        return F.one_hot(top, 10).numpy().astype(np.float32)
+
+    classifier = BlackBoxClassifier(predict, input_shape=shape, nb_classes=10, clip_values=(0, 1))
+    iterations = art_hsj_iterations(args.max_queries, int(np.prod(shape)))
+    norm = 2 if args.norm == "l2" else np.inf
+    attack = HopSkipJump(classifier, targeted=False, norm=norm, max_iter=iterations,
+                         max_eval=10000, init_eval=100, init_size=100, verbose=False)
+    np.random.seed(args.seed)
+
+    started = time.perf_counter()
+    clean_logits = forward_all(model, images, args.batch_size)
+    todo = clean_logits.argmax(1).eq(labels).nonzero().view(-1)
+    adversarial = images.clone()
+    queries = []
+    for i in todo.tolist():
+        before = asked[0]
+        x = images[i:i + 1].numpy()
+        adversarial[i] = torch.from_numpy(attack.generate(x, y=np.eye(10)[labels[i:i + 1]]))[0]
+        # generate() asks once for the clean prediction (nnlab's clean check) and once more at the
+        # end for its success log, which is not part of the attack.
+        queries.append(asked[0] - before - 1)
+    adversarial = quantize_8bit(adversarial)
+    adv_correct = forward_all(model, adversarial, args.batch_size).argmax(1).eq(labels)
+    finished = time.perf_counter()
+    diff = (adversarial.double() - images.double()).flatten(1)
+    dist = diff.norm(dim=1) if args.norm == "l2" else diff.abs().amax(1)
+    clean_correct = clean_logits.argmax(1).eq(labels)
+    # A failed or misclassified image counts as infinitely far (median over attacked images).
+    reached = torch.where(adv_correct, torch.full_like(dist, float("inf")), dist)[todo]
+    result = {"tool": "art", "art": art.__version__, "torch": torch.__version__, "method": "hsj",
+              "arch": info["arch"], "norm": args.norm, "max_queries": args.max_queries,
+              "art_max_iter": iterations, "images": len(labels), "attacked": int(len(todo)),
+              "clean_accuracy": clean_correct.double().mean().item(),
+              "median_distance": reached.median().item() if len(todo) else 0.0,
+              "mean_queries": float(np.mean(queries)) if queries else 0.0,
+              "max_queries_spent": int(max(queries)) if queries else 0,
+              "seconds": finished - started, "threads": torch.get_num_threads(),
+              "robust_accuracy": {}}
+    for eps in args.epsilons.split(","):
+        e = float(eps) / 255
+        robust = clean_correct & (adv_correct | (dist > e + 1e-9))
+        result["robust_accuracy"][eps] = robust.double().mean().item()
     print(json.dumps(result))
 
 
@@ -486,10 +569,13 @@ def main():
     a = sub.add_parser("attack")
     model_and_data(a)
     a.add_argument("--output", help="write the adversarial 8-bit PNGs here (and score them)")
-    a.add_argument("--method", default="fgsm", choices=["fgsm", "pgd", "apgd", "apgd-t"])
+    a.add_argument("--method", default="fgsm", choices=["fgsm", "pgd", "apgd", "apgd-t", "hsj"])
     a.add_argument("--epsilon", type=float, default=8, help="0-255 pixel units")
     a.add_argument("--steps", type=int, default=10)
     a.add_argument("--step-size", type=float, default=0, help="0-255 units (default 2.5*eps/steps)")
+    a.add_argument("--norm", default="l2", choices=["l2", "linf"], help="hsj")
+    a.add_argument("--max-queries", type=int, default=1000, help="hsj: model queries per image")
+    a.add_argument("--epsilons", default="255", help="hsj: budgets (0-255 units) to score at")
     e = sub.add_parser("eval")
     model_and_data(e)
     mi = sub.add_parser("make-imagenet")

@@ -223,6 +223,13 @@ void setup_attack(CLI::App& app, GlobalOptions& global) {
       ->check(domain::positive())
       ->capture_default_str();
   command
+      ->add_option("--max-queries", a.hsj.max_queries,
+                   "hsj: model queries per image (a decision-based attack's budget)")
+      ->capture_default_str();
+  command->add_option("--hsj-iterations", a.hsj.iterations, "hsj: most iterations per image")
+      ->check(domain::positive())
+      ->capture_default_str();
+  command
       ->add_option("--target", options->target,
                    "none | given (labels.csv TargetClass) | least-likely | random")
       ->capture_default_str();

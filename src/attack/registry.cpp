@@ -86,6 +86,12 @@ Entries built_in() {
         {"round_to_8bit", "batch_size", "deepfool.overshoot", "deepfool.candidates",
          "deepfool.steps"},
         [](const AttackSettings& s) { return std::make_unique<DeepFool>(s, s.deepfool); }}},
+      {"hsj",
+       {"HopSkipJump: decision-based black box (top-1 labels only) within a query budget, Linf "
+        "or L2 (norm)",
+        {"epsilon", "norm", "targeted", "round_to_8bit", "batch_size", "seed", "hsj.max_queries",
+         "hsj.iterations", "hsj.init_evals", "hsj.max_evals", "hsj.gamma"},
+        [](const AttackSettings& s) { return std::make_unique<HopSkipJump>(s, s.hsj); }}},
   };
 }
 

@@ -156,4 +156,18 @@ TEST(AttackCommand, BadInput) {
   EXPECT_FALSE(fs::exists(f.dir + "/o1"));
 }
 
+// HopSkipJump from the command line: a run on a few images, and a query budget of 0 refused with
+// the flag's name.
+TEST(AttackCommand, HopSkipJumpRunsAndRefusesAZeroQueryBudget) {
+  const auto dir = trained_lenet300("attack_hsj", 1);
+  const std::string base = "attack --model " + dir + "/d.ckpt --data idx:" + dir +
+                           "/data --limit 4 --method hsj --norm l2 --epsilon 255";
+  expect_clean_error(run_nnlab("-q " + base + " --max-queries 0"), "--max-queries", "at least 1");
+  const auto run = run_nnlab("-q --json " + base + " --max-queries 200");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto json = nlohmann::json::parse(run.out);
+  EXPECT_EQ(json["method"], "hsj");
+  EXPECT_EQ(json["images"], 4);
+}
+
 }  // namespace nnlab::testing

@@ -23,9 +23,11 @@ struct AttackResult {
                                // undefined when the caller did not ask for a verdict
   torch::Tensor clean_logits;  // (N, classes) on the clean images, when the attack computed
                                // them anyway (FGSM's gradient pass); otherwise undefined
-  torch::Tensor stage{};  // (N) int64: an attack of several stages in sequence (AutoAttack): the
-                          // stage (Attack::stage_names()) that broke the image and whose image is
-                          // returned, -1 where none did; undefined for other attacks
+  torch::Tensor stage{};    // (N) int64: an attack of several stages in sequence (AutoAttack): the
+                            // stage (Attack::stage_names()) that broke the image and whose image is
+                            // returned, -1 where none did; undefined for other attacks
+  torch::Tensor queries{};  // (N) int64: model queries spent per image (black-box attacks);
+                            // undefined otherwise
 };
 
 class Attack {

@@ -15,6 +15,7 @@
 #include "nnlab/attack/carlini_wagner_l2.h"
 #include "nnlab/attack/deepfool.h"
 #include "nnlab/attack/difgsm.h"
+#include "nnlab/attack/hop_skip_jump.h"
 #include "nnlab/attack/mifgsm.h"
 #include "nnlab/attack/pgd.h"
 
@@ -32,6 +33,7 @@ struct AttackSettings : AttackOptions {
   DeepFoolOptions deepfool;
   ApgdOptions apgd;  // its restarts come from pgd.restarts: one restart count for both
   AutoAttackOptions autoattack;
+  HopSkipJumpOptions hsj;
 };
 
 using AttackFactory = std::function<std::unique_ptr<Attack>(const AttackSettings&)>;
