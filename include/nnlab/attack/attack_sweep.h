@@ -39,6 +39,10 @@ struct AttackSweepOptions {
   std::string target = "none";         // none | given | least-likely | random
   torch::Tensor given_targets;         // target "given": one class per image
   std::vector<InputDefense> defenses;  // scored behind the model at every budget
+  // Also attack each defense adaptively: the attack runs against defense + model
+  // (defended_model.h: BPDA, and EOT through APGD's eot_iter for a random defense) and defense +
+  // model is scored on its images, beside the examples made on the undefended model.
+  bool adaptive = false;
   // Where to write; empty: nothing is written. With several budgets, each has a subfolder
   // eps_<epsilon> and the folder also holds curve.csv.
   std::string output;
@@ -70,7 +74,8 @@ AttackSweepResult run_attack_sweep(models::Classifier& model, const data::Datase
 // The robustness curve, one row per budget: epsilon, clean acc, adv acc, success, mean Linf,
 // max Linf, mean L2, seconds (curve.csv is its CSV).
 report::Table sweep_curve_table(const std::vector<AttackReportRun>& runs);
-// One row per budget and defense: epsilon, defense, clean acc, adv acc.
+// One row per budget and defense: epsilon, defense, clean acc, adv acc, and with adaptive
+// scores adaptive acc.
 report::Table sweep_defense_table(const std::vector<AttackReportRun>& runs);
 
 // "8", "0.5": a budget as it names folders and rows.
