@@ -35,9 +35,10 @@ struct AttackCommandOptions {
   bool no_round = false;
   std::int64_t limit = 0;
   std::int64_t label_offset = 0;
-  std::string defenses;   // median:3,bits:4,jpeg:75
-  bool adaptive = false;  // also attack through each defense (BPDA, EOT)
-  std::string report;     // HTML file
+  std::string defenses;  // median:3,bits:4,jpeg:75
+  std::string report;    // HTML file
+  // Also attack through each defense (BPDA, EOT).
+  bool adaptive = false;
 };
 
 std::vector<double> parse_epsilons(const std::string& text) {

@@ -128,13 +128,14 @@ AttackSweepResult run_attack_sweep(models::Classifier& model, const data::Datase
           group ? attack_set(*method, model, set.images, set.labels, result.targets, set_options,
                              *group)
                 : attack_set(*method, model, set.images, set.labels, result.targets, set_options);
-      clean_logits = attacked.clean_logits;                    // the same for every budget
-      std::vector<std::pair<torch::Tensor, double>> adaptive;  // per defense: images, seconds
+      // Adaptive: the attack through each defense (every rank attacks its share): images, seconds.
+      std::vector<std::pair<torch::Tensor, double>> adaptive;
       for (size_t d = 0; options.adaptive && d < options.defenses.size(); ++d) {
         adaptive.push_back(attack_through(*method, model, options.defenses[d], set, result.targets,
                                           set_options, group));
       }
-      if (!result.reports) continue;  // rank 0 scores, writes and reports
+      clean_logits = attacked.clean_logits;  // the same for every budget
+      if (!result.reports) continue;         // rank 0 scores, writes and reports
       // Already on the grid when rounding-aware (pixel_grid rounds with this same rule, so this
       // changes nothing); without rounding, the real-valued results rounded as they are saved.
       auto adversarial = data::quantize_to_8bit(attacked.adversarial);
