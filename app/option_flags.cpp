@@ -72,6 +72,7 @@ const std::vector<OptionFlag>& option_flags() {
       {"AttackSweepOptions.step_size", "--step-size"},
       {"AttackSweepOptions.output", "--output"},
       {"AttackSweepOptions.given_targets", "--target"},
+      {"AttackSweepOptions.adaptive", "--adaptive"},
       {"FolderAttackOptions.input", "--input"},
       {"TransferMatrixOptions.inputs", "--input"},
       {"TransferMatrixOptions.clean", "--labels"},

@@ -37,6 +37,8 @@ struct AttackCommandOptions {
   std::int64_t label_offset = 0;
   std::string defenses;  // median:3,bits:4,jpeg:75
   std::string report;    // HTML file
+  // Also attack through each defense (BPDA, EOT).
+  bool adaptive = false;
 };
 
 std::vector<double> parse_epsilons(const std::string& text) {
@@ -92,7 +94,10 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
   sweep.context = context;
   // The registry validates the method and its settings before any work.
   attack::make_attack(options.method, options.attack);
-  sweep.defenses = attack::parse_defenses(options.defenses);
+  sweep.defenses = attack::parse_defenses(options.defenses, sweep.attack.seed);
+  if (options.adaptive && sweep.defenses.empty())
+    throw core::OptionError("--adaptive", "needs --defense: the defenses to attack through");
+  sweep.adaptive = options.adaptive;
   auto model = load_model_from_flags(options.model, context);
   const auto& mi = model.info();
   sweep.progress = !global.quiet;
@@ -143,9 +148,10 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
              attack::sweep_stage_table(result.runs).render();
   }
   if (!sweep.defenses.empty()) {
-    human += "\npassive defenses in front of " + mi.arch +
-             " (examples made on the undefended model)\n" +
-             attack::sweep_defense_table(result.runs).render();
+    human +=
+        "\npassive defenses in front of " + mi.arch + " (examples made on the undefended model" +
+        (options.adaptive ? "; adaptive acc: the attack run against defense + model, BPDA" : "") +
+        ")\n" + attack::sweep_defense_table(result.runs).render();
   }
   emit(global, context, json, human);
 }
@@ -243,7 +249,11 @@ void setup_attack(CLI::App& app, GlobalOptions& global) {
   command->add_option("--report", options->report,
                       "also write a self-contained HTML report (metrics, curve, examples)");
   command->add_option("--defense", options->defenses,
-                      "also score passive defenses: median:K, bits:B, jpeg:Q (comma-separated)");
+                      "also score passive defenses: median:K, bits:B, jpeg:Q, noise:S "
+                      "(comma-separated)");
+  command->add_flag("--adaptive", options->adaptive,
+                    "also attack through each --defense (BPDA; random ones: EOT with apgd's "
+                    "--eot-iter) and score it on those images");
   command
       ->add_option("--label-offset", options->label_offset,
                    "subtract from labels.csv values (1 for 1-based ImageNet labels)")

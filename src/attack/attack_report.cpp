@@ -114,20 +114,32 @@ std::string render_attack_report(models::Classifier& model, const AttackReport& 
   html += "<h2>Accuracy against the budget</h2>\n" + report::svg_line_chart(series, chart);
 
   bool any_defense = false;
-  report::Table defenses({"epsilon", "defense", "clean acc", "adv acc"});
+  bool any_adaptive = false;
+  for (const auto& run : r.runs) {
+    for (const auto& d : run.defenses) any_adaptive = any_adaptive || d.adaptive;
+  }
+  std::vector<std::string> columns = {"epsilon", "defense", "clean acc", "adv acc"};
+  if (any_adaptive) columns.push_back("adaptive acc");
+  report::Table defenses(columns);
   for (const auto& run : r.runs) {
     for (const auto& d : run.defenses) {
       any_defense = true;
-      defenses.add_row({report::fixed(run.epsilon, 1), d.defense, report::percent(d.clean_accuracy),
-                        report::percent(d.adversarial_accuracy)});
+      std::vector<std::string> row = {report::fixed(run.epsilon, 1), d.defense,
+                                      report::percent(d.clean_accuracy),
+                                      report::percent(d.adversarial_accuracy)};
+      if (any_adaptive) row.push_back(d.adaptive ? report::percent(d.adaptive_accuracy) : "-");
+      defenses.add_row(row);
     }
   }
   if (any_defense) {
     html +=
         "<h2>Passive defenses</h2>\n<p class=\"note\">The same adversarial images, passed "
         "through each transform before the model. They were made against the undefended "
-        "model; an attacker who knows the transform can usually get through it.</p>\n" +
-        defenses.to_html();
+        "model; an attacker who knows the transform can usually get through it" +
+        std::string(any_adaptive ? " (adaptive acc: the attack run against transform + model, "
+                                   "its gradient through the transform by BPDA)"
+                                 : "") +
+        ".</p>\n" + defenses.to_html();
   }
 
   // Examples: successful attacks first (clean right, adversarial wrong), then the rest.

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "nnlab/attack/attack_set.h"
+#include "nnlab/attack/defended_model.h"
 #include "nnlab/attack/metrics.h"
 #include "nnlab/attack/stage_scores.h"
 #include "nnlab/attack/targets.h"
@@ -43,6 +44,8 @@ void check_options(const AttackSweepOptions& options, const data::Dataset& set) 
     throw core::OptionError("AttackSweepOptions.write_images",
                             "needs a file name per image (Dataset::files)");
   }
+  if (options.adaptive && options.defenses.empty())
+    throw core::OptionError("AttackSweepOptions.adaptive", "needs a defense to attack through");
   if (options.target == "given" &&
       (!options.given_targets.defined() || options.given_targets.size(0) != set.size())) {
     throw core::OptionError("AttackSweepOptions.given_targets",
@@ -71,6 +74,29 @@ std::string progress_description(const std::string& method, const AttackSettings
       << " aa " << s.autoattack.version << " " << s.autoattack.steps;
   for (const auto& a : s.autoattack.attacks) out << " " << a;
   return out.str();
+}
+
+// The adaptive attacker's images: the attack run against defense + model (BPDA, EOT), rounded
+// to 8 bits as saved; every rank of a group attacks its share. Returns them and the seconds.
+std::pair<torch::Tensor, double> attack_through(Attack& method, models::Classifier& model,
+                                                const InputDefense& defense,
+                                                const data::Dataset& set,
+                                                const torch::Tensor& targets,
+                                                AttackSetOptions set_options,
+                                                train::ProcessGroup* group) {
+  const auto started = std::chrono::steady_clock::now();
+  auto defended = defended_model(model, defense);
+  set_options.clean_logits = torch::Tensor();  // the defended model's are not the model's
+  set_options.label += " through " + defense.spec;
+  if (!set_options.progress_file.empty()) {  // a run of its own
+    set_options.progress_file += ".through-" + defense.spec;
+    set_options.progress_key += " through " + defense.spec;
+  }
+  const auto attacked =
+      group ? attack_set(method, defended, set.images, set.labels, targets, set_options, *group)
+            : attack_set(method, defended, set.images, set.labels, targets, set_options);
+  return {data::quantize_to_8bit(attacked.adversarial),
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
 }
 
 }  // namespace
@@ -133,6 +159,13 @@ AttackSweepResult run_attack_sweep(models::Classifier& model, const data::Datase
           group ? attack_set(*method, model, set.images, set.labels, result.targets, set_options,
                              *group)
                 : attack_set(*method, model, set.images, set.labels, result.targets, set_options);
+      const auto stage_seconds = method->stage_seconds();  // before the adaptive runs add theirs
+      // Adaptive: the attack through each defense (every rank attacks its share): images, seconds.
+      std::vector<std::pair<torch::Tensor, double>> adaptive;
+      for (size_t d = 0; options.adaptive && d < options.defenses.size(); ++d) {
+        adaptive.push_back(attack_through(*method, model, options.defenses[d], set, result.targets,
+                                          set_options, group));
+      }
       clean_logits = attacked.clean_logits;  // the same for every budget
       if (!result.reports) continue;         // rank 0 scores, writes and reports
       // Already on the grid when rounding-aware (pixel_grid rounds with this same rule, so this
@@ -160,10 +193,12 @@ AttackSweepResult run_attack_sweep(models::Classifier& model, const data::Datase
       const auto stage_names = method->stage_names();
       if (!stage_names.empty() && attacked.stage.defined()) {
         name_breaking_stages(scores, attacked.stage, stage_names);
-        stages = stage_scores(scores, attacked.stage, stage_names, method->stage_seconds());
+        stages = stage_scores(scores, attacked.stage, stage_names, stage_seconds);
       }
-      const double seconds =
+      // The adaptive attacks ran in between: they have their own seconds.
+      double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      for (const auto& a : adaptive) seconds -= a.second;
       auto run = scores.to_json();
       run["method"] = options.method;
       run["arch"] = mi.arch;
@@ -185,6 +220,15 @@ AttackSweepResult run_attack_sweep(models::Classifier& model, const data::Datase
         run["defenses"].push_back(
             {{"defense", defense.spec}, {"clean_accuracy", clean}, {"adversarial_accuracy", adv}});
         report_run.defenses.push_back({defense.spec, clean, adv});
+        if (options.adaptive) {
+          auto& score = report_run.defenses.back();
+          score.adaptive = true;
+          score.adaptive_accuracy =
+              defended_accuracy(model, defense, adaptive[d].first, set.labels, batch_size);
+          score.adaptive_seconds = adaptive[d].second;
+          run["defenses"].back()["adaptive_accuracy"] = score.adaptive_accuracy;
+          run["defenses"].back()["adaptive_seconds"] = score.adaptive_seconds;
+        }
       }
       if (!out_dir.empty()) {
         core::make_directories(out_dir);
@@ -236,11 +280,20 @@ report::Table sweep_stage_table(const std::vector<AttackReportRun>& runs) {
 }
 
 report::Table sweep_defense_table(const std::vector<AttackReportRun>& runs) {
-  report::Table table({"epsilon", "defense", "clean acc", "adv acc"});
+  bool adaptive = false;
+  for (const auto& run : runs) {
+    for (const auto& d : run.defenses) adaptive = adaptive || d.adaptive;
+  }
+  std::vector<std::string> columns = {"epsilon", "defense", "clean acc", "adv acc"};
+  if (adaptive) columns.push_back("adaptive acc");
+  report::Table table(columns);
   for (const auto& run : runs) {
     for (const auto& d : run.defenses) {
-      table.add_row({epsilon_name(run.epsilon), d.defense, report::percent(d.clean_accuracy),
-                     report::percent(d.adversarial_accuracy)});
+      std::vector<std::string> row = {epsilon_name(run.epsilon), d.defense,
+                                      report::percent(d.clean_accuracy),
+                                      report::percent(d.adversarial_accuracy)};
+      if (adaptive) row.push_back(d.adaptive ? report::percent(d.adaptive_accuracy) : "-");
+      table.add_row(row);
     }
   }
   return table;

@@ -1,5 +1,6 @@
 #include "nnlab/attack/input_defense.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 
 #include "nnlab/attack/objective.h"
 #include "nnlab/core/error.h"
+#include "nnlab/core/seed.h"
 #include "nnlab/data/image_io.h"
 
 namespace nnlab::attack {
@@ -65,14 +67,19 @@ torch::Tensor jpeg_compress(const torch::Tensor& images, int quality) {
   return out.to(images.device());
 }
 
-InputDefense parse_defense(const std::string& spec) {
+torch::Tensor gaussian_noise(const torch::Tensor& images, double sigma, at::Generator generator) {
+  const auto noise = torch::randn(images.sizes(), generator, images.options().device(torch::kCPU));
+  return (images + noise.to(images.device()) * sigma).clamp(0, 1);
+}
+
+InputDefense parse_defense(const std::string& spec, std::uint64_t seed) {
   const auto colon = spec.find(':');
   const std::string name = spec.substr(0, colon);
   if (colon == std::string::npos) {
     throw core::OptionError("parse_defense.spec",
                             "'" + spec +
                                 "': expected NAME:PARAMETER (median:3, bits:4, "
-                                "jpeg:75)");
+                                "jpeg:75, noise:8)");
   }
   const std::string parameter = spec.substr(colon + 1);
   if (name == "median") {
@@ -89,16 +96,28 @@ InputDefense parse_defense(const std::string& spec) {
     const int q = parse_parameter(spec, parameter, 1, 100);
     return {spec, [q](const torch::Tensor& x) { return jpeg_compress(x, q); }};
   }
+  if (name == "noise") {
+    const double sigma = parse_parameter(spec, parameter, 1, 255) / 255.0;
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+    return {
+        spec,
+        [sigma, generator](const torch::Tensor& x) { return gaussian_noise(x, sigma, generator); },
+        /*random=*/true};
+  }
   throw core::OptionError("parse_defense.spec",
-                          "unknown defense '" + name + "' (known: median, bits, jpeg)");
+                          "unknown defense '" + name + "' (known: median, bits, jpeg, noise)");
 }
 
-std::vector<InputDefense> parse_defenses(const std::string& list) {
+std::vector<InputDefense> parse_defenses(const std::string& list, std::uint64_t seed) {
   std::vector<InputDefense> out;
   std::stringstream in(list);
   std::string item;
   while (std::getline(in, item, ',')) {
-    if (!item.empty()) out.push_back(parse_defense(item));
+    // Two noise:8 in one list draw differently, and from none of the attacks' streams (theirs
+    // are (image, restart)).
+    constexpr std::uint64_t kDefenseStream = 0xDEFE45E;
+    if (!item.empty())
+      out.push_back(parse_defense(item, core::mix_seed(seed, kDefenseStream, out.size())));
   }
   return out;
 }

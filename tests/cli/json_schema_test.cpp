@@ -124,6 +124,12 @@ TEST(JsonSchemas, ClassifierCommands) {
                              " --input " + dir + "/images --output " + dir + "/adv2 --report " +
                              dir + "/r.html");
   EXPECT_NE(read_text(dir + "/r.html").find("<section id=\"provenance\">"), std::string::npos);
+  // --adaptive: each defense's adaptive_accuracy and adaptive_seconds, in both outputs.
+  expect_valid("attack", "attack --method fgsm --epsilon 8 --defense bits:4,noise:8 --adaptive" +
+                             model + " --input " + dir + "/images --output " + dir + "/adv3");
+  const auto adaptive =
+      check("attack-metrics", nlohmann::json::parse(read_text(dir + "/adv3/metrics.json")));
+  EXPECT_EQ(adaptive.exit_code, 0) << adaptive.out;
   expect_valid("attack-eval", "attack-eval --input " + dir + "/adv --labels " + dir + "/images" +
                                   model + " --defense median:3");
   // AutoAttack's stages in the attack's JSON and metrics.json, and the robustness evaluation.

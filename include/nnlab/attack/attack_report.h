@@ -19,6 +19,11 @@ struct DefenseScore {
   std::string defense;  // spec, e.g. "median:3"
   double clean_accuracy = 0;
   double adversarial_accuracy = 0;
+  // Adaptive (attack_sweep's adaptive): the accuracy of defense + model under the attack run
+  // against defense + model (defended_model.h, BPDA and EOT), and that attack's seconds.
+  bool adaptive = false;
+  double adaptive_accuracy = 0;
+  double adaptive_seconds = 0;
 };
 
 struct AttackReportRun {

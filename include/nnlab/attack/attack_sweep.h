@@ -39,6 +39,10 @@ struct AttackSweepOptions {
   std::string target = "none";         // none | given | least-likely | random
   torch::Tensor given_targets;         // target "given": one class per image
   std::vector<InputDefense> defenses;  // scored behind the model at every budget
+  // Also attack each defense adaptively: the attack runs against defense + model
+  // (defended_model.h: BPDA, and EOT through APGD's eot_iter for a random defense) and defense +
+  // model is scored on its images, beside the examples made on the undefended model.
+  bool adaptive = false;
   // Where to write; empty: nothing is written. With several budgets, each has a subfolder
   // eps_<epsilon> and the folder also holds curve.csv.
   std::string output;
@@ -73,7 +77,8 @@ report::Table sweep_curve_table(const std::vector<AttackReportRun>& runs);
 // One row per budget and stage of an attack of several stages (AutoAttack): epsilon, stage,
 // images it broke, robust accuracy after it, seconds; no rows for other attacks.
 report::Table sweep_stage_table(const std::vector<AttackReportRun>& runs);
-// One row per budget and defense: epsilon, defense, clean acc, adv acc.
+// One row per budget and defense: epsilon, defense, clean acc, adv acc, and with adaptive
+// scores adaptive acc.
 report::Table sweep_defense_table(const std::vector<AttackReportRun>& runs);
 
 // "8", "0.5": a budget as it names folders and rows.
