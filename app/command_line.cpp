@@ -42,6 +42,7 @@ void setup_command_line(CLI::App& app, GlobalOptions& global) {
   setup_export(app, global);
   setup_attack(app, global);
   setup_attack_eval(app, global);
+  setup_certify(app, global);
   setup_prune(app, global);
   setup_factorize(app, global);
   setup_convert(app, global);
