@@ -154,6 +154,7 @@ void setup_certify(CLI::App& app, GlobalOptions& global) {
       ->add_option("--sigma", s.sigma,
                    "noise std in [0,1] pixel units (the one the model was trained with)")
       ->required()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
       ->check(domain::positive());
   command->add_option("--n0", s.n0, "noise draws that pick the class")
       ->check(domain::positive())

@@ -126,6 +126,8 @@ TEST(JsonSchemas, ClassifierCommands) {
   EXPECT_NE(read_text(dir + "/r.html").find("<section id=\"provenance\">"), std::string::npos);
   expect_valid("attack-eval", "attack-eval --input " + dir + "/adv --labels " + dir + "/images" +
                                   model + " --defense median:3");
+  expect_valid("certify", "certify" + model + data +
+                              " --sigma 0.25 --n0 5 --n 20 --limit 2 --output " + dir + "/c.csv");
 
   expect_valid("prune", "prune" + model + " --sparsity 0.5 --steps 1 --finetune-epochs 0 -o " +
                             dir + "/p.ckpt");
