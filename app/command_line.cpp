@@ -43,6 +43,7 @@ void setup_command_line(CLI::App& app, GlobalOptions& global) {
   setup_attack(app, global);
   setup_attack_eval(app, global);
   setup_robustness(app, global);
+  setup_certify(app, global);
   setup_prune(app, global);
   setup_factorize(app, global);
   setup_convert(app, global);

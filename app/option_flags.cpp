@@ -83,6 +83,13 @@ const std::vector<OptionFlag>& option_flags() {
       {"AdversarialTrainingOptions.steps", "--adv-steps"},
       {"AdversarialTrainingOptions.eval_steps", "--adv-eval-steps"},
       {"AdversarialTrainingOptions.collapse_drop", "--collapse-drop"},
+      {"AdversarialTrainingOptions.beta", "--beta"},
+      {"gaussian_augmentation_hooks.sigma", "--noise-sigma"},
+      {"SmoothingOptions.sigma", "--sigma"},
+      {"SmoothingOptions.n0", "--n0"},
+      {"SmoothingOptions.n", "--n"},
+      {"SmoothingOptions.alpha", "--alpha"},
+      {"SmoothingOptions.batch_size", "--batch-size"},
       // compress
       {"MagnitudePruningOptions.sparsity", "--sparsity"},
       {"MagnitudePruningOptions.scope", "--scope"},

@@ -14,6 +14,7 @@ void setup_export(CLI::App& app, GlobalOptions& global);
 void setup_attack(CLI::App& app, GlobalOptions& global);
 void setup_attack_eval(CLI::App& app, GlobalOptions& global);
 void setup_robustness(CLI::App& app, GlobalOptions& global);
+void setup_certify(CLI::App& app, GlobalOptions& global);
 void setup_prune(CLI::App& app, GlobalOptions& global);
 void setup_factorize(CLI::App& app, GlobalOptions& global);
 void setup_convert(CLI::App& app, GlobalOptions& global);

@@ -1,10 +1,11 @@
 // nnlab train: a zoo architecture on a data set, a checkpoint every epoch, exact --resume.
-// Longer than 100 lines: it binds 29 flags (150 lines); --resume takes a saved setting only where
+// Longer than 100 lines: it binds 31 flags (170 lines); --resume takes a saved setting only where
 // its flag was not given (which only the command line knows); and it composes the hooks of three
 // areas that sit side by side -- attack (adversarial training), compress (distillation) and train
 // (data parallelism) -- which no library area above them could hold. What the run records for a
 // resume is train::RunMetadata (train/run_metadata.h).
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <optional>
 #include <sstream>
@@ -14,6 +15,7 @@
 #include "flag_domains.h"
 #include "model_flags.h"
 #include "nnlab/attack/adversarial_training.h"
+#include "nnlab/attack/randomized_smoothing.h"
 #include "nnlab/compress/distillation.h"
 #include "nnlab/core/error.h"
 #include "nnlab/data/data_spec.h"
@@ -47,6 +49,8 @@ struct TrainCommandOptions {
   double adv_step_size = 0;
   attack::AdversarialTrainingOptions adversarial;
   std::int64_t holdout = -1;  // -1: 1000, or a tenth of a smaller training set
+  // Gaussian data augmentation for randomized smoothing (--noise-sigma, [0,1] pixel units; 0: off).
+  double noise_sigma = 0;
   // Knowledge distillation (--teacher).
   std::string teacher;
   std::string teacher_arch;
@@ -93,6 +97,7 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
       if (!command.count("--limit")) options.limit = saved_run.limit;
       if (!command.count("--dropout")) options.dropout = saved_run.dropout.value_or(-1.0);
       if (options.output.empty()) options.output = options.resume;
+      if (!command.count("--noise-sigma")) options.noise_sigma = saved_run.noise_sigma.value_or(0);
       if (options.adv.empty() && saved_run.adversarial) {
         options.adversarial = attack::AdversarialTrainingOptions::from_json(*saved_run.adversarial);
         options.adv = options.adversarial.method;
@@ -146,6 +151,13 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
     adversarial.emplace(options.adversarial, std::move(holdout));
   }
   train::TrainHooks hooks = adversarial ? adversarial->hooks() : train::TrainHooks{};
+  if (options.noise_sigma > 0) {
+    if (adversarial) {
+      throw core::OptionError("--noise-sigma",
+                              "cannot be combined with --adv (both replace the training batch)");
+    }
+    hooks = attack::gaussian_augmentation_hooks(options.noise_sigma);
+  }
   std::optional<compress::Distillation> distillation;
   if (!options.teacher.empty()) {
     models::ModelSource source;
@@ -156,8 +168,12 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
     distillation.emplace(std::move(teacher), options.distillation);
     // The training images are the same every epoch unless augmented or attacked: the teacher's
     // logits are computed once.
-    if (!options.train.augment && !adversarial) {
+    if (!options.train.augment && !adversarial && options.noise_sigma == 0) {
       distillation->cache_teacher_logits(split.train.images, options.train.eval_batch_size);
+    }
+    if (hooks.loss) {
+      throw core::OptionError("--teacher",
+                              "cannot be combined with --adv trades (both replace the loss)");
     }
     const auto distill = distillation->hooks();
     hooks.loss = distill.loss;
@@ -169,6 +185,7 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
   run_record.data = options.data;
   run_record.limit = options.limit;
   if (options.dropout >= 0) run_record.dropout = options.dropout;
+  if (options.noise_sigma > 0) run_record.noise_sigma = options.noise_sigma;
   if (distillation) {
     run_record.distillation =
         train::DistillationRecord{options.teacher, options.teacher_arch,
@@ -308,18 +325,29 @@ void setup_train(CLI::App& app, GlobalOptions& global) {
   auto& adv = options->adversarial;
   command->add_option(
       "--adv", options->adv,
-      "adversarial training: fgsm-rs (fast, Wong et al. 2020) | pgd (Madry et al.)");
+      "adversarial training: fgsm-rs (fast, Wong et al. 2020) | pgd (Madry et al.) | trades "
+      "(Zhang et al. 2019)");
   command->add_option("--epsilon", options->adv_epsilon, "--adv budget in 0-255 pixel units")
       ->check(domain::range(0, 255))
       ->capture_default_str();
   command
       ->add_option("--adv-step-size", options->adv_step_size,
                    "--adv step in 0-255 units (default: 1.25 eps for fgsm-rs, 2.5 eps/steps "
-                   "for pgd)")
+                   "for pgd, eps/4 for trades)")
       ->check(domain::range(0, 255));
-  command->add_option("--adv-steps", adv.steps, "--adv pgd: steps per batch")
+  command->add_option("--adv-steps", adv.steps, "--adv pgd|trades: steps per batch (trades: 10)")
       ->check(domain::positive())
       ->capture_default_str();
+  command
+      ->add_option("--beta", adv.beta,
+                   "--adv trades: weight of the robust term, CE + beta KL(f(x) || f(x'))")
+      ->check(domain::non_negative())
+      ->capture_default_str();
+  command
+      ->add_option("--noise-sigma", options->noise_sigma,
+                   "Gaussian noise of this std added to every training image, for randomized "
+                   "smoothing (nnlab certify); 0: off")
+      ->check(domain::non_negative());
   command
       ->add_option("--adv-eval-steps", adv.eval_steps, "PGD steps of the held-out robust accuracy")
       ->check(domain::non_negative())
@@ -345,14 +373,23 @@ void setup_train(CLI::App& app, GlobalOptions& global) {
       if (!(copy.adv_step_size >= 0 && copy.adv_step_size <= 255)) {
         throw core::OptionError("--adv-step-size", "must be in [0, 255] (pixel units)");
       }
-      if (copy.adv != "fgsm-rs" && copy.adv != "pgd") {
-        throw core::OptionError("--adv", "expected fgsm-rs or pgd, got '" + copy.adv + "'");
+      if (copy.adv != "fgsm-rs" && copy.adv != "pgd" && copy.adv != "trades") {
+        throw core::OptionError("--adv", "expected fgsm-rs, pgd or trades, got '" + copy.adv + "'");
       }
+      // The reference's 10 inner steps (pgd keeps Madry et al.'s 7).
+      if (copy.adv == "trades" && !command->count("--adv-steps")) copy.adversarial.steps = 10;
       copy.adversarial.method = copy.adv;
       copy.adversarial.epsilon = copy.adv_epsilon / 255.0;
       copy.adversarial.step_size = copy.adv_step_size / 255.0;
     } else if (command->count("--epsilon") || command->count("--adv-steps")) {
-      throw core::OptionError("--epsilon", "only with --adv fgsm-rs|pgd");
+      throw core::OptionError("--epsilon", "only with --adv fgsm-rs|pgd|trades");
+    }
+    if (command->count("--beta") && copy.adv != "trades") {
+      throw core::OptionError("--beta", "only with --adv trades");
+    }
+    if (!(copy.noise_sigma >= 0 && std::isfinite(copy.noise_sigma))) {
+      throw core::OptionError("--noise-sigma", "must be a finite number >= 0 (0: no noise), got " +
+                                                   core::number_text(copy.noise_sigma));
     }
     run_train(copy, global, *command);
   });

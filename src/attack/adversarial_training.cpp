@@ -3,11 +3,13 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "nnlab/attack/objective.h"
 #include "nnlab/attack/registry.h"
 #include "nnlab/core/error.h"
+#include "nnlab/models/eval_mode_guard.h"
 
 namespace nnlab::attack {
 
@@ -35,7 +37,8 @@ std::vector<torch::Tensor> state_of(const models::Classifier& model) {
 
 nlohmann::json AdversarialTrainingOptions::to_json() const {
   return {{"method", method}, {"epsilon", epsilon},       {"step_size", step_size},
-          {"steps", steps},   {"eval_steps", eval_steps}, {"collapse_drop", collapse_drop}};
+          {"steps", steps},   {"eval_steps", eval_steps}, {"collapse_drop", collapse_drop},
+          {"beta", beta}};
 }
 
 AdversarialTrainingOptions AdversarialTrainingOptions::from_json(const nlohmann::json& j) {
@@ -46,6 +49,7 @@ AdversarialTrainingOptions AdversarialTrainingOptions::from_json(const nlohmann:
   o.steps = j.value("steps", o.steps);
   o.eval_steps = j.value("eval_steps", o.eval_steps);
   o.collapse_drop = j.value("collapse_drop", o.collapse_drop);
+  o.beta = j.value("beta", o.beta);
   return o;
 }
 
@@ -74,9 +78,9 @@ RobustAccuracy pgd_accuracy(models::Classifier& model, const torch::Tensor& imag
 
 AdversarialTraining::AdversarialTraining(AdversarialTrainingOptions options, data::Dataset holdout)
     : options_(std::move(options)), holdout_(std::move(holdout)) {
-  if (options_.method != "fgsm-rs" && options_.method != "pgd") {
+  if (options_.method != "fgsm-rs" && options_.method != "pgd" && options_.method != "trades") {
     throw core::OptionError("AdversarialTrainingOptions.method",
-                            "expected fgsm-rs or pgd, got '" + options_.method + "'");
+                            "expected fgsm-rs, pgd or trades, got '" + options_.method + "'");
   }
   if (!(options_.epsilon > 0 && options_.epsilon <= 1)) {
     throw core::OptionError("AdversarialTrainingOptions.epsilon",
@@ -92,14 +96,60 @@ AdversarialTraining::AdversarialTraining(AdversarialTrainingOptions options, dat
   if (options_.eval_steps < 1)
     throw core::OptionError("AdversarialTrainingOptions.eval_steps",
                             "must be >= 1, got " + std::to_string(options_.eval_steps));
+  if (!(options_.beta >= 0 && std::isfinite(options_.beta)))
+    throw core::OptionError(
+        "AdversarialTrainingOptions.beta",
+        "must be a finite number >= 0, got " + core::number_text(options_.beta));
   if (!(options_.collapse_drop > 0))
     throw core::OptionError("AdversarialTrainingOptions.collapse_drop",
                             "must be > 0, got " + core::number_text(options_.collapse_drop));
 }
 
+torch::Tensor trades_loss(const torch::Tensor& clean_logits,
+                          const torch::Tensor& adversarial_logits, const torch::Tensor& labels,
+                          double beta) {
+  const auto natural = torch::nn::functional::cross_entropy(clean_logits, labels);
+  if (beta == 0) return natural;
+  // KL(p || q) = sum p (log p - log q); xlogy makes a probability that underflowed to 0 add 0.
+  const auto p = torch::softmax(clean_logits, 1);
+  const auto kl = (torch::xlogy(p, p) - p * torch::log_softmax(adversarial_logits, 1)).sum() /
+                  static_cast<double>(clean_logits.size(0));
+  return natural + beta * kl;
+}
+
+torch::Tensor trades_adversarial(models::Classifier& model, const torch::Tensor& images,
+                                 double epsilon, double step_size, int steps) {
+  models::EvalModeGuard eval(model);
+  const auto clean = images.detach();
+  torch::Tensor p;  // the clean prediction, a constant of the inner maximization
+  {
+    torch::NoGradGuard no_grad;
+    p = torch::softmax(model.forward(clean), 1);
+  }
+  const auto lower = (clean - epsilon).clamp_min(0);
+  const auto upper = (clean + epsilon).clamp_max(1);
+  auto x = clean + 0.001 * torch::randn_like(clean);
+  for (int step = 0; step < steps; ++step) {
+    x = x.detach().requires_grad_(true);
+    torch::Tensor gradient;
+    {
+      torch::AutoGradMode enable_grad(true);
+      const auto kl = (torch::xlogy(p, p) - p * torch::log_softmax(model.forward(x), 1)).sum();
+      gradient = torch::autograd::grad({kl}, {x})[0];
+    }
+    x = torch::min(torch::max(x.detach() + step_size * gradient.sign(), lower), upper);
+  }
+  // Zero steps: the start alone, still inside the ball and [0,1].
+  return torch::min(torch::max(x.detach(), lower), upper);
+}
+
 torch::Tensor AdversarialTraining::adversarial_batch(models::Classifier& model,
                                                      const torch::Tensor& images,
                                                      const torch::Tensor& labels) {
+  if (options_.method == "trades") {
+    const double step = options_.step_size > 0 ? options_.step_size : options_.epsilon / 4;
+    return trades_adversarial(model, images, options_.epsilon, step, options_.steps);
+  }
   const bool fast = options_.method == "fgsm-rs";
   const double step = options_.step_size > 0 ? options_.step_size
                       : fast                 ? 1.25 * options_.epsilon
@@ -141,8 +191,22 @@ train::TrainHooks AdversarialTraining::hooks() {
   train::TrainHooks hooks;
   hooks.transform_batch = [this](models::Classifier& model, const torch::Tensor& images,
                                  const torch::Tensor& labels) {
+    if (options_.method == "trades") {
+      model_ = &model;
+      clean_ = images;
+    }
     return adversarial_batch(model, images, labels);
   };
+  if (options_.method == "trades") {
+    // The trainer has the adversarial logits; the clean forward (in training mode, as in the
+    // reference) is part of the loss.
+    hooks.loss = [this](const torch::Tensor& adversarial_logits, const torch::Tensor& labels,
+                        const torch::Tensor&) {
+      TORCH_CHECK(model_ != nullptr && clean_.defined(),
+                  "TRADES loss: called before transform_batch");
+      return trades_loss(model_->forward(clean_), adversarial_logits, labels, options_.beta);
+    };
+  }
   hooks.after_epoch = [this](models::Classifier& model, train::EpochMetrics& metrics) {
     return after_epoch(model, metrics);
   };

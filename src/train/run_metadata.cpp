@@ -6,6 +6,7 @@ void write_run_metadata(const RunMetadata& record, nlohmann::json& meta) {
   meta["data"] = record.data;
   meta["limit"] = record.limit;
   if (record.dropout) meta["dropout"] = *record.dropout;
+  if (record.noise_sigma) meta["noise_sigma"] = *record.noise_sigma;
   if (record.distillation) {
     const auto& d = *record.distillation;
     meta["distillation"] = {{"teacher", d.teacher},
@@ -21,6 +22,7 @@ RunMetadata read_run_metadata(const nlohmann::json& meta) {
   record.data = meta.value("data", record.data);
   record.limit = meta.value("limit", record.limit);
   if (meta.contains("dropout")) record.dropout = meta["dropout"].get<double>();
+  if (meta.contains("noise_sigma")) record.noise_sigma = meta["noise_sigma"].get<double>();
   if (meta.contains("adversarial")) record.adversarial = meta["adversarial"];
   if (meta.contains("distillation")) {
     const auto& saved = meta["distillation"];

@@ -17,6 +17,7 @@ const std::map<std::string, std::string>& commands_and_required_arguments() {
       {"export-images", "-o out"},
       {"attack", ""},
       {"attack-eval", ""},
+      {"certify", "--sigma 0.25"},
       {"prune", ""},
       {"factorize", ""},
       {"convert", ""},

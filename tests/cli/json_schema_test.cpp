@@ -141,6 +141,8 @@ TEST(JsonSchemas, ClassifierCommands) {
   EXPECT_EQ(aa_metrics["stages"].size(), 2u);
   expect_valid("robustness",
                "robustness --epsilon 16 --pgd-steps 2 --limit 20" + quick_aa + model + data);
+  expect_valid("certify", "certify" + model + data +
+                              " --sigma 0.25 --n0 5 --n 20 --limit 2 --output " + dir + "/c.csv");
 
   expect_valid("prune", "prune" + model + " --sparsity 0.5 --steps 1 --finetune-epochs 0 -o " +
                             dir + "/p.ckpt");

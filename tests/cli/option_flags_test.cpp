@@ -192,6 +192,7 @@ const std::map<std::string, std::string> kRunArguments = {
     {"export-images", "--data idx:/nonexistent -o out"},
     {"attack", "--model missing.ckpt --data idx:/nonexistent"},
     {"attack-eval", "--model missing.ckpt --input missing --labels missing"},
+    {"certify", "--model missing.ckpt --data idx:/nonexistent --sigma 0.25"},
     {"prune", "--model missing.ckpt -o x.ckpt"},
     {"factorize", "--model missing.ckpt --layers fc1 -o x.ckpt"},
     {"convert", "--model missing.ckpt -o x.ckpt"},

@@ -137,4 +137,66 @@ TEST(TrainCommand, TrainWithATeacherRecordsTheDistillation) {
   EXPECT_NE(missing.err.find("nowhere.ckpt"), std::string::npos) << missing.err;
 }
 
+TEST(TrainCommand, TradesRecordsBetaAndResumesWithIt) {
+  const auto dir = scratch_dir("trades_train");
+  write_synthetic_idx(dir + "/data", 300, 50);
+  const auto train = run_nnlab("train --arch lenet300 --data idx:" + dir +
+                               "/data --epochs 1 --adv trades --beta 3 --adv-steps 2 --epsilon 8 "
+                               "--holdout 50 --adv-eval-steps 2 -o " +
+                               dir + "/trades.ckpt --json -q");
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  auto meta = models::read_checkpoint(dir + "/trades.ckpt").meta;
+  EXPECT_EQ(meta["adversarial"]["method"], "trades");
+  EXPECT_DOUBLE_EQ(meta["adversarial"]["beta"].get<double>(), 3.0);
+  EXPECT_EQ(meta["adversarial"]["steps"].get<int>(), 2);
+  const auto more = run_nnlab("train --resume " + dir + "/trades.ckpt --epochs 2 --json -q");
+  ASSERT_EQ(more.exit_code, 0) << more.err;
+  meta = models::read_checkpoint(dir + "/trades.ckpt").meta;
+  EXPECT_EQ(meta["epoch"].get<int>(), 2);
+  EXPECT_EQ(meta["adversarial"]["method"], "trades");
+  EXPECT_DOUBLE_EQ(meta["adversarial"]["beta"].get<double>(), 3.0);
+  EXPECT_TRUE(nlohmann::json::parse(more.out)["history"][1].contains("holdout_robust_accuracy"));
+}
+
+TEST(TrainCommand, TradesRefusesANegativeBeta) {
+  const auto dir = scratch_dir("trades_bad");
+  write_synthetic_idx(dir + "/data", 60, 10);
+  const auto bad = run_nnlab("train --arch lenet300 --data idx:" + dir +
+                             "/data --adv trades --beta -1 -o " + dir + "/x.ckpt -q");
+  expect_clean_error(bad, "--beta");
+  const auto no_trades = run_nnlab("train --arch lenet300 --data idx:" + dir +
+                                   "/data --adv pgd --beta 2 -o " + dir + "/x.ckpt -q");
+  expect_clean_error(no_trades, "--beta", "trades");
+  EXPECT_FALSE(fs::exists(dir + "/x.ckpt"));
+}
+
+TEST(TrainCommand, NoiseSigmaIsRecordedAndKeptOnResume) {
+  const auto dir = scratch_dir("noise_train");
+  write_synthetic_idx(dir + "/data", 200, 50);
+  const auto train = run_nnlab("train --arch lenet300 --data idx:" + dir +
+                               "/data --epochs 1 --noise-sigma 0.25 -o " + dir + "/n.ckpt -q");
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  EXPECT_DOUBLE_EQ(models::read_checkpoint(dir + "/n.ckpt").meta["noise_sigma"].get<double>(),
+                   0.25);
+  const auto more = run_nnlab("train --resume " + dir + "/n.ckpt --epochs 2 -q");
+  ASSERT_EQ(more.exit_code, 0) << more.err;
+  const auto meta = models::read_checkpoint(dir + "/n.ckpt").meta;
+  EXPECT_EQ(meta["epoch"].get<int>(), 2);
+  EXPECT_DOUBLE_EQ(meta["noise_sigma"].get<double>(), 0.25);
+  // Without the flag no noise is recorded.
+  ASSERT_EQ(run_nnlab("train --arch lenet300 --data idx:" + dir + "/data --epochs 1 -o " + dir +
+                      "/plain.ckpt -q")
+                .exit_code,
+            0);
+  EXPECT_FALSE(models::read_checkpoint(dir + "/plain.ckpt").meta.contains("noise_sigma"));
+
+  expect_clean_error(run_nnlab("train --arch lenet300 --data idx:" + dir +
+                               "/data --noise-sigma -0.5 -o " + dir + "/x.ckpt -q"),
+                     "--noise-sigma");
+  expect_clean_error(run_nnlab("train --arch lenet300 --data idx:" + dir +
+                               "/data --noise-sigma 0.25 --adv pgd -o " + dir + "/x.ckpt -q"),
+                     "--noise-sigma");
+  EXPECT_FALSE(fs::exists(dir + "/x.ckpt"));
+}
+
 }  // namespace nnlab::testing

@@ -4,7 +4,7 @@
 // training (attack/adversarial_training) and distillation (compress/distillation). train/ sits
 // below both: it keeps their settings as they record them and does not interpret them.
 // The keys are those of docs/FORMAT.md's checkpoint metadata ("data", "limit", "dropout",
-// "adversarial", "distillation").
+// "noise_sigma", "adversarial", "distillation").
 #pragma once
 
 #include <cstdint>
@@ -26,6 +26,7 @@ struct RunMetadata {
   std::string data = "fashion-mnist";  // the data spec (data/data_spec)
   std::int64_t limit = 0;              // the first N training images; 0: all
   std::optional<double> dropout;       // every dropout layer's probability; none: the arch's
+  std::optional<double> noise_sigma;   // Gaussian data augmentation's std; none: off
   // attack::AdversarialTrainingOptions::to_json(), and the held-out images' count as "holdout".
   std::optional<nlohmann::json> adversarial;
   std::optional<DistillationRecord> distillation;
