@@ -47,7 +47,7 @@ AttackResult BatchedAttack::attack(models::Classifier& model, const torch::Tenso
   TORCH_CHECK(images.device() == model.device() && labels.device() == model.device(), name(),
               ": images and labels must be on the model's device ", model.device());
   if (images.size(0) == 0) {
-    return {images.clone(), torch::zeros({0}, labels.options().dtype(torch::kBool)), {}};
+    return {images.clone(), torch::zeros({0}, labels.options().dtype(torch::kBool)), {}, {}};
   }
   TORCH_CHECK(images.min().item<double>() >= 0 && images.max().item<double>() <= 1, name(),
               ": pixels must be in [0,1]");
@@ -62,7 +62,7 @@ AttackResult BatchedAttack::attack(models::Classifier& model, const torch::Tenso
   TORCH_CHECK(!image_keys_.defined() || image_keys_.numel() == images.size(0), name(), ": ",
               image_keys_.numel(), " image keys for ", images.size(0), " images");
   const auto keys = image_keys_.defined() ? image_keys_.to(torch::kCPU) : torch::Tensor();
-  std::vector<torch::Tensor> adversarial, success, clean_logits;
+  std::vector<torch::Tensor> adversarial, success, clean_logits, queries;
   for (std::int64_t start = 0; start < images.size(0); start += options_.batch_size) {
     const auto end = std::min(images.size(0), start + options_.batch_size);
     batch_keys_ = keys.defined() ? keys.slice(0, start, end) : torch::Tensor();
@@ -71,6 +71,7 @@ AttackResult BatchedAttack::attack(models::Classifier& model, const torch::Tenso
     adversarial.push_back(result.images.detach());
     if (result.success.defined()) success.push_back(result.success);
     if (result.clean_logits.defined()) clean_logits.push_back(result.clean_logits.detach());
+    if (result.queries.defined()) queries.push_back(result.queries);
   }
   AttackResult out;
   out.images = torch::cat(adversarial);
@@ -81,6 +82,7 @@ AttackResult BatchedAttack::attack(models::Classifier& model, const torch::Tenso
   if (!clean_logits.empty() && clean_logits.size() == adversarial.size()) {
     out.clean_logits = torch::cat(clean_logits);
   }
+  if (!queries.empty() && queries.size() == adversarial.size()) out.queries = torch::cat(queries);
   return out;
 }
 

@@ -122,7 +122,7 @@ AttackResult CarliniWagnerL2::attack_batch(models::Classifier& model, const torc
                         is_adversarial(logits_of(model, unchanged.index_select(0, failed)),
                                        labels.index_select(0, failed), targeted));
   }
-  return {best, success, {}};
+  return {best, success, {}, {}};
 }
 
 }  // namespace nnlab::attack

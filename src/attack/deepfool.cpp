@@ -80,7 +80,7 @@ AttackResult DeepFool::attack_batch(models::Classifier& model, const torch::Tens
                      is_adversarial(logits_of(model, next), labels.index_select(0, active),
                                     /*targeted=*/false));
   }
-  return {saved, done, {}};
+  return {saved, done, {}, {}};
 }
 
 }  // namespace nnlab::attack

@@ -37,10 +37,10 @@ void EarlyStop::update(models::Classifier& model, const torch::Tensor& adv) {
 
 AttackResult EarlyStop::finish(models::Classifier& model, const torch::Tensor& adv,
                                bool verdict) const {
-  if (round_) return {saved_, success_, {}};
+  if (round_) return {saved_, success_, {}, {}};
   const auto images = adv.detach();
-  if (!verdict) return {images, {}, {}};
-  return {images, is_adversarial(logits_of(model, images), labels_, targeted_), {}};
+  if (!verdict) return {images, {}, {}, {}};
+  return {images, is_adversarial(logits_of(model, images), labels_, targeted_), {}, {}};
 }
 
 }  // namespace nnlab::attack

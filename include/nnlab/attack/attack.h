@@ -22,6 +22,7 @@ struct AttackResult {
                                // undefined when the caller did not ask for a verdict
   torch::Tensor clean_logits;  // (N, classes) on the clean images, when the attack computed
                                // them anyway (FGSM's gradient pass); otherwise undefined
+  torch::Tensor queries;       // (N) int64: model queries spent per image (black-box attacks); undefined otherwise
 };
 
 class Attack {
