@@ -16,6 +16,7 @@
 #include "nnlab/attack/difgsm.h"
 #include "nnlab/attack/mifgsm.h"
 #include "nnlab/attack/pgd.h"
+#include "nnlab/attack/square.h"
 
 namespace nnlab::attack {
 
@@ -30,6 +31,7 @@ struct AttackSettings : AttackOptions {
   CarliniWagnerL2Options cw;
   DeepFoolOptions deepfool;
   ApgdOptions apgd;  // its restarts come from pgd.restarts: one restart count for both
+  SquareOptions square;
 };
 
 using AttackFactory = std::function<std::unique_ptr<Attack>(const AttackSettings&)>;
