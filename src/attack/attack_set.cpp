@@ -52,6 +52,10 @@ AttackSetResult attack_set(Attack& attack, models::Classifier& model, const torc
       }
     }
     result.adversarial.index_copy_(0, index, adversarial);
+    if (out.queries.defined()) {
+      if (!result.queries.defined()) result.queries = torch::zeros({images.size(0)}, torch::kLong);
+      result.queries.index_copy_(0, index, out.queries.to(torch::kCPU, torch::kLong));
+    }
     if (bar) bar->advance(index.size(0));
   }
   attack.set_image_keys({});
@@ -85,6 +89,15 @@ AttackSetResult attack_set(Attack& attack, models::Classifier& model, const torc
   result.clean_logits.slice(0, from, to).copy_(shard.clean_logits);
   std::vector<torch::Tensor> both = {result.adversarial, result.clean_logits};
   group.all_reduce_sum(both);
+  // Query counts, with a last entry that says whether any rank's attack counted them (a rank
+  // that attacked no image has none), so that every rank takes part in the same reductions.
+  std::vector<torch::Tensor> counts = {torch::zeros({n + 1}, torch::kDouble)};
+  if (shard.queries.defined()) {
+    counts[0].slice(0, from, to).copy_(shard.queries);
+    counts[0][n] = 1;
+  }
+  group.all_reduce_sum(counts);
+  if (counts[0][n].item<double>() > 0) result.queries = counts[0].slice(0, 0, n).to(torch::kLong);
   return result;
 }
 

@@ -26,6 +26,9 @@ struct AttackSetOptions {
 struct AttackSetResult {
   torch::Tensor adversarial;   // (N,C,H,W) on the CPU
   torch::Tensor clean_logits;  // (N, classes) on the CPU: the model on the clean images
+  // (N) int64 on the CPU: the attack's model queries per image (AttackResult::queries), 0 for the
+  // images not attacked; undefined when the attack does not count them (or attacked no image).
+  torch::Tensor queries;
 };
 
 // images (N,C,H,W) [0,1] on the CPU; labels: true classes; targets: the target classes for a
