@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -107,8 +108,9 @@ Square::Square(AttackOptions options, SquareOptions square)
   require_at_least("SquareOptions.queries", square_.queries, 1);
   require_at_least("SquareOptions.restarts", square_.restarts, 1);
   if (!(square_.p_init > 0 && square_.p_init <= 1)) {
-    throw core::OptionError("SquareOptions.p_init",
-                            "must be in (0, 1], got " + std::to_string(square_.p_init));
+    std::ostringstream got;
+    got << square_.p_init;
+    throw core::OptionError("SquareOptions.p_init", "must be in (0, 1], got " + got.str());
   }
 }
 
