@@ -6,7 +6,8 @@ Run it with the venv that bench/setup_attack_peer.sh makes (torchattacks==3.5.1 
 python3-torch 1.13, the LibTorch that nnlab links).
 
   attack_peer.py attack (--model CKPT | --weights PTH --arch resnet50) (--data fashion-mnist | --input DIR)
-                 [--output DIR] --method fgsm|pgd|apgd|apgd-t --epsilon E [--steps N] [--step-size S] ...
+                 [--output DIR] --method fgsm|pgd|apgd|apgd-t|square --epsilon E [--steps N] [--step-size S] ...
+                 [--queries Q] [--p-init P] [--norm linf|l2] ...
   attack_peer.py attack --model CKPT --data fashion-mnist --method hsj --norm l2 --max-queries Q
                  --epsilons 127.5,255                  ART's HopSkipJump: robust accuracy at each
                                                        epsilon, median distance, queries spent
@@ -190,6 +191,11 @@ def make_attack(args, model):
         # AutoAttack's targeted stage: 9 target classes, targeted DLR.
         return torchattacks.APGDT(model, norm="Linf", eps=eps, steps=args.steps, n_restarts=1,
                                   seed=0, eot_iter=1, rho=.75, n_classes=10)
+    if args.method == "square":
+        # fra31/auto-attack's Square, ported: margin loss, the p schedule rescaled to n_queries.
+        return torchattacks.Square(model, norm="Linf" if args.norm == "linf" else "L2", eps=eps,
+                                   n_queries=args.queries, n_restarts=1, p_init=args.p_init,
+                                   loss="margin", resc_schedule=True, seed=0)
     sys.exit(f"attack_peer.py: unknown --method {args.method}")
 
 
@@ -201,6 +207,16 @@ def cmd_attack(args):
     images, labels, files = load_data(args, info["channels"])
     attack = make_attack(args, model)
     bs = args.batch_size
+    # Square: the per-image query counts its attack_single_run returns (perturb drops them).
+    counts = []
+    if args.method == "square":
+        single_run = attack.attack_single_run
+
+        def counted(x, y):
+            n_queries, adv = single_run(x, y)
+            counts.append(n_queries.cpu().long())
+            return n_queries, adv
+        attack.attack_single_run = counted
 
     started = time.perf_counter()
     clean_logits = forward_all(model, images, bs)
@@ -240,6 +256,16 @@ def cmd_attack(args):
         "seconds_clean": t_clean - started, "seconds_attack": t_attack - t_clean,
         "seconds_score": finished - t_attack, "threads": torch.get_num_threads(),
     }
+    if args.method == "square" and counts:
+        # Mean / median over the attacked images it broke (as nnlab's mean_queries), judged on
+        # the 8-bit images scored above.
+        queries = torch.zeros(n, dtype=torch.long)
+        queries[todo] = torch.cat(counts)
+        broken = queries.gt(0) & ~adv_correct
+        spent = queries[broken].double()
+        result["queries"] = args.queries
+        result["mean_queries"] = spent.mean().item() if len(spent) else 0.0
+        result["median_queries"] = spent.quantile(0.5).item() if len(spent) else 0.0
     print(json.dumps(result))
 
 
@@ -569,11 +595,14 @@ def main():
     a = sub.add_parser("attack")
     model_and_data(a)
     a.add_argument("--output", help="write the adversarial 8-bit PNGs here (and score them)")
-    a.add_argument("--method", default="fgsm", choices=["fgsm", "pgd", "apgd", "apgd-t", "hsj"])
+    a.add_argument("--method", default="fgsm", choices=["fgsm", "pgd", "apgd", "apgd-t", "hsj", "square"])
+    a.add_argument("--queries", type=int, default=5000, help="square: queries per image")
+    a.add_argument("--p-init", type=float, default=0.8, help="square: the first windows' share")
+    a.add_argument("--norm", default=None, choices=["linf", "l2"],
+                   help="square (default linf), hsj (default l2)")
     a.add_argument("--epsilon", type=float, default=8, help="0-255 pixel units")
     a.add_argument("--steps", type=int, default=10)
     a.add_argument("--step-size", type=float, default=0, help="0-255 units (default 2.5*eps/steps)")
-    a.add_argument("--norm", default="l2", choices=["l2", "linf"], help="hsj")
     a.add_argument("--max-queries", type=int, default=1000, help="hsj: model queries per image")
     a.add_argument("--epsilons", default="255", help="hsj: budgets (0-255 units) to score at")
     e = sub.add_parser("eval")
@@ -602,6 +631,8 @@ def main():
     r.add_argument("--minutes", default="?")
     r.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
+    if getattr(args, "norm", "") is None:
+        args.norm = "l2" if args.method == "hsj" else "linf"
 
     torch.set_num_threads(args.threads)
     if getattr(args, "seed", None) is not None and args.command not in ("make-resnet50", "make-imagenet"):

@@ -218,6 +218,14 @@ void setup_attack(CLI::App& app, GlobalOptions& global) {
   command->add_option("--aa-steps", a.autoattack.steps, "autoattack: APGD and FAB iterations")
       ->check(domain::positive())
       ->capture_default_str();
+  command
+      ->add_option("--queries", a.square.queries,
+                   "square: model queries per image (and restart), the first included")
+      ->capture_default_str();
+  command
+      ->add_option("--p-init", a.square.p_init,
+                   "square: the share of the image its first windows cover, in (0, 1]")
+      ->capture_default_str();
   command->add_flag("!--no-random-start", a.pgd.random_start, "PGD without the random start");
   command->add_option("--decay", a.mifgsm.decay, "MI-FGSM momentum decay")
       ->check(domain::non_negative())

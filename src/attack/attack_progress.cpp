@@ -45,6 +45,7 @@ void save_attack_progress(const std::string& path, const AttackProgress& progres
   if (progress.clean_logits.defined())
     archive.write("clean_logits", progress.clean_logits.to(torch::kCPU));
   if (progress.stage.defined()) archive.write("stage", progress.stage.to(torch::kCPU));
+  if (progress.queries.defined()) archive.write("queries", progress.queries.to(torch::kCPU));
   core::write_atomically(path, [&archive](const std::string& tmp) { archive.save_to(tmp); });
 }
 
@@ -56,7 +57,7 @@ std::optional<AttackProgress> load_attack_progress(const std::string& path,
     torch::serialize::InputArchive archive;
     archive.load_from(path);
     // A fresh tensor per entry: reading into a defined one keeps its dtype.
-    torch::Tensor saved_key, done, logits, stage;
+    torch::Tensor saved_key, done, logits, stage, queries;
     archive.read("key", saved_key);
     if (tensor_text(saved_key) != key) return std::nullopt;
     AttackProgress progress;
@@ -66,6 +67,7 @@ std::optional<AttackProgress> load_attack_progress(const std::string& path,
     archive.read("adversarial", progress.adversarial);
     if (archive.try_read("clean_logits", logits)) progress.clean_logits = logits;
     if (archive.try_read("stage", stage)) progress.stage = stage;
+    if (archive.try_read("queries", queries)) progress.queries = queries;
     if (progress.done < 0 || progress.adversarial.size(0) != progress.done) return std::nullopt;
     return progress;
   } catch (const c10::Error&) {

@@ -113,6 +113,33 @@ std::string render_attack_report(models::Classifier& model, const AttackReport& 
   chart.y_label = "accuracy";
   html += "<h2>Accuracy against the budget</h2>\n" + report::svg_line_chart(series, chart);
 
+  // Black-box attacks: the share of images broken within q queries, one line per budget.
+  std::vector<report::Series> by_queries;
+  for (const auto& run : r.runs) {
+    const auto& curve = run.query_curve;
+    if (curve.queries.empty()) continue;
+    by_queries.push_back({"epsilon " + report::fixed(run.epsilon, 1), {}, curve.broken});
+    for (const auto q : curve.queries) by_queries.back().x.push_back(static_cast<double>(q));
+  }
+  if (!by_queries.empty()) {
+    report::ChartOptions queries_chart;
+    queries_chart.x_label = "model queries per image";
+    queries_chart.y_label = "success rate";
+    std::string means;
+    for (const auto& run : r.runs) {
+      if (run.query_curve.queries.empty()) continue;
+      means += std::string(means.empty() ? "" : "; ") + "epsilon " + report::fixed(run.epsilon, 1) +
+               ": " + report::fixed(run.query_curve.mean_queries, 1) + " / " +
+               report::fixed(run.query_curve.median_queries, 1);
+    }
+    html +=
+        "<h2>Success against queries</h2>\n<p class=\"note\">The share of all images "
+        "misclassified within q model queries (those the model got wrong clean count at 0). "
+        "Mean / median queries of the images the attack broke: " +
+        means + ".";
+    html += "</p>\n" + report::svg_line_chart(by_queries, queries_chart);
+  }
+
   bool any_defense = false;
   bool any_adaptive = false;
   for (const auto& run : r.runs) {

@@ -57,6 +57,10 @@ AttackSetResult attack_set(Attack& attack, models::Classifier& model, const torc
       if (one_pass && saved->clean_logits.defined()) logits.push_back(saved->clean_logits);
       if (result.stage.defined() && saved->stage.defined())
         result.stage.index_copy_(0, rows, saved->stage);
+      if (saved->queries.defined()) {
+        result.queries = torch::zeros({images.size(0)}, torch::kLong);
+        result.queries.index_copy_(0, rows, saved->queries);
+      }
       if (bar) bar->advance(resumed);
     }
   }
@@ -69,6 +73,7 @@ AttackSetResult attack_set(Attack& attack, models::Classifier& model, const torc
     progress.adversarial = result.adversarial.index_select(0, rows);
     if (one_pass && !logits.empty()) progress.clean_logits = torch::cat(logits);
     if (result.stage.defined()) progress.stage = result.stage.index_select(0, rows);
+    if (result.queries.defined()) progress.queries = result.queries.index_select(0, rows);
     save_attack_progress(options.progress_file, progress);
     last_save = std::chrono::steady_clock::now();
   };
@@ -90,6 +95,10 @@ AttackSetResult attack_set(Attack& attack, models::Classifier& model, const torc
     result.adversarial.index_copy_(0, index, adversarial);
     if (result.stage.defined() && out.stage.defined()) {
       result.stage.index_copy_(0, index, out.stage.to(torch::kCPU));
+    }
+    if (out.queries.defined()) {
+      if (!result.queries.defined()) result.queries = torch::zeros({images.size(0)}, torch::kLong);
+      result.queries.index_copy_(0, index, out.queries.to(torch::kCPU, torch::kLong));
     }
     if (bar) bar->advance(index.size(0));
     const auto done = start + index.size(0);
@@ -144,6 +153,15 @@ AttackSetResult attack_set(Attack& attack, models::Classifier& model, const torc
   }
   group.all_reduce_sum(all);
   if (shard.stage.defined()) result.stage = all.back().round().to(torch::kLong) - 1;
+  // Query counts, with a last entry that says whether any rank's attack counted them (a rank
+  // that attacked no image has none), so that every rank takes part in the same reductions.
+  std::vector<torch::Tensor> counts = {torch::zeros({n + 1}, torch::kDouble)};
+  if (shard.queries.defined()) {
+    counts[0].slice(0, from, to).copy_(shard.queries);
+    counts[0][n] = 1;
+  }
+  group.all_reduce_sum(counts);
+  if (counts[0][n].item<double>() > 0) result.queries = counts[0].slice(0, 0, n).to(torch::kLong);
   return result;
 }
 

@@ -10,6 +10,7 @@
 #include "nnlab/attack/attack_set.h"
 #include "nnlab/attack/defended_model.h"
 #include "nnlab/attack/metrics.h"
+#include "nnlab/attack/query_curve.h"
 #include "nnlab/attack/stage_scores.h"
 #include "nnlab/attack/targets.h"
 #include "nnlab/core/atomic_file.h"
@@ -213,6 +214,18 @@ AttackSweepResult run_attack_sweep(models::Classifier& model, const data::Datase
       // Passive defenses in front of the same model, against these (undefended-model) examples.
       run["defenses"] = nlohmann::json::array();
       AttackReportRun report_run{eps255, seconds, scores, {}, stages};
+      if (attacked.queries.defined()) {
+        // Black-box attacks: success against queries, judged on the images as scored.
+        auto broken = torch::zeros({set.size()}, torch::kBool);
+        for (std::int64_t i = 0; i < set.size(); ++i) {
+          const auto& row = scores.images[static_cast<size_t>(i)];
+          broken[i] = row.adversarial_prediction != row.label;
+        }
+        report_run.query_curve = query_curve(attacked.queries, broken);
+        run["query_curve"] = report_run.query_curve.points_json();
+        run["mean_queries"] = report_run.query_curve.mean_queries;
+        run["median_queries"] = report_run.query_curve.median_queries;
+      }
       for (size_t d = 0; d < options.defenses.size(); ++d) {
         const auto& defense = options.defenses[d];
         const auto clean = defended_clean[d];

@@ -62,8 +62,7 @@ AttackResult BatchedAttack::attack(models::Classifier& model, const torch::Tenso
   TORCH_CHECK(!image_keys_.defined() || image_keys_.numel() == images.size(0), name(), ": ",
               image_keys_.numel(), " image keys for ", images.size(0), " images");
   const auto keys = image_keys_.defined() ? image_keys_.to(torch::kCPU) : torch::Tensor();
-  std::vector<torch::Tensor> adversarial, success, clean_logits, stage;
-  std::vector<torch::Tensor> adversarial, success, clean_logits, queries;
+  std::vector<torch::Tensor> adversarial, success, clean_logits, stage, queries;
   for (std::int64_t start = 0; start < images.size(0); start += options_.batch_size) {
     const auto end = std::min(images.size(0), start + options_.batch_size);
     batch_keys_ = keys.defined() ? keys.slice(0, start, end) : torch::Tensor();

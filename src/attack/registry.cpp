@@ -76,6 +76,16 @@ Entries built_in() {
          "apgd.target_classes", "autoattack.version", "autoattack.attacks", "autoattack.steps",
          "autoattack.eot_iter"},
         [](const AttackSettings& s) { return std::make_unique<AutoAttack>(s); }}},
+      {"square",
+       {"Square Attack: score-based black box, random search over square windows (forward "
+        "passes only; AutoAttack's fourth stage), Linf or L2 (norm)",
+        {"epsilon", "norm", "targeted", "seed", "round_to_8bit", "batch_size", "square.queries",
+         "square.p_init", "pgd.restarts"},
+        [](const AttackSettings& s) {
+          SquareOptions square = s.square;
+          square.restarts = s.pgd.restarts;
+          return std::make_unique<Square>(s, square);
+        }}},
       {"cw",
        {"Carlini & Wagner L2: the smallest L2 perturbation by Adam and a binary search",
         {"targeted", "round_to_8bit", "batch_size", "cw.c", "cw.kappa", "cw.lr", "cw.steps",

@@ -170,4 +170,14 @@ TEST(AttackCommand, HopSkipJumpRunsAndRefusesAZeroQueryBudget) {
   EXPECT_EQ(json["images"], 4);
 }
 
+TEST(AttackCommand, SquareRefusesAnEmptyQueryBudget) {
+  const auto& f = task_folder();
+  const std::string base = "attack --model " + f.model_path + " -q --input " + f.dir +
+                           "/in --output " + f.dir + "/square --method square ";
+  expect_clean_error(run_nnlab(base + "--queries 0"), "--queries");
+  expect_clean_error(run_nnlab(base + "--queries -3"), "--queries");
+  expect_clean_error(run_nnlab(base + "--p-init 0"), "--p-init");
+  EXPECT_FALSE(fs::exists(f.dir + "/square"));
+}
+
 }  // namespace nnlab::testing

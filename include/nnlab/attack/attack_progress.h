@@ -20,6 +20,7 @@ struct AttackProgress {
   torch::Tensor adversarial;   // (done, C, H, W): their results, in work-list order
   torch::Tensor clean_logits;  // (done, classes) when the run collects them; else undefined
   torch::Tensor stage;         // (done) int64 for an attack of several stages; else undefined
+  torch::Tensor queries;       // (done) int64 for an attack that counts queries; else undefined
 };
 
 // Throws core::FileError naming path when it cannot be written.

@@ -1,6 +1,7 @@
 // The attack report: one self-contained HTML file (images embedded as PNG data URIs, the chart as
 // inline SVG) with the metrics of every budget, the robustness curve (accuracy against epsilon,
-// with and without passive defenses), and a grid of examples - original, adversarial,
+// with and without passive defenses), for black-box attacks the success rate against the model
+// queries, and a grid of examples - original, adversarial,
 // perturbation amplified, and the model's top-3 classes with probabilities before and after.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "nnlab/attack/metrics.h"
+#include "nnlab/attack/query_curve.h"
 #include "nnlab/attack/stage_scores.h"
 #include "nnlab/models/classifier.h"
 
@@ -32,6 +34,7 @@ struct AttackReportRun {
   AttackScores scores;
   std::vector<DefenseScore> defenses;
   std::vector<StageScore> stages;  // an attack of several stages (AutoAttack); else empty
+  QueryCurve query_curve;  // black-box attacks: success against queries (empty grid otherwise)
 };
 
 struct AttackReport {

@@ -36,6 +36,9 @@ struct AttackSetResult {
   torch::Tensor stage;         // (N) int64 on the CPU, for an attack of several stages: the stage
                                // that broke each image (AttackResult::stage), -1 for none or
                                // an image not attacked; undefined for other attacks
+  // (N) int64 on the CPU: the attack's model queries per image (AttackResult::queries), 0 for the
+  // images not attacked; undefined when the attack does not count them (or attacked no image).
+  torch::Tensor queries;
 };
 
 // images (N,C,H,W) [0,1] on the CPU; labels: true classes; targets: the target classes for a

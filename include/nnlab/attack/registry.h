@@ -18,6 +18,7 @@
 #include "nnlab/attack/hop_skip_jump.h"
 #include "nnlab/attack/mifgsm.h"
 #include "nnlab/attack/pgd.h"
+#include "nnlab/attack/square.h"
 
 namespace nnlab::attack {
 
@@ -34,6 +35,7 @@ struct AttackSettings : AttackOptions {
   ApgdOptions apgd;  // its restarts come from pgd.restarts: one restart count for both
   AutoAttackOptions autoattack;
   HopSkipJumpOptions hsj;
+  SquareOptions square;
 };
 
 using AttackFactory = std::function<std::unique_ptr<Attack>(const AttackSettings&)>;
