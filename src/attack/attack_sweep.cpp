@@ -213,7 +213,7 @@ AttackSweepResult run_attack_sweep(models::Classifier& model, const data::Datase
       }
       // Passive defenses in front of the same model, against these (undefended-model) examples.
       run["defenses"] = nlohmann::json::array();
-      AttackReportRun report_run{eps255, seconds, scores, {}, stages};
+      AttackReportRun report_run{eps255, seconds, scores, {}, stages, {}};
       if (attacked.queries.defined()) {
         // Black-box attacks: success against queries, judged on the images as scored.
         auto broken = torch::zeros({set.size()}, torch::kBool);
