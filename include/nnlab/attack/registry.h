@@ -14,6 +14,7 @@
 #include "nnlab/attack/carlini_wagner_l2.h"
 #include "nnlab/attack/deepfool.h"
 #include "nnlab/attack/difgsm.h"
+#include "nnlab/attack/fab.h"
 #include "nnlab/attack/mifgsm.h"
 #include "nnlab/attack/pgd.h"
 
@@ -30,6 +31,8 @@ struct AttackSettings : AttackOptions {
   CarliniWagnerL2Options cw;
   DeepFoolOptions deepfool;
   ApgdOptions apgd;  // its restarts come from pgd.restarts: one restart count for both
+  FabOptions fab;    // its restarts and target_classes come from pgd.restarts and
+                     // apgd.target_classes: one count each for every attack
 };
 
 using AttackFactory = std::function<std::unique_ptr<Attack>(const AttackSettings&)>;
