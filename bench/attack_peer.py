@@ -6,7 +6,7 @@ Run it with the venv that bench/setup_attack_peer.sh makes (torchattacks==3.5.1 
 python3-torch 1.13, the LibTorch that nnlab links).
 
   attack_peer.py attack (--model CKPT | --weights PTH --arch resnet50) (--data fashion-mnist | --input DIR)
-                 [--output DIR] --method fgsm|pgd|apgd|apgd-t --epsilon E [--steps N] [--step-size S] ...
+                 [--output DIR] --method fgsm|pgd|apgd|apgd-t|fab|fab-t --epsilon E [--steps N] [--step-size S] ...
   attack_peer.py eval --model CKPT --data fashion-mnist        clean accuracy (cf. `nnlab eval`)
   attack_peer.py make-imagenet --arch ARCH --images N --out DIR  ARCH.pth (random weights) + a
                                                                task-layout folder DIR/images, DIR/labels.csv
@@ -186,6 +186,12 @@ def make_attack(args, model):
         # AutoAttack's targeted stage: 9 target classes, targeted DLR.
         return torchattacks.APGDT(model, norm="Linf", eps=eps, steps=args.steps, n_restarts=1,
                                   seed=0, eot_iter=1, rho=.75, n_classes=10)
+    if args.method in ("fab", "fab-t"):
+        # torchattacks' FAB (a port of fra31/auto-attack's), its steps set like the reference's
+        # n_iter (torchattacks defaults to 10); fab-t: multi_targeted, 9 targets (n_classes - 1).
+        return torchattacks.FAB(model, norm="Linf", eps=eps, steps=args.steps, n_restarts=1,
+                                alpha_max=0.1, eta=1.05, beta=0.9, seed=0,
+                                multi_targeted=args.method == "fab-t", n_classes=10)
     sys.exit(f"attack_peer.py: unknown --method {args.method}")
 
 
@@ -486,7 +492,7 @@ def main():
     a = sub.add_parser("attack")
     model_and_data(a)
     a.add_argument("--output", help="write the adversarial 8-bit PNGs here (and score them)")
-    a.add_argument("--method", default="fgsm", choices=["fgsm", "pgd", "apgd", "apgd-t"])
+    a.add_argument("--method", default="fgsm", choices=["fgsm", "pgd", "apgd", "apgd-t", "fab", "fab-t"])
     a.add_argument("--epsilon", type=float, default=8, help="0-255 pixel units")
     a.add_argument("--steps", type=int, default=10)
     a.add_argument("--step-size", type=float, default=0, help="0-255 units (default 2.5*eps/steps)")
