@@ -6,7 +6,7 @@ Run it with the venv that bench/setup_attack_peer.sh makes (torchattacks==3.5.1 
 python3-torch 1.13, the LibTorch that nnlab links).
 
   attack_peer.py attack (--model CKPT | --weights PTH --arch resnet50) (--data fashion-mnist | --input DIR)
-                 [--output DIR] --method fgsm|pgd|apgd|apgd-t|square --epsilon E [--steps N] [--step-size S] ...
+                 [--output DIR] --method fgsm|pgd|apgd|apgd-t|square|fab|fab-t --epsilon E [--steps N] [--step-size S] ...
                  [--queries Q] [--p-init P] [--norm linf|l2] ...
   attack_peer.py attack --model CKPT --data fashion-mnist --method hsj --norm l2 --max-queries Q
                  --epsilons 127.5,255                  ART's HopSkipJump: robust accuracy at each
@@ -196,6 +196,12 @@ def make_attack(args, model):
         return torchattacks.Square(model, norm="Linf" if args.norm == "linf" else "L2", eps=eps,
                                    n_queries=args.queries, n_restarts=1, p_init=args.p_init,
                                    loss="margin", resc_schedule=True, seed=0)
+    if args.method in ("fab", "fab-t"):
+        # torchattacks' FAB (a port of fra31/auto-attack's), its steps set like the reference's
+        # n_iter (torchattacks defaults to 10); fab-t: multi_targeted, 9 targets (n_classes - 1).
+        return torchattacks.FAB(model, norm="Linf", eps=eps, steps=args.steps, n_restarts=1,
+                                alpha_max=0.1, eta=1.05, beta=0.9, seed=0,
+                                multi_targeted=args.method == "fab-t", n_classes=10)
     sys.exit(f"attack_peer.py: unknown --method {args.method}")
 
 
@@ -595,7 +601,7 @@ def main():
     a = sub.add_parser("attack")
     model_and_data(a)
     a.add_argument("--output", help="write the adversarial 8-bit PNGs here (and score them)")
-    a.add_argument("--method", default="fgsm", choices=["fgsm", "pgd", "apgd", "apgd-t", "hsj", "square"])
+    a.add_argument("--method", default="fgsm", choices=["fgsm", "pgd", "apgd", "apgd-t", "hsj", "square", "fab", "fab-t"])
     a.add_argument("--queries", type=int, default=5000, help="square: queries per image")
     a.add_argument("--p-init", type=float, default=0.8, help="square: the first windows' share")
     a.add_argument("--norm", default=None, choices=["linf", "l2"],

@@ -189,15 +189,15 @@ void setup_attack(CLI::App& app, GlobalOptions& global) {
   command
       ->add_option("--step-size", options->step_size, "step in 0-255 units (default: the method's)")
       ->check(domain::range(0, 255));
-  command->add_option("--restarts", a.pgd.restarts, "PGD and APGD random restarts")
+  command->add_option("--restarts", a.pgd.restarts, "PGD, APGD and FAB random restarts")
       ->check(domain::positive())
       ->capture_default_str();
-  command->add_option("--norm", a.norm, "PGD and APGD norm: linf | l2")->capture_default_str();
+  command->add_option("--norm", a.norm, "PGD, APGD and FAB norm: linf | l2")->capture_default_str();
   command->add_option("--loss", a.loss, "the loss gradient attacks ascend: ce | dlr | margin")
       ->capture_default_str();
   command
       ->add_option("--target-classes", a.apgd.target_classes,
-                   "apgd-t: attack toward the N most likely wrong classes (default 9, or "
+                   "apgd-t, fab-t: attack toward the N most likely wrong classes (default 9, or "
                    "every wrong class of a model with fewer)")
       ->check(domain::positive());
   command

@@ -86,6 +86,28 @@ Entries built_in() {
           square.restarts = s.pgd.restarts;
           return std::make_unique<Square>(s, square);
         }}},
+      {"fab",
+       {"FAB: the smallest perturbation by projections onto the linearized nearest boundary; "
+        "success within epsilon (AutoAttack's), Linf or L2 (norm)",
+        {"epsilon", "steps", "norm", "targeted", "seed", "round_to_8bit", "batch_size",
+         "pgd.restarts", "fab.alpha_max", "fab.eta", "fab.beta", "fab.final_search"},
+        [](const AttackSettings& s) {
+          FabOptions fab = s.fab;
+          fab.restarts = s.pgd.restarts;
+          fab.target_classes = 0;
+          return std::make_unique<Fab>(s, fab);
+        }}},
+      {"fab-t",
+       {"FAB toward each of the most likely wrong classes in turn (AutoAttack's third stage), "
+        "Linf or L2 (norm)",
+        {"epsilon", "steps", "norm", "seed", "round_to_8bit", "batch_size", "pgd.restarts",
+         "apgd.target_classes", "fab.alpha_max", "fab.eta", "fab.beta", "fab.final_search"},
+        [](const AttackSettings& s) {
+          FabOptions fab = s.fab;
+          fab.restarts = s.pgd.restarts;
+          fab.target_classes = s.apgd.target_classes == 0 ? kAutoTargets : s.apgd.target_classes;
+          return std::make_unique<Fab>(s, fab);
+        }}},
       {"cw",
        {"Carlini & Wagner L2: the smallest L2 perturbation by Adam and a binary search",
         {"targeted", "round_to_8bit", "batch_size", "cw.c", "cw.kappa", "cw.lr", "cw.steps",

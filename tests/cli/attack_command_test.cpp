@@ -180,4 +180,13 @@ TEST(AttackCommand, SquareRefusesAnEmptyQueryBudget) {
   EXPECT_FALSE(fs::exists(f.dir + "/square"));
 }
 
+TEST(AttackCommand, FabTRefusesMoreTargetsThanWrongClasses) {
+  // A 10-class model has 9 wrong classes to aim at.
+  const auto dir = trained_lenet300("attack_fab_targets", 1);
+  const std::string base = "attack -q --model " + dir + "/d.ckpt --data idx:" + dir +
+                           "/data --limit 4 --steps 1 --method fab-t ";
+  expect_clean_error(run_nnlab(base + "--target-classes 10"), "--target-classes", "classes");
+  EXPECT_EQ(run_nnlab(base + "--target-classes 9").exit_code, 0);
+}
+
 }  // namespace nnlab::testing

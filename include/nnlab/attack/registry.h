@@ -15,6 +15,7 @@
 #include "nnlab/attack/carlini_wagner_l2.h"
 #include "nnlab/attack/deepfool.h"
 #include "nnlab/attack/difgsm.h"
+#include "nnlab/attack/fab.h"
 #include "nnlab/attack/hop_skip_jump.h"
 #include "nnlab/attack/mifgsm.h"
 #include "nnlab/attack/pgd.h"
@@ -36,6 +37,8 @@ struct AttackSettings : AttackOptions {
   AutoAttackOptions autoattack;
   HopSkipJumpOptions hsj;
   SquareOptions square;
+  FabOptions fab;  // its restarts and target_classes come from pgd.restarts and
+                   // apgd.target_classes: one count each for every attack
 };
 
 using AttackFactory = std::function<std::unique_ptr<Attack>(const AttackSettings&)>;
