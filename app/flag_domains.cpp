@@ -6,6 +6,8 @@
 #include <sstream>
 #include <string>
 
+#include "nnlab/core/error.h"
+
 namespace nnlab::app::domain {
 
 namespace {
@@ -89,6 +91,32 @@ CLI::Validator each_of_list(const CLI::Validator& item) {
         return std::string();
       },
       "LIST of " + item.get_description());
+}
+
+std::vector<double> number_list(const std::string& flag, const std::string& text, double lo,
+                                double hi, const std::string& unit) {
+  std::vector<double> out;
+  std::stringstream in(text);
+  std::string item;
+  std::ostringstream domain_text;
+  domain_text << "[" << lo << ", " << hi << "] (" << unit << ")";
+  while (std::getline(in, item, ',')) {
+    double value = 0;
+    try {
+      size_t used = 0;
+      value = std::stod(item, &used);
+      if (used != item.size()) throw std::invalid_argument(item);
+    } catch (const std::exception&) {
+      throw core::OptionError(flag,
+                              "expected numbers in " + domain_text.str() + ", got '" + item + "'");
+    }
+    if (!(value >= lo && value <= hi && std::isfinite(value))) {
+      throw core::OptionError(flag, "must be in " + domain_text.str() + ", got " + item);
+    }
+    out.push_back(value);
+  }
+  if (out.empty()) throw core::OptionError(flag, "no value given");
+  return out;
 }
 
 }  // namespace nnlab::app::domain

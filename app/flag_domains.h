@@ -5,6 +5,8 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
 
 namespace nnlab::app::domain {
 
@@ -18,5 +20,11 @@ CLI::Validator finite();        // any finite number (may be negative)
 
 // A comma-separated list (such as --epsilon 0,2,4,8) whose every item is in `item`'s domain.
 CLI::Validator each_of_list(const CLI::Validator& item);
+
+// The numbers of a comma-separated list given to `flag`: each must be a number in [lo, hi]
+// (`unit` says how the values read, e.g. "0-255 pixel units"); otherwise, or for an empty list,
+// core::OptionError(flag, ...).
+std::vector<double> number_list(const std::string& flag, const std::string& text, double lo,
+                                double hi, const std::string& unit);
 
 }  // namespace nnlab::app::domain

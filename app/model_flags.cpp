@@ -133,4 +133,14 @@ data::DataSpecOptions data_options_for(const models::ModelInfo& info) {
   return options;
 }
 
+std::string data_spec_for(const models::ModelInfo& info, const std::string& data) {
+  if (!data.empty()) return data;
+  if (info.in_channels != 1 || info.height != 28) {
+    throw core::OptionError("--data", "required for a " + std::to_string(info.in_channels) + "x" +
+                                          std::to_string(info.height) + "x" +
+                                          std::to_string(info.width) + " model");
+  }
+  return "fashion-mnist";
+}
+
 }  // namespace nnlab::app

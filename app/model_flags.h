@@ -44,6 +44,10 @@ std::vector<models::Classifier> load_models_from_flags(const ModelFlags& flags,
                                                        const core::ExecutionContext& context,
                                                        bool allow_fresh = false);
 
+// The --data spec for a model: `data` as given, or fashion-mnist for a 1x28x28 model when empty
+// (core::OptionError naming --data for other models).
+std::string data_spec_for(const models::ModelInfo& info, const std::string& data);
+
 // --data options that load images the way the model takes them (channels, size, classes).
 data::DataSpecOptions data_options_for(const models::ModelInfo& info);
 

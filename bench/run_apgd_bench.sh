@@ -11,19 +11,10 @@
 # Environment: WORK [/tmp/nnlab-bench], THREADS [2], FM_LIMIT [1000], STEPS [100], EPS ["25.5 8"].
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-NNLAB=${1:-${NNLAB:-/tmp/nnlab-bench/nnlab}}
-WORK=${WORK:-/tmp/nnlab-bench}
-THREADS=${THREADS:-2}
+source "$here/attack_bench_env.sh" "$@"
 FM_LIMIT=${FM_LIMIT:-1000}
 STEPS=${STEPS:-100}
 EPS=${EPS:-"25.5 8"}
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
-PY=$(bash "$here/setup_attack_peer.sh")
-mkdir -p "$WORK"
-ckpt=$WORK/lenet5.ckpt
-if [[ ! -f $ckpt ]]; then
-  "$NNLAB" --threads "$THREADS" -q train --arch lenet5 --epochs 5 --lr 3e-3 --schedule cosine --output "$ckpt"
-fi
 data=(--model "$ckpt" --data fashion-mnist --limit "$FM_LIMIT")
 row() {  # TOOL METHOD EPS JSON
   "$PY" -c 'import json,sys; d=json.loads(sys.argv[4]); print("| %s | %s | %s | %.2f%% | %.2f%% | %.1f |" % (sys.argv[1], sys.argv[2], sys.argv[3], 100*d["clean_accuracy"], 100*d["adversarial_accuracy"], d["seconds"]))' "$@"

@@ -12,20 +12,11 @@
 # PEERS ["torchattacks art"].
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-NNLAB=${1:-${NNLAB:-/tmp/nnlab-bench/nnlab}}
-WORK=${WORK:-/tmp/nnlab-bench}
-THREADS=${THREADS:-2}
+source "$here/attack_bench_env.sh" "$@"
 FM_LIMIT=${FM_LIMIT:-1000}
 EPS=${EPS:-"8 25.5"}
 MODELS=${MODELS:-lenet5.ckpt}
 PEERS=${PEERS:-"torchattacks art"}
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
-PY=$(bash "$here/setup_attack_peer.sh")
-mkdir -p "$WORK"
-if [[ ! -f $WORK/lenet5.ckpt ]]; then
-  "$NNLAB" --threads "$THREADS" -q train --arch lenet5 --epochs 5 --lr 3e-3 --schedule cosine \
-    --output "$WORK/lenet5.ckpt"
-fi
 echo "| model | tool | eps | clean | PGD-20 | AutoAttack | AutoAttack seconds | stages (robust after each) |"
 echo "|---|---|---|---:|---:|---:|---:|---|"
 for model in $MODELS; do

@@ -14,19 +14,10 @@
 # EPS ["127.5 255"].
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-NNLAB=${1:-${NNLAB:-/tmp/nnlab-bench/nnlab}}
-WORK=${WORK:-/tmp/nnlab-bench}
-THREADS=${THREADS:-2}
+source "$here/attack_bench_env.sh" "$@"
 FM_LIMIT=${FM_LIMIT:-100}
 QUERIES=${QUERIES:-"1000 5000"}
 EPS=${EPS:-"127.5 255"}
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
-PY=$(bash "$here/setup_attack_peer.sh")
-mkdir -p "$WORK"
-ckpt=$WORK/lenet5.ckpt
-if [[ ! -f $ckpt ]]; then
-  "$NNLAB" --threads "$THREADS" -q train --arch lenet5 --epochs 5 --lr 3e-3 --schedule cosine --output "$ckpt"
-fi
 data=(--model "$ckpt" --data fashion-mnist --limit "$FM_LIMIT")
 echo "| tool | queries | eps (L2) | clean | robust | median L2 | queries spent (mean / max) | seconds |"
 echo "|---|---:|---:|---:|---:|---:|---|---:|"

@@ -13,20 +13,11 @@
 # EPS ["25.5 8"], BATCH [64].
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-NNLAB=${1:-${NNLAB:-/tmp/nnlab-bench/nnlab}}
-WORK=${WORK:-/tmp/nnlab-bench}
-THREADS=${THREADS:-2}
+source "$here/attack_bench_env.sh" "$@"
 FM_LIMIT=${FM_LIMIT:-1000}
 QUERIES=${QUERIES:-5000}
 EPS=${EPS:-"25.5 8"}
 BATCH=${BATCH:-64}
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
-PY=$(bash "$here/setup_attack_peer.sh")
-mkdir -p "$WORK"
-ckpt=$WORK/lenet5.ckpt
-if [[ ! -f $ckpt ]]; then
-  "$NNLAB" --threads "$THREADS" -q train --arch lenet5 --epochs 5 --lr 3e-3 --schedule cosine --output "$ckpt"
-fi
 data=(--model "$ckpt" --data fashion-mnist --limit "$FM_LIMIT" --batch-size "$BATCH")
 # CPU seconds (user + sys of the whole process, start-up and data loading included) beside the
 # wall-clock seconds of the attack: on a shared machine the first is the steadier of the two.

@@ -41,6 +41,10 @@ step "7. defend: fast adversarial training (FGSM with random start), held-out PG
   --adv fgsm-rs --epsilon 25.5 --output "$OUT/lenet5_adv.ckpt"
 "$NNLAB" attack --method pgd --steps 20 --model "$OUT/lenet5_adv.ckpt" --data fashion-mnist --epsilon 25.5 --limit 2000
 
+step "7b. the evaluation the field trusts: AutoAttack (APGD-CE, APGD-T, FAB-T, Square in sequence) beside PGD-20 on the robust model, robust accuracy after each stage (100 test images)"
+"$NNLAB" robustness --model "$OUT/lenet5_adv.ckpt" --data fashion-mnist --epsilon 25.5 --limit 100 \
+  --report "$OUT/robustness.html"
+
 step "8. transfer: the PNGs of step 6 (made against LeNet-5) on both models"
 "$NNLAB" attack-eval --input "$OUT/adversarial" --labels "$OUT/images" \
   --model "$OUT/lenet5.ckpt,$OUT/lenet5_adv.ckpt" --csv "$OUT/transfer.csv"

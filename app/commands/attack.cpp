@@ -41,34 +41,11 @@ struct AttackCommandOptions {
   bool adaptive = false;
 };
 
-std::vector<double> parse_epsilons(const std::string& text) {
-  std::vector<double> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    double value = 0;
-    try {
-      size_t used = 0;
-      value = std::stod(item, &used);
-      if (used != item.size()) throw std::invalid_argument(item);
-    } catch (const std::exception&) {
-      throw core::OptionError("--epsilon",
-                              "expected numbers in 0-255 pixel units, got '" + item + "'");
-    }
-    if (!(value >= 0 && value <= 255)) {
-      throw core::OptionError("--epsilon",
-                              "must be in [0, 255] (pixel units; 8 means 8/255), got " + item);
-    }
-    out.push_back(value);
-  }
-  if (out.empty()) throw core::OptionError("--epsilon", "no value given");
-  return out;
-}
-
 void run_attack(const AttackCommandOptions& options, const GlobalOptions& global) {
   const core::ExecutionContext context = start(global);
   attack::AttackSweepOptions sweep;
-  sweep.epsilons = parse_epsilons(options.epsilons);
+  sweep.epsilons =
+      domain::number_list("--epsilon", options.epsilons, 0, 255, "pixel units; 8 means 8/255");
   const bool folder = !options.input.empty();
   if (folder == !options.data.empty()) {
     throw core::OptionError(
@@ -221,10 +198,12 @@ void setup_attack(CLI::App& app, GlobalOptions& global) {
   command
       ->add_option("--queries", a.square.queries,
                    "square: model queries per image (and restart), the first included")
+      ->check(domain::positive())
       ->capture_default_str();
   command
       ->add_option("--p-init", a.square.p_init,
                    "square: the share of the image its first windows cover, in (0, 1]")
+      ->check(domain::range(0, 1, /*lo_open=*/true))
       ->capture_default_str();
   command->add_flag("!--no-random-start", a.pgd.random_start, "PGD without the random start");
   command->add_option("--decay", a.mifgsm.decay, "MI-FGSM momentum decay")
@@ -239,6 +218,7 @@ void setup_attack(CLI::App& app, GlobalOptions& global) {
   command
       ->add_option("--max-queries", a.hsj.max_queries,
                    "hsj: model queries per image (a decision-based attack's budget)")
+      ->check(domain::positive())
       ->capture_default_str();
   command->add_option("--hsj-iterations", a.hsj.iterations, "hsj: most iterations per image")
       ->check(domain::positive())

@@ -3,6 +3,7 @@
 // its radius; certified accuracy at a list of radii.
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "commands/commands.h"
@@ -28,30 +29,10 @@ struct CertifyCommandOptions {
   std::string output;
 };
 
-std::vector<double> parse_radii(const std::string& text) {
-  std::vector<double> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    double value = 0;
-    try {
-      size_t used = 0;
-      value = std::stod(item, &used);
-      if (used != item.size()) throw std::invalid_argument(item);
-    } catch (const std::exception&) {
-      throw core::OptionError("--radii",
-                              "expected numbers >= 0 (L2, [0,1] pixel units), got '" + item + "'");
-    }
-    if (!(value >= 0 && std::isfinite(value)))
-      throw core::OptionError("--radii", "must be finite and >= 0, got " + item);
-    out.push_back(value);
-  }
-  if (out.empty()) throw core::OptionError("--radii", "no value given");
-  return out;
-}
-
 void run_certify(CertifyCommandOptions options, const GlobalOptions& global) {
-  const auto radii = parse_radii(options.radii);
+  const auto radii =
+      domain::number_list("--radii", options.radii, 0, std::numeric_limits<double>::infinity(),
+                          "L2, [0,1] pixel units");
   options.smoothing.validate();  // before the model and the data are read
   const core::ExecutionContext context = start(global);
   options.smoothing.seed = context.seed;
@@ -59,15 +40,7 @@ void run_certify(CertifyCommandOptions options, const GlobalOptions& global) {
   const auto& mi = model.info();
   // Options are checked before the data is read.
   attack::RandomizedSmoothing smoothing(model, options.smoothing);
-  std::string spec = options.data;
-  if (spec.empty()) {
-    if (mi.in_channels != 1 || mi.height != 28) {
-      throw core::OptionError("--data", "required for a " + std::to_string(mi.in_channels) + "x" +
-                                            std::to_string(mi.height) + "x" +
-                                            std::to_string(mi.width) + " model");
-    }
-    spec = "fashion-mnist";
-  }
+  const std::string spec = data_spec_for(mi, options.data);
   auto test = data::load_data(spec, data_options_for(mi)).test;
   if (options.limit > 0) test = test.head(options.limit);
   if (test.size() == 0) throw core::OptionError("--data", spec + " has no test images");

@@ -24,15 +24,7 @@ void run_eval(const EvalCommandOptions& options, const GlobalOptions& global) {
   const core::ExecutionContext context = start(global);
   auto model = load_model_from_flags(options.model, context);
   const auto& mi = model.info();
-  std::string spec = options.data;
-  if (spec.empty()) {
-    if (mi.in_channels != 1 || mi.height != 28) {
-      throw core::OptionError("--data", "required for a " + std::to_string(mi.in_channels) + "x" +
-                                            std::to_string(mi.height) + "x" +
-                                            std::to_string(mi.width) + " model");
-    }
-    spec = "fashion-mnist";
-  }
+  const std::string spec = data_spec_for(mi, options.data);
   const auto data_options = data_options_for(mi);
   auto test = data::load_data(spec, data_options).test;
   if (options.limit > 0) test = test.head(options.limit);

@@ -19,7 +19,7 @@ namespace {
 
 struct RobustnessCommandOptions {
   ModelFlags model;
-  std::string data = "fashion-mnist";
+  std::string data;  // empty: fashion-mnist for a 1x28x28 model
   attack::RobustnessOptions evaluation;
   bool no_round = false;
   std::int64_t limit = 0;
@@ -35,7 +35,7 @@ void run_robustness(const RobustnessCommandOptions& options, const GlobalOptions
   evaluation.progress = !global.quiet;
   auto model = load_model_from_flags(options.model, context);
   const auto& mi = model.info();
-  auto set = data::load_data(options.data, data_options_for(mi)).test;
+  auto set = data::load_data(data_spec_for(mi, options.data), data_options_for(mi)).test;
   if (options.limit > 0) set = set.head(options.limit);
   set.images = data::quantize_to_8bit(set.images);
   const auto group = train::ProcessGroup::join_from_environment(global.dist_timeout);
@@ -82,8 +82,10 @@ void setup_robustness(CLI::App& app, GlobalOptions& global) {
   add_model_flags(*command, options->model);
   auto& e = options->evaluation;
   auto& a = e.attack;
-  command->add_option("--data", options->data, "fashion-mnist | idx:DIR (test split)")
-      ->capture_default_str();
+  command->add_option(
+      "--data", options->data,
+      "fashion-mnist | idx:DIR | folder:DIR (test split; default fashion-mnist for a "
+      "1x28x28 model)");
   command->add_option("-e,--epsilon", e.epsilon, "budget in 0-255 pixel units")
       ->check(domain::range(0, 255))
       ->capture_default_str();

@@ -19,18 +19,9 @@ namespace {
 
 using testing::correct_batch;
 using testing::exact;
+using testing::LinearNet;
+using testing::small_classifier;
 using testing::trained_model;
-
-// logits = W flatten(x) + b: the exact Linf distance of an image to each class boundary is
-// (z_y - z_j) / ||w_y - w_j||_1 when the box [0,1] does not bind.
-struct LinearNetImpl : torch::nn::Module {
-  explicit LinearNetImpl(std::int64_t classes) {
-    linear = register_module("linear", torch::nn::Linear(16, classes));
-  }
-  torch::Tensor forward(const torch::Tensor& x) { return linear->forward(x.flatten(1)); }
-  torch::nn::Linear linear{nullptr};
-};
-TORCH_MODULE(LinearNet);
 
 // Logits that do not depend on the input: the loss never moves.
 struct ConstantNetImpl : torch::nn::Module {
@@ -54,15 +45,6 @@ struct RisingNetImpl : torch::nn::Module {
 };
 TORCH_MODULE(RisingNet);
 
-models::Classifier wrap(torch::nn::AnyModule net, std::int64_t classes) {
-  models::ModelInfo info;
-  info.arch = "test";
-  info.num_classes = classes;
-  info.height = 4;
-  info.width = 4;
-  return models::Classifier(std::move(net), info);
-}
-
 TEST(Apgd, CheckpointsFollowTheReferenceSchedule) {
   // 100 steps: first window 22, each next 3 shorter, at least 6 (fra31/auto-attack).
   EXPECT_EQ(Apgd::checkpoints(100), (std::vector<int>{22, 41, 57, 70, 80, 87, 93, 99}));
@@ -71,7 +53,7 @@ TEST(Apgd, CheckpointsFollowTheReferenceSchedule) {
 }
 
 TEST(Apgd, StepHalvesAtEveryCheckpointWhenTheLossNeverRises) {
-  auto model = wrap(torch::nn::AnyModule(ConstantNet()), 3);
+  auto model = small_classifier(torch::nn::AnyModule(ConstantNet()), 3);
   AttackOptions options = exact({});
   options.epsilon = 0.1;
   options.steps = 30;
@@ -86,7 +68,7 @@ TEST(Apgd, StepHalvesAtEveryCheckpointWhenTheLossNeverRises) {
 }
 
 TEST(Apgd, StepKeptWhileTheLossRisesOnEveryStep) {
-  auto model = wrap(torch::nn::AnyModule(RisingNet()), 3);
+  auto model = small_classifier(torch::nn::AnyModule(RisingNet()), 3);
   AttackOptions options = exact({});
   options.epsilon = 0.1;
   options.steps = 30;
@@ -98,7 +80,7 @@ TEST(Apgd, StepKeptWhileTheLossRisesOnEveryStep) {
 TEST(Apgd, BreaksExactlyTheBreakableImagesOfALinearModel) {
   torch::manual_seed(3);
   LinearNet net(4);
-  auto model = wrap(torch::nn::AnyModule(net), 4);
+  auto model = small_classifier(torch::nn::AnyModule(net), 4);
   // Images in [0.4, 0.6]: with eps <= 0.2 the box never binds, so the Linf distance to class j's
   // boundary is exactly (z_y - z_j) / ||w_y - w_j||_1.
   const auto images = 0.4 + 0.2 * torch::rand({200, 1, 4, 4});
@@ -186,7 +168,7 @@ TEST(Apgd, AtLeastAsStrongAsPgdOnTheTrainedModel) {
 TEST(Apgd, TargetsAreTheMostLikelyWrongClassesInTurn) {
   torch::manual_seed(5);
   LinearNet net(6);
-  auto model = wrap(torch::nn::AnyModule(net), 6);
+  auto model = small_classifier(torch::nn::AnyModule(net), 6);
   const auto images = 0.4 + 0.2 * torch::rand({8, 1, 4, 4});
   const auto labels = model.forward(images).argmax(1);
   AttackOptions options = exact({});

@@ -81,4 +81,26 @@ inline AttackOptions exact(AttackOptions options) {
   return options;
 }
 
+// logits = W flatten(x) + b on 1x4x4 images: the exact distance of an image to each class
+// boundary is known in closed form ((z_y - z_j) / ||w_y - w_j||_1 for Linf, when the box [0,1]
+// does not bind), so minimum-norm and step-size tests have an exact answer.
+struct LinearNetImpl : torch::nn::Module {
+  explicit LinearNetImpl(std::int64_t classes) {
+    linear = register_module("linear", torch::nn::Linear(16, classes));
+  }
+  torch::Tensor forward(const torch::Tensor& x) { return linear->forward(x.flatten(1)); }
+  torch::nn::Linear linear{nullptr};
+};
+TORCH_MODULE(LinearNet);
+
+// A hand-made module on 1x4x4 images as a classifier of `classes` classes.
+inline models::Classifier small_classifier(torch::nn::AnyModule net, std::int64_t classes) {
+  models::ModelInfo info;
+  info.arch = "test";
+  info.num_classes = classes;
+  info.height = 4;
+  info.width = 4;
+  return models::Classifier(std::move(net), info);
+}
+
 }  // namespace nnlab::attack::testing

@@ -17,27 +17,10 @@ namespace {
 
 using testing::correct_batch;
 using testing::exact;
+using testing::LinearNet;
 using testing::make_batch;
+using testing::small_classifier;
 using testing::trained_model;
-
-// logits = W flatten(x) + b on 1x4x4 images.
-struct LinearNetImpl : torch::nn::Module {
-  explicit LinearNetImpl(std::int64_t classes) {
-    linear = register_module("linear", torch::nn::Linear(16, classes));
-  }
-  torch::Tensor forward(const torch::Tensor& x) { return linear->forward(x.flatten(1)); }
-  torch::nn::Linear linear{nullptr};
-};
-TORCH_MODULE(LinearNet);
-
-models::Classifier wrap(torch::nn::AnyModule net, std::int64_t classes) {
-  models::ModelInfo info;
-  info.arch = "test";
-  info.num_classes = classes;
-  info.height = 4;
-  info.width = 4;
-  return models::Classifier(std::move(net), info);
-}
 
 torch::Tensor distance(const torch::Tensor& a, const torch::Tensor& b, Norm norm) {
   return per_image_norm(a - b, norm);
@@ -108,7 +91,7 @@ TEST(FabProjection, StaysInTheBoxAndIsNoLongerThanAnyFeasiblePoint) {
 TEST(Fab, FindsTheExactMinimalPerturbationOfALinearModelInOneStep) {
   torch::manual_seed(3);
   LinearNet net(4);
-  auto model = wrap(torch::nn::AnyModule(net), 4);
+  auto model = small_classifier(torch::nn::AnyModule(net), 4);
   const auto images = 0.45 + 0.1 * torch::rand({40, 1, 4, 4});
   const auto logits = model.forward(images).detach();
   const auto labels = logits.argmax(1);
@@ -217,7 +200,7 @@ TEST(Fab, TargetedRunReachesTheTargets) {
 TEST(Fab, TargetsAreTheMostLikelyWrongClassesInTurn) {
   torch::manual_seed(5);
   LinearNet net(6);
-  auto model = wrap(torch::nn::AnyModule(net), 6);
+  auto model = small_classifier(torch::nn::AnyModule(net), 6);
   const auto images = 0.4 + 0.2 * torch::rand({8, 1, 4, 4});
   const auto labels = model.forward(images).argmax(1);
   AttackOptions options = exact({});

@@ -18,6 +18,7 @@ const std::map<std::string, std::string>& commands_and_required_arguments() {
       {"attack", ""},
       {"attack-eval", ""},
       {"certify", "--sigma 0.25"},
+      {"robustness", ""},
       {"prune", ""},
       {"factorize", ""},
       {"convert", ""},

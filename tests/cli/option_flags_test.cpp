@@ -193,6 +193,7 @@ const std::map<std::string, std::string> kRunArguments = {
     {"attack", "--model missing.ckpt --data idx:/nonexistent"},
     {"attack-eval", "--model missing.ckpt --input missing --labels missing"},
     {"certify", "--model missing.ckpt --data idx:/nonexistent --sigma 0.25"},
+    {"robustness", "--model missing.ckpt --data idx:/nonexistent"},
     {"prune", "--model missing.ckpt -o x.ckpt"},
     {"factorize", "--model missing.ckpt --layers fc1 -o x.ckpt"},
     {"convert", "--model missing.ckpt -o x.ckpt"},
