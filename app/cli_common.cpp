@@ -9,7 +9,14 @@ namespace nnlab::app {
 core::ExecutionContext start(const GlobalOptions& global) {
   if (global.quiet) core::Progress::set_enabled(false);
   data::set_max_image_pixels(global.max_image_pixels);
-  return core::init_execution_context(global.runtime);
+  auto context = core::init_execution_context(global.runtime);
+  if (context.precision == core::Precision::kBf16 && !core::has_bf16_hardware(context.device) &&
+      !global.quiet) {
+    std::cerr
+        << "nnlab: note: " << context.device.str()
+        << " has no bf16 matrix hardware; --precision bf16 is emulated and slower than fp32\n";
+  }
+  return context;
 }
 
 void emit(const GlobalOptions& global, const core::ExecutionContext& context,

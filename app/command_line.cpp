@@ -14,8 +14,10 @@ void setup_command_line(CLI::App& app, GlobalOptions& global) {
   });
   app.add_option("--device", global.runtime.device, "auto, cpu, cuda or cuda:N")
       ->capture_default_str();
-  app.add_option("--precision", global.runtime.precision,
-                 "arithmetic: auto or fp32 (bf16 is not implemented yet; auto is fp32)")
+  app.add_option(
+         "--precision", global.runtime.precision,
+         "arithmetic of the models: fp32, bf16 (mixed: bf16 matrix products and convolutions, "
+         "fp32 weights and images) or auto (bf16 where the device has bf16 hardware)")
       ->capture_default_str();
   app.add_option("--threads", global.runtime.threads, "intra-op threads (0: all cores)")
       ->check(domain::non_negative())

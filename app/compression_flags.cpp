@@ -45,7 +45,7 @@ CompressionInput load_for_compression(CompressionFlags& flags, const GlobalOptio
   if (flags.finetune.epochs < 0) throw core::OptionError("--finetune-epochs", "must be >= 0");
   auto checkpoint = models::read_checkpoint(flags.model);
   auto model = models::classifier_from_checkpoint(checkpoint, flags.model);
-  model.to(context.device);
+  model.to(context);
   if (flags.data.empty()) flags.data = checkpoint.meta.value("data", "fashion-mnist");
   auto split = data::load_data(flags.data, data_options_for(model.info()));
   if (flags.limit > 0) split.train = split.train.head(flags.limit);

@@ -45,12 +45,12 @@ std::vector<std::string> split_list(const std::string& text) {
 }
 
 models::Classifier load_one(const ModelFlags& flags, const std::string& path,
-                            const std::string& arch, const torch::Device& device,
+                            const std::string& arch, const core::ExecutionContext& context,
                             bool allow_fresh) {
   if (path.empty()) {
     if (allow_fresh && !arch.empty()) {
       auto model = models::create_model(arch, {flags.num_classes, 0});
-      model.to(device);
+      model.to(context);
       model.eval();
       return model;
     }
@@ -75,7 +75,7 @@ models::Classifier load_one(const ModelFlags& flags, const std::string& path,
     source.width = w;
   }
   auto model = load_model_file(source);
-  model.to(device);
+  model.to(context);
   model.eval();
   return model;
 }
@@ -112,7 +112,7 @@ std::vector<models::Classifier> load_models_from_flags(const ModelFlags& flags,
   std::vector<models::Classifier> models;
   for (size_t i = 0; i < count; ++i) {
     models.push_back(load_one(flags, paths[paths.size() == 1 ? 0 : i],
-                              archs[archs.size() == 1 ? 0 : i], context.device, allow_fresh));
+                              archs[archs.size() == 1 ? 0 : i], context, allow_fresh));
   }
   return models;
 }

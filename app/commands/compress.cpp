@@ -104,7 +104,7 @@ void run_compress(CompressOptions options, const GlobalOptions& global) {
     compression.teacher = options.teacher.empty()
                               ? models::classifier_from_checkpoint(input.checkpoint, flags.model)
                               : load_model_file(teacher_source);
-    compression.teacher->to(context.device);
+    compression.teacher->to(context);
   }
   const int steps = compression.pruning.steps;
   compression.pruning.on_step = [&](const compress::PruneStep& step) {

@@ -49,7 +49,7 @@ void run_convert(ConvertOptions options, const GlobalOptions& global) {
   auto& flags = options.flags;
   auto input = load_for_compression(flags, global, context);
   auto teacher = models::classifier_from_checkpoint(input.checkpoint, flags.model);
-  teacher.to(context.device);
+  teacher.to(context);
   teacher.eval();
   const auto original = model_row(teacher, input, flags);
 

@@ -33,7 +33,7 @@ void run_factorize(FactorizeOptions options, const GlobalOptions& global) {
   const auto params_before = models::summarize(model).total_params;
   const double accuracy_before = compress::test_accuracy(model, input.tuning);
   const auto layers = compress::factorize_linear(model, options.low_rank);
-  model.to(context.device);
+  model.to(context);
   const double accuracy_factorized = compress::test_accuracy(model, input.tuning);
   compress::fine_tune(model, input.tuning, /*round=*/1);
   const double accuracy_finetuned = compress::test_accuracy(model, input.tuning);

@@ -133,7 +133,7 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
   auto split = data::load_data(options.data, data_options);
   if (options.limit > 0) split.train = split.train.head(options.limit);
   if (model.info().class_names.empty()) model.info().class_names = split.train.class_names;
-  model.to(context.device);
+  model.to(context);
 
   // Adversarial training: the last --holdout training images are kept out for the per-epoch
   // robust accuracy.
@@ -164,7 +164,7 @@ void run_train(TrainCommandOptions options, const GlobalOptions& global, const C
     source.path = options.teacher;
     source.arch = options.teacher_arch;
     auto teacher = load_model_file(source);
-    teacher.to(context.device);
+    teacher.to(context);
     distillation.emplace(std::move(teacher), options.distillation);
     // The training images are the same every epoch unless augmented or attacked: the teacher's
     // logits are computed once.

@@ -41,6 +41,29 @@ std::string gpu_name(int index) {
   return name;
 }
 
+// The major compute capability of a CUDA device through the driver, as above; 0 when unknown.
+int gpu_compute_capability(int index) {
+  void* driver = ::dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (driver == nullptr) return 0;
+  using Init = int (*)(unsigned int);
+  using DeviceGet = int (*)(int*, int);
+  using GetAttribute = int (*)(int*, int, int);
+  const auto init = reinterpret_cast<Init>(::dlsym(driver, "cuInit"));
+  const auto device_get = reinterpret_cast<DeviceGet>(::dlsym(driver, "cuDeviceGet"));
+  const auto get_attribute =
+      reinterpret_cast<GetAttribute>(::dlsym(driver, "cuDeviceGetAttribute"));
+  constexpr int kComputeCapabilityMajor = 75;  // CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR
+  int device = 0;
+  int major = 0;
+  if (init == nullptr || device_get == nullptr || get_attribute == nullptr || init(0) != 0 ||
+      device_get(&device, index) != 0 ||
+      get_attribute(&major, kComputeCapabilityMajor, device) != 0) {
+    major = 0;
+  }
+  ::dlclose(driver);
+  return major;
+}
+
 struct CpuInfo {
   std::string model = "unknown";
   std::vector<std::string> isa;  // the extensions below that this CPU has, in this order
@@ -82,21 +105,28 @@ std::string to_string(Precision precision) {
   return precision == Precision::kBf16 ? "bf16" : "fp32";
 }
 
-Precision parse_precision(const std::string& spec) {
-  if (spec == "auto" || spec == "fp32") return Precision::kFp32;
-  if (spec == "bf16") {
-    throw OptionError("RuntimeOptions.precision",
-                      "bf16 is not implemented yet; use fp32 (or auto)");
+bool has_bf16_hardware(const torch::Device& device) {
+  if (device.is_cuda()) return gpu_compute_capability(device.has_index() ? device.index() : 0) >= 8;
+  static const CpuInfo cpu = cpu_info();
+  for (const auto& extension : cpu.isa) {
+    if (extension == "amx_bf16" || extension == "avx512_bf16") return true;
   }
+  return false;
+}
+
+Precision resolve_precision(const std::string& spec, bool bf16_hardware) {
+  if (spec == "fp32") return Precision::kFp32;
+  if (spec == "bf16") return Precision::kBf16;
+  if (spec == "auto") return bf16_hardware ? Precision::kBf16 : Precision::kFp32;
   throw OptionError("RuntimeOptions.precision", "expected auto, fp32 or bf16, got '" + spec + "'");
 }
 
 ExecutionContext init_execution_context(const RuntimeOptions& options) {
   // Checked before the runtime is touched: a refused flag changes nothing.
-  const Precision precision = parse_precision(options.precision);
+  resolve_precision(options.precision, false);
   ExecutionContext context;
   context.device = init_runtime(options);
-  context.precision = precision;
+  context.precision = resolve_precision(options.precision, has_bf16_hardware(context.device));
   context.threads = at::get_num_threads();
   context.seed = static_cast<std::uint64_t>(options.seed);
   return context;

@@ -53,8 +53,11 @@ torch::Tensor BatchNorm2dImpl::forward(const torch::Tensor& input) {
   return synchronized_forward(input);
 }
 
-torch::Tensor BatchNorm2dImpl::synchronized_forward(const torch::Tensor& input) {
-  _check_input_dim(input);
+torch::Tensor BatchNorm2dImpl::synchronized_forward(const torch::Tensor& given) {
+  _check_input_dim(given);
+  // Statistics in float32 whatever the arithmetic of the convolutions (a bf16 sum over a batch
+  // keeps 8 bits), as LibTorch's own batch_norm does under autocast.
+  const auto input = given.to(torch::kFloat);
   const auto channels = input.size(1);
   const std::vector<std::int64_t> per_channel = {1, channels, 1, 1};
   const std::vector<std::int64_t> reduced = {0, 2, 3};

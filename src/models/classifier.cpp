@@ -8,6 +8,8 @@
 #include <tuple>
 #include <utility>
 
+#include "nnlab/core/autocast.h"
+
 namespace nnlab::models {
 
 // Exactly one of the three backends is set.
@@ -17,6 +19,8 @@ struct Classifier::Impl {
   std::vector<Classifier> members;
   // Remembered so that device() has an answer for a model without parameters or buffers.
   torch::Device device = torch::kCPU;
+  core::Precision precision = core::Precision::kFp32;
+  bool channels_last = false;  // bf16 and the net has 4-D weights: its input goes channels-last
 };
 
 namespace {
@@ -140,10 +144,38 @@ torch::Tensor Classifier::forward(const torch::Tensor& pixels) {
     }
     x = (x - mean_) / std_;
   }
-  if (impl_->native) {
-    return impl_->native->forward(x);
+  const auto run = [this](const torch::Tensor& input) {
+    if (impl_->native) return impl_->native->forward(input);
+    return impl_->script->forward({input}).toTensor();
+  };
+  if (impl_->precision == core::Precision::kFp32) return run(x);
+  const core::AutocastGuard autocast(impl_->precision, x.device().type());
+  if (impl_->channels_last && x.dim() == 4) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+  return run(x).to(torch::kFloat);
+}
+
+void Classifier::set_precision(core::Precision precision) {
+  for (auto& member : impl_->members) member.set_precision(precision);
+  impl_->precision = precision;
+  const auto format = precision == core::Precision::kBf16 ? torch::MemoryFormat::ChannelsLast
+                                                          : torch::MemoryFormat::Contiguous;
+  bool four_d = false;
+  const torch::NoGradGuard no_grad;
+  for (auto& parameter : parameters()) {
+    if (parameter.dim() != 4) continue;
+    four_d = true;
+    if (!parameter.is_contiguous(format)) parameter.set_data(parameter.contiguous(format));
   }
-  return impl_->script->forward({x}).toTensor();
+  impl_->channels_last = precision == core::Precision::kBf16 && four_d;
+}
+
+core::Precision Classifier::precision() const {
+  return impl_->precision;
+}
+
+void Classifier::to(const core::ExecutionContext& context) {
+  to(context.device);
+  set_precision(context.precision);
 }
 
 void Classifier::train(bool on) {

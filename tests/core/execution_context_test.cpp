@@ -24,7 +24,7 @@ void restore_runtime() {
 TEST(ExecutionContext, DecidesEverySettingOnceFromTheFlags) {
   const auto context = init_execution_context({/*threads=*/1, /*seed=*/7, /*device=*/"cpu"});
   EXPECT_EQ(context.device, torch::Device(torch::kCPU));
-  EXPECT_EQ(context.precision, Precision::kFp32);  // "auto" is fp32 today
+  EXPECT_EQ(context.precision, Precision::kFp32);  // the default
   EXPECT_EQ(context.threads, 1);
   EXPECT_EQ(at::get_num_threads(), 1);
   EXPECT_EQ(context.seed, 7u);
@@ -38,23 +38,32 @@ TEST(ExecutionContext, DecidesEverySettingOnceFromTheFlags) {
   restore_runtime();
 }
 
-TEST(ExecutionContext, ParsesPrecision) {
-  EXPECT_EQ(parse_precision("auto"), Precision::kFp32);
-  EXPECT_EQ(parse_precision("fp32"), Precision::kFp32);
+TEST(ExecutionContext, ResolvesPrecision) {
+  EXPECT_EQ(resolve_precision("fp32", true), Precision::kFp32);
+  EXPECT_EQ(resolve_precision("bf16", false), Precision::kBf16);  // emulated, but asked for
+  // auto: bf16 exactly where the hardware multiplies bf16 (the detection is injected).
+  EXPECT_EQ(resolve_precision("auto", true), Precision::kBf16);
+  EXPECT_EQ(resolve_precision("auto", false), Precision::kFp32);
   EXPECT_EQ(to_string(Precision::kFp32), "fp32");
   EXPECT_EQ(to_string(Precision::kBf16), "bf16");
-  EXPECT_THROW(parse_precision("fp16"), OptionError);
   try {
-    parse_precision("bf16");
-    FAIL() << "bf16 is not implemented yet";
+    resolve_precision("fp16", true);
+    FAIL() << "fp16 is not a precision nnlab runs";
   } catch (const OptionError& e) {
     EXPECT_EQ(e.option(), "RuntimeOptions.precision") << e.what();
   }
+  // The default is fp32, and a context built from it says so.
+  EXPECT_EQ(RuntimeOptions{}.precision, "fp32");
   // A refused precision is refused before the runtime changes.
   init_runtime({/*threads=*/1, /*seed=*/0, /*device=*/"cpu"});
   EXPECT_THROW(init_execution_context({/*threads=*/2, /*seed=*/0, /*device=*/"cpu", "half"}),
                OptionError);
   EXPECT_EQ(at::get_num_threads(), 1);
+  // auto on this machine follows the detection.
+  const auto context =
+      init_execution_context({/*threads=*/1, /*seed=*/0, /*device=*/"cpu", "auto"});
+  EXPECT_EQ(context.precision,
+            has_bf16_hardware(torch::kCPU) ? Precision::kBf16 : Precision::kFp32);
   restore_runtime();
 }
 

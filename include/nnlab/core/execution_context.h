@@ -14,16 +14,23 @@
 
 namespace nnlab::core {
 
-// The arithmetic a command runs in. Only fp32 runs today; bf16 is the next step, and "auto"
-// resolves to fp32 until it lands.
+// The arithmetic a command's models run in. fp32 is the default and exact; bf16 is mixed
+// precision (core/autocast.h): float32 weights, optimizer state and image arithmetic, bfloat16
+// matrix products and convolutions.
 enum class Precision { kFp32, kBf16 };
 
 // "fp32" or "bf16".
 std::string to_string(Precision precision);
 
-// "auto" or "fp32" -> kFp32. "bf16" is refused (not implemented yet), like any other value, with
-// an OptionError naming RuntimeOptions.precision.
-Precision parse_precision(const std::string& spec);
+// Whether the device multiplies bfloat16 matrices in hardware: a CPU reporting AMX-BF16 or
+// AVX512-BF16 (read from /proc/cpuinfo at run time), a CUDA device of compute capability 8.0 or
+// more. Elsewhere oneDNN or cuBLAS emulate bf16, slower than float32.
+bool has_bf16_hardware(const torch::Device& device);
+
+// "fp32" -> kFp32, "bf16" -> kBf16, "auto" -> kBf16 exactly when bf16_hardware (the detection is a
+// parameter so that a test can say what any machine would get). Anything else is an OptionError
+// naming RuntimeOptions.precision.
+Precision resolve_precision(const std::string& spec, bool bf16_hardware);
 
 struct ExecutionContext {
   torch::Device device{torch::kCPU};
@@ -32,8 +39,9 @@ struct ExecutionContext {
   std::uint64_t seed = 0;  // torch's default generator was seeded with it
 };
 
-// Applies threads and seed (core::init_runtime), resolves the device and the precision, and
-// returns the context. Called once per command (app::start) and by tests.
+// Applies threads and seed (core::init_runtime), resolves the device and the precision ("auto"
+// through has_bf16_hardware of that device), and returns the context. Called once per command
+// (app::start) and by tests.
 ExecutionContext init_execution_context(const RuntimeOptions& options);
 
 // The provenance block (docs/JSON.md, "provenance"): nnlab version and commit, LibTorch version,

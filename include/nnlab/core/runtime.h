@@ -12,7 +12,7 @@ struct RuntimeOptions {
   int threads = 0;        // 0: all cores (Debian's LibTorch defaults to 1).
   std::int64_t seed = 0;  // Seeds torch's default generator.
   std::string device = "auto";
-  std::string precision = "auto";  // core/execution_context.h: auto (fp32 today), fp32, bf16
+  std::string precision = "fp32";  // core/execution_context.h: fp32, bf16, or auto
 };
 
 // Applies threads and seed; returns the chosen device.

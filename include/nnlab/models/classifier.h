@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "nnlab/core/execution_context.h"
+
 namespace torch::nn {
 class Module;
 class AnyModule;
@@ -67,6 +69,16 @@ class Classifier {
   bool is_training() const;
   void to(const torch::Device& device);
   torch::Device device() const;
+  // The context's device and precision, the way every command places the model it runs.
+  void to(const core::ExecutionContext& context);
+
+  // The arithmetic of forward(). bf16 runs the net under autocast (core/autocast.h) with its 4-D
+  // weights and its input in channels-last memory, which is what oneDNN's bf16 convolutions want;
+  // fp32 puts the weights back in contiguous memory, so fp32 arithmetic is bit for bit what it
+  // was. Logits come out float32 either way, and the normalization of the input stays float32.
+  // Shared by copies, like the net; an ensemble sets its members.
+  void set_precision(core::Precision precision);
+  core::Precision precision() const;
 
   std::vector<torch::Tensor> parameters() const;
   // Parameters and buffers by their PyTorch names ("features.0.weight").

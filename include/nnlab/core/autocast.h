@@ -1,0 +1,32 @@
+// Mixed precision for the span of a scope: inside an AutocastGuard for bf16, LibTorch's autocast
+// runs matrix products and convolutions in bfloat16 on float32 weights (cast per use, cached for
+// the scope) and keeps what it lists as float32-only (losses, normalization statistics) in float32;
+// a guard for fp32 switches autocast off for its scope, so "fp32" always means float32 arithmetic.
+// Autocast state is per thread, like LibTorch's; the guard restores what it found.
+#pragma once
+
+#include <c10/core/DeviceType.h>
+#include <c10/core/ScalarType.h>
+
+#include "nnlab/core/execution_context.h"
+
+namespace nnlab::core {
+
+class AutocastGuard {
+ public:
+  AutocastGuard(Precision precision, c10::DeviceType device_type);
+  ~AutocastGuard();
+  AutocastGuard(const AutocastGuard&) = delete;
+  AutocastGuard& operator=(const AutocastGuard&) = delete;
+
+ private:
+  bool cuda_ = false;
+  bool previous_enabled_ = false;
+  c10::ScalarType previous_dtype_ = c10::ScalarType::Float;
+  bool nested_ = false;  // this guard opened an autocast scope (its cast cache is its own)
+};
+
+// Whether autocast to bfloat16 is on for this device type in this thread (what a test asks).
+bool autocast_bf16_active(c10::DeviceType device_type);
+
+}  // namespace nnlab::core
