@@ -5,6 +5,7 @@
 
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
+#include "nnlab/core/execution_context.h"
 #include "nnlab/models/layer_surgery.h"
 #include "nnlab/models/registry.h"
 #include "nnlab/models/state_dict.h"
@@ -56,6 +57,8 @@ ModelInfo info_from_json(const nlohmann::json& j, const std::string& source) {
 Checkpoint make_checkpoint(const Classifier& model) {
   Checkpoint checkpoint;
   checkpoint.info = model.info();
+  // The arithmetic the model was trained or tuned in; the weights are float32 whatever it says.
+  checkpoint.meta["precision"] = core::to_string(model.precision());
   for (const auto& [name, tensor] : state_dict(model)) {
     checkpoint.state.emplace_back(name, tensor.to(torch::kCPU).clone());
   }

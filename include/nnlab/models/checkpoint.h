@@ -23,7 +23,8 @@ struct Checkpoint : Archive {
   ModelInfo info;
 };
 
-// Takes the model's info and a copy of its state_dict (on the CPU).
+// Takes the model's info, a copy of its state_dict (on the CPU, float32) and its precision (the
+// metadata's "precision": fp32 or bf16, the arithmetic it ran in when it was saved).
 Checkpoint make_checkpoint(const Classifier& model);
 
 // Atomic write.
