@@ -10,6 +10,7 @@
 //
 //   bench_train_throughput [--arch lenet5] [--batch-size 64] [--optimizer sgd] [--lr 0.01]
 //                          [--threads 2] [--images 6400] [--epochs 3] [--data DIR]
+//                          [--precision fp32|bf16]
 // prints one JSON object on stdout.
 #include <sys/resource.h>
 #include <torch/torch.h>
@@ -31,6 +32,7 @@ namespace {
 
 struct BenchOptions {
   std::string arch = "lenet5";
+  std::string precision = "fp32";
   std::int64_t batch_size = 64;
   std::string optimizer = "sgd";  // sgd (momentum 0.9) | adam
   double lr = 0.01;
@@ -47,13 +49,16 @@ BenchOptions parse(int argc, char** argv) {
     const std::string flag = argv[i];
     if (flag == "-h" || flag == "--help") {
       std::cout << "bench_train_throughput [--arch A] [--batch-size N] [--optimizer sgd|adam] "
-                   "[--lr X] [--threads N] [--images N] [--epochs N] [--data DIR] [--seed N]\n";
+                   "[--lr X] [--threads N] [--images N] [--epochs N] [--data DIR] [--seed N] "
+                   "[--precision fp32|bf16]\n";
       std::exit(0);
     }
     if (i + 1 >= argc) throw std::invalid_argument(flag + ": expected a value");
     const std::string value = argv[++i];
     if (flag == "--arch") {
       o.arch = value;
+    } else if (flag == "--precision") {
+      o.precision = value;
     } else if (flag == "--batch-size") {
       o.batch_size = std::stoll(value);
     } else if (flag == "--optimizer") {
@@ -123,6 +128,8 @@ int main(int argc, char** argv) {
 
     auto model = nnlab::models::create_model(options.arch);
     model.to(device);
+    const auto precision = nnlab::core::resolve_precision(options.precision, false);
+    model.set_precision(precision);
     nnlab::train::TrainOptions train;
     train.epochs = 1;
     train.batch_size = options.batch_size;
@@ -150,6 +157,7 @@ int main(int argc, char** argv) {
     const nlohmann::json out = {
         {"impl", "nnlab"},
         {"arch", options.arch},
+        {"precision", nnlab::core::to_string(precision)},
         {"batch_size", options.batch_size},
         {"optimizer", options.optimizer},
         {"lr", options.lr},

@@ -46,6 +46,25 @@ class LeNet5(nn.Module):
         return self.fc3(x)
 
 
+class FmnistCnn(nn.Module):
+    """nnlab's cnn (src/models/fmnist_cnn.cpp): 4 conv-BN-ReLU, 2 max-pools, dropout, 2 Linear."""
+
+    def __init__(self, num_classes=10, in_channels=1):
+        super().__init__()
+
+        def block(cin, cout):
+            return [nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+
+        self.features = nn.Sequential(*block(in_channels, 32), *block(32, 32), nn.MaxPool2d(2),
+                                      *block(32, 64), *block(64, 64), nn.MaxPool2d(2))
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Dropout(0.25), nn.Linear(64 * 7 * 7, 256),
+                                        nn.ReLU(inplace=True), nn.Dropout(0.5),
+                                        nn.Linear(256, num_classes))
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
 def read_idx(path):
     """An IDX file (gzip or plain) as a uint8 tensor of its shape."""
     if not os.path.exists(path) and os.path.exists(path + ".gz"):
@@ -70,6 +89,9 @@ def main():
     parser.add_argument("--epochs", type=int, default=3, help="timed, after one warm-up epoch")
     parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--arch", choices=["lenet5", "cnn"], default="lenet5")
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                        help="bf16: CPU autocast to bfloat16 with channels-last model and input")
     args = parser.parse_args()
     if args.epochs < 1:
         parser.error("--epochs must be >= 1")
@@ -82,7 +104,11 @@ def main():
     labels = labels.long()
     n = images.size(0)
 
-    model = LeNet5()
+    model = LeNet5() if args.arch == "lenet5" else FmnistCnn()
+    bf16 = args.precision == "bf16"
+    if bf16:
+        model = model.to(memory_format=torch.channels_last)
+        images = images.contiguous(memory_format=torch.channels_last)
     model.train()
     if args.optimizer == "sgd":
         optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
@@ -106,7 +132,8 @@ def main():
             x = images.index_select(0, index)
             y = labels.index_select(0, index)
             optimizer.zero_grad(set_to_none=True)
-            logits = model(x)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                logits = model(x).float()
             loss = F.cross_entropy(logits, y)
             loss.backward()
             optimizer.step()
@@ -128,7 +155,8 @@ def main():
     steps = (n + args.batch_size - 1) // args.batch_size * args.epochs
     print(json.dumps({
         "impl": "pytorch",
-        "arch": "lenet5",
+        "arch": args.arch,
+        "precision": args.precision,
         "batch_size": args.batch_size,
         "optimizer": args.optimizer,
         "lr": args.lr,
