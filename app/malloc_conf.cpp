@@ -5,12 +5,15 @@
 // je_malloc_conf to malloc_conf); a prefixed build would not replace malloc at all.
 //
 // Why these settings (measured: docs/BENCHMARKS.md "Memory and the allocator",
-// bench/run_memory.sh): an attack on 224x224 images frees and re-allocates the same few hundred MB
-// of activations on every batch. jemalloc's default returns freed ("dirty") pages to the kernel
-// within 10 s, so they are page-faulted in again; with the decay off the freed pages are reused as
-// they are, and the process's system time falls by ~4x with ~6x fewer minor page faults. The memory
-// that is kept is what the largest batch needed, which nnlab reports as its peak anyway. Reference:
-// jemalloc(3), "TUNING" and opt.dirty_decay_ms / opt.muzzy_decay_ms.
+// bench/run_memory.sh, FGSM on VGG-16 at 224x224): the attack frees and re-allocates ~100 MB
+// activation buffers on every batch. jemalloc puts allocations over 8 MiB (oversize_threshold) in
+// a "huge" arena that returns freed pages to the kernel at once whenever the decay is positive, so
+// its default (10 s), a 60 s decay and background_thread:true all page-fault the buffers in again
+// (7.1 M minor faults, 14-15 s of system time on 40 images, more than glibc's malloc); with the
+// decay off (-1) the freed pages are reused as they are: 1.1 M faults, 3.5 s of system time.
+// What is kept is what the largest batch needed; nnlab attack hands the model file's parse
+// buffers back once after loading (core::release_free_memory) and reports its peak.
+// Reference: jemalloc(3), opt.dirty_decay_ms, opt.muzzy_decay_ms, opt.oversize_threshold.
 extern "C" {
 // NOLINTNEXTLINE: the name and type are jemalloc's interface.
 const char* malloc_conf = "dirty_decay_ms:-1,muzzy_decay_ms:-1";

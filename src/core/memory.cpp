@@ -11,8 +11,37 @@
 #include <unistd.h>
 #define NNLAB_HAVE_POSIX 1
 #endif
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace nnlab::core {
+
+namespace {
+
+using Mallctl = int (*)(const char*, void*, std::size_t*, void*, std::size_t);
+
+// jemalloc's mallctl when jemalloc is the malloc in use (linked or preloaded), else nullptr: a
+// prefixed jemalloc inside some library does not replace malloc and is not asked.
+Mallctl jemalloc_mallctl() {
+#ifdef NNLAB_HAVE_POSIX
+  void* const malloc_address = ::dlsym(RTLD_DEFAULT, "malloc");
+  const auto mallctl = reinterpret_cast<Mallctl>(::dlsym(RTLD_DEFAULT, "mallctl"));
+  Dl_info malloc_info{};
+  Dl_info mallctl_info{};
+  if (malloc_address == nullptr || mallctl == nullptr ||
+      ::dladdr(malloc_address, &malloc_info) == 0 ||
+      ::dladdr(reinterpret_cast<void*>(mallctl), &mallctl_info) == 0 ||
+      mallctl_info.dli_fbase != malloc_info.dli_fbase) {
+    return nullptr;
+  }
+  return mallctl;
+#else
+  return nullptr;
+#endif
+}
+
+}  // namespace
 
 std::int64_t peak_resident_bytes() {
 #ifdef NNLAB_HAVE_POSIX
@@ -48,16 +77,7 @@ std::string allocator_name() {
 #ifdef NNLAB_HAVE_POSIX
   // Looked up rather than linked: the library builds with or without jemalloc, and a preloaded
   // jemalloc (LD_PRELOAD) is reported as well as the one the binary links.
-  void* const malloc_address = ::dlsym(RTLD_DEFAULT, "malloc");
-  Dl_info malloc_info{};
-  if (malloc_address == nullptr || ::dladdr(malloc_address, &malloc_info) == 0) return "system";
-  using Mallctl = int (*)(const char*, void*, std::size_t*, void*, std::size_t);
-  const auto mallctl = reinterpret_cast<Mallctl>(::dlsym(RTLD_DEFAULT, "mallctl"));
-  Dl_info mallctl_info{};
-  // jemalloc only if the malloc in use is the one next to this mallctl (a prefixed jemalloc
-  // inside some library does not replace malloc).
-  if (mallctl != nullptr && ::dladdr(reinterpret_cast<void*>(mallctl), &mallctl_info) != 0 &&
-      mallctl_info.dli_fbase == malloc_info.dli_fbase) {
+  if (const auto mallctl = jemalloc_mallctl(); mallctl != nullptr) {
     const char* version = nullptr;
     std::size_t size = sizeof(version);
     std::string name = "jemalloc";
@@ -81,6 +101,9 @@ std::string allocator_name() {
     }
     return settings.empty() ? name : name + " (" + settings + ")";
   }
+  void* const malloc_address = ::dlsym(RTLD_DEFAULT, "malloc");
+  Dl_info malloc_info{};
+  if (malloc_address == nullptr || ::dladdr(malloc_address, &malloc_info) == 0) return "system";
   const std::string file = malloc_info.dli_fname != nullptr ? malloc_info.dli_fname : "";
   const std::string base = file.substr(file.find_last_of('/') + 1);
   // The C library's own malloc (glibc's libc.so.6, musl's libc.so, macOS's libsystem_malloc).
@@ -91,6 +114,19 @@ std::string allocator_name() {
   return base;
 #else
   return "system";
+#endif
+}
+
+bool release_free_memory() {
+  if (const auto mallctl = jemalloc_mallctl(); mallctl != nullptr) {
+    // MALLCTL_ARENAS_ALL (4096) in the name: every arena.
+    return mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0) == 0;
+  }
+#if defined(__GLIBC__)
+  ::malloc_trim(0);
+  return true;
+#else
+  return false;
 #endif
 }
 

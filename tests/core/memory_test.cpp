@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 namespace nnlab::core {
 
@@ -47,6 +48,30 @@ TEST(Memory, NamesTheAllocatorInUse) {
   } else {
     EXPECT_EQ(name, "system");
   }
+}
+
+TEST(Memory, ReleasesFreedPagesToTheSystem) {
+#ifndef __linux__
+  GTEST_SKIP() << "resident-set check written for Linux";
+#endif
+  // 64 MiB in blocks small enough to come from malloc's heap (not a mapping of their own that
+  // free unmaps), touched, then freed but for the last block, which keeps the heap's top in
+  // place: glibc keeps the freed pages resident, and jemalloc with its decay off too, until the
+  // allocator is asked to give them back.
+  constexpr std::size_t kBlock = 32 << 10;
+  constexpr std::size_t kBlocks = 2048;
+  std::vector<std::unique_ptr<char[]>> blocks;
+  for (std::size_t i = 0; i < kBlocks; ++i) {
+    blocks.push_back(std::make_unique<char[]>(kBlock));
+    std::memset(blocks.back().get(), 1, kBlock);
+  }
+  const std::int64_t resident_before = current_resident_bytes();
+  for (std::size_t i = 0; i + 1 < kBlocks; ++i) blocks[i].reset();
+  ASSERT_TRUE(release_free_memory());
+  const std::int64_t resident_after = current_resident_bytes();
+  EXPECT_LT(resident_after, resident_before - static_cast<std::int64_t>(kBlock * kBlocks / 2))
+      << allocator_name();
+  EXPECT_EQ(blocks.back()[kBlock - 1], 1);
 }
 
 }  // namespace nnlab::core

@@ -28,4 +28,11 @@ double peak_memory_mb();
 // provides malloc.
 std::string allocator_name();
 
+// Hands the pages malloc keeps for reuse back to the operating system, now: jemalloc's
+// "arena.<all>.purge" where jemalloc is the malloc in use (its decay is off in the nnlab binary,
+// so nothing else returns them), glibc's malloc_trim(0) on glibc; a no-op elsewhere. For the end
+// of a phase whose garbage the next phase cannot reuse, such as a model file's parse buffers
+// before an attack's activations. Returns whether anything was asked of the allocator.
+bool release_free_memory();
+
 }  // namespace nnlab::core
