@@ -80,6 +80,9 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
     throw core::OptionError("--adaptive", "needs --defense: the defenses to attack through");
   sweep.adaptive = options.adaptive;
   auto model = load_model_from_flags(options.model, context);
+  // The model file's parse buffers are garbage the attack's activations cannot reuse, and the
+  // binary's jemalloc keeps freed pages (app/malloc_conf.cpp): give them back once, here.
+  core::release_free_memory();
   const auto& mi = model.info();
   sweep.attack.batch_size = options.batch_size > 0
                                 ? options.batch_size
@@ -244,7 +247,7 @@ void setup_attack(CLI::App& app, GlobalOptions& global) {
   command
       ->add_option("--batch-size", options->batch_size,
                    "images per forward/backward (default: by the input size, 64 for 28x28 and "
-                   "32x32, 8 for 3x224x224)")
+                   "32x32, 16 for 3x224x224)")
       ->check(domain::positive());
   command->add_option("--limit", options->limit, "--data: the first N test images")
       ->check(domain::non_negative());

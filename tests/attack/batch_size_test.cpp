@@ -12,10 +12,10 @@ TEST(DefaultBatchSize, SmallImagesKeepTheBatchOf64) {
 }
 
 TEST(DefaultBatchSize, ShrinksWithTheImage) {
-  EXPECT_EQ(default_batch_size(3, 224, 224), 8);
-  EXPECT_EQ(default_batch_size(3, 112, 112), 32);   // a quarter of the pixels, 4x the batch
-  EXPECT_EQ(default_batch_size(3, 160, 160), 15);   // rounded down: never above the budget
-  EXPECT_EQ(default_batch_size(1, 224, 224), 24);   // grayscale: a third of the elements
+  EXPECT_EQ(default_batch_size(3, 224, 224), 16);
+  EXPECT_EQ(default_batch_size(3, 160, 160), 31);   // rounded down: never above the budget
+  EXPECT_EQ(default_batch_size(1, 224, 224), 48);   // grayscale: a third of the elements
+  EXPECT_EQ(default_batch_size(3, 112, 112), 64);   // a quarter of the pixels: 4x, at the cap
   EXPECT_EQ(default_batch_size(3, 1024, 1024), 1);  // never below one image
   for (std::int64_t side = 8; side <= 512; side += 8) {
     const auto batch = default_batch_size(3, side, side);
