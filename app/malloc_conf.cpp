@@ -5,11 +5,11 @@
 // je_malloc_conf to malloc_conf); a prefixed build would not replace malloc at all.
 //
 // Why these settings (measured: docs/BENCHMARKS.md "Memory and the allocator",
-// bench/run_memory.sh, FGSM on VGG-16 at 224x224): the attack frees and re-allocates ~100 MB
-// activation buffers on every batch. jemalloc puts allocations over 8 MiB (oversize_threshold) in
-// a "huge" arena that returns freed pages to the kernel at once whenever the decay is positive, so
-// its default (10 s), a 60 s decay and background_thread:true all page-fault the buffers in again
-// (7.1 M minor faults, 14-15 s of system time on 40 images, more than glibc's malloc); with the
+// bench/run_memory.sh, FGSM on VGG-16 at 224x224, 40 images): the attack frees and re-allocates
+// ~100 MB activation buffers on every batch. Every positive decay tried returned them to the
+// kernel and page-faulted them in again: jemalloc's default (10 s), 60 s, 60 s with
+// oversize_threshold:0 (no eagerly purged "huge" arena) and background_thread:true all took
+// 7.1 M minor faults and 14-15 s of system time, more than glibc's malloc (5.0 M, 10 s). With the
 // decay off (-1) the freed pages are reused as they are: 1.1 M faults, 3.5 s of system time.
 // What is kept is what the largest batch needed; nnlab attack hands the model file's parse
 // buffers back once after loading (core::release_free_memory) and reports its peak.

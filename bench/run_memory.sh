@@ -13,10 +13,9 @@
 #   system        NNLAB_SYSTEM, a build with the system allocator (cmake -DNNLAB_JEMALLOC=OFF)
 #   je-default    NNLAB_SYSTEM with Debian's jemalloc preloaded, jemalloc's own defaults
 #   je-decay-off  ... preloaded, MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1 (never purge)
-#   je-decay-60s  ... preloaded, MALLOC_CONF=dirty_decay_ms:60000,muzzy_decay_ms:60000 (jemalloc
-#                 still purges allocations over oversize_threshold, 8 MiB, at once: they live in
-#                 its "huge" arena, whose decay is 0 unless the decay is off)
-#   je-decay-60s-all  ... and oversize_threshold:0 (no huge arena: the 60 s decay applies to all)
+#   je-decay-60s  ... preloaded, MALLOC_CONF=dirty_decay_ms:60000,muzzy_decay_ms:60000
+#   je-decay-60s-all  ... and oversize_threshold:0 (no "huge" arena for allocations over 8 MiB,
+#                 which jemalloc purges at once under any positive decay)
 #   je-background ... preloaded, MALLOC_CONF=background_thread:true (purging off the main thread)
 # A variant that needs NNLAB_SYSTEM or libjemalloc.so.2 is skipped (with a note) where it is absent.
 #
