@@ -8,7 +8,7 @@ PACKAGES=(
   clang libclang-rt-dev
   libtorch-dev libopenblas0-pthread libopenblas-dev
   libopencv-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
-  libgtest-dev libbenchmark-dev libgloo-dev
+  libgtest-dev libbenchmark-dev libgloo-dev libjemalloc-dev
   python3-torch python3-torchvision python3-venv python3-jsonschema
   dataset-fashion-mnist pocketsphinx-en-us fortunes-zh
 )

@@ -4,14 +4,17 @@
 // attack::run_folder_attack / run_attack_sweep; this file binds flags, checks their combinations
 // and prints. Longer than 100 lines because it binds 20 flags (80 lines) and its one-line errors
 // for flag combinations (--input/--data, --output, --target given) name the flags.
+#include <cmath>
 #include <sstream>
 
 #include "commands/commands.h"
 #include "flag_domains.h"
 #include "model_flags.h"
+#include "nnlab/attack/batch_size.h"
 #include "nnlab/attack/folder_attack.h"
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
+#include "nnlab/core/memory.h"
 #include "nnlab/data/data_spec.h"
 #include "nnlab/data/image_io.h"
 #include "nnlab/report/provenance.h"
@@ -39,6 +42,7 @@ struct AttackCommandOptions {
   std::string report;    // HTML file
   // Also attack through each defense (BPDA, EOT).
   bool adaptive = false;
+  std::int64_t batch_size = 0;  // 0: by the model's input size (attack::default_batch_size)
 };
 
 void run_attack(const AttackCommandOptions& options, const GlobalOptions& global) {
@@ -76,7 +80,13 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
     throw core::OptionError("--adaptive", "needs --defense: the defenses to attack through");
   sweep.adaptive = options.adaptive;
   auto model = load_model_from_flags(options.model, context);
+  // The model file's parse buffers are garbage the attack's activations cannot reuse, and the
+  // binary's jemalloc keeps freed pages (app/malloc_conf.cpp): give them back once, here.
+  core::release_free_memory();
   const auto& mi = model.info();
+  sweep.attack.batch_size = options.batch_size > 0
+                                ? options.batch_size
+                                : attack::default_batch_size(mi.in_channels, mi.height, mi.width);
   sweep.progress = !global.quiet;
   // Several processes (nnlab launch, torchrun, ...): each attacks its share of the images.
   const auto group = train::ProcessGroup::join_from_environment(global.dist_timeout);
@@ -130,6 +140,11 @@ void run_attack(const AttackCommandOptions& options, const GlobalOptions& global
         (options.adaptive ? "; adaptive acc: the attack run against defense + model, BPDA" : "") +
         ")\n" + attack::sweep_defense_table(result.runs).render();
   }
+  // The whole process's peak, after the last batch: what the machine needs for this job.
+  json["peak_memory_mb"] = core::peak_memory_mb();
+  std::ostringstream peak;
+  peak << "\npeak memory " << std::lround(core::peak_memory_mb()) << " MB\n";
+  human += peak.str();
   emit(global, context, json, human);
 }
 
@@ -229,9 +244,11 @@ void setup_attack(CLI::App& app, GlobalOptions& global) {
       ->capture_default_str();
   command->add_flag("--no-round", options->no_round,
                     "do not make iterative attacks rounding-aware");
-  command->add_option("--batch-size", a.batch_size)
-      ->check(domain::positive())
-      ->capture_default_str();
+  command
+      ->add_option("--batch-size", options->batch_size,
+                   "images per forward/backward (default: by the input size, 64 for 28x28 and "
+                   "32x32, 16 for 3x224x224)")
+      ->check(domain::positive());
   command->add_option("--limit", options->limit, "--data: the first N test images")
       ->check(domain::non_negative());
   command->add_option("--report", options->report,

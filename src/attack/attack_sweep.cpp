@@ -15,6 +15,7 @@
 #include "nnlab/attack/targets.h"
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
+#include "nnlab/core/memory.h"
 #include "nnlab/core/staged_directory.h"
 #include "nnlab/data/image_io.h"
 #include "nnlab/report/table.h"
@@ -245,8 +246,9 @@ AttackSweepResult run_attack_sweep(models::Classifier& model, const data::Datase
       }
       if (!out_dir.empty()) {
         core::make_directories(out_dir);
-        core::write_text_atomically(out_dir + "/metrics.json",
-                                    core::with_provenance(run, options.context).dump(2) + "\n");
+        auto metrics = core::with_provenance(run, options.context);
+        metrics["peak_memory_mb"] = core::peak_memory_mb();  // the process's, so far
+        core::write_text_atomically(out_dir + "/metrics.json", metrics.dump(2) + "\n");
         core::write_text_atomically(out_dir + "/per_image.csv", scores.per_image_csv());
       }
       result.runs.push_back(std::move(report_run));

@@ -14,6 +14,7 @@
 #include "nnlab/core/build_info.h"
 #include "nnlab/core/error.h"
 #include "nnlab/core/format_version.h"
+#include "nnlab/core/memory.h"
 
 namespace nnlab::core {
 
@@ -146,7 +147,8 @@ nlohmann::json provenance(const ExecutionContext& context) {
           {"cpu_isa", cpu.isa},
           {"precision", to_string(context.precision)},
           {"threads", context.threads},
-          {"seed", context.seed}};
+          {"seed", context.seed},
+          {"allocator", allocator_name()}};
 }
 
 nlohmann::json with_provenance(nlohmann::json j, const ExecutionContext& context) {

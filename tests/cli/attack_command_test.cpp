@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -101,6 +102,35 @@ TEST(AttackCommand, FolderOutputsAreInsideTheBudgetAndMetricsMatchTheFiles) {
     EXPECT_EQ(rows.rows()[i][0], f.files[i]);
     EXPECT_EQ(std::stoll(rows.rows()[i][adv_col]), scores.images[i].adversarial_prediction);
   }
+}
+
+// The peak resident set in the result and in metrics.json, and the allocator in the provenance:
+// the jemalloc the binary links, with the settings app/malloc_conf.cpp gives it, where CMake found
+// jemalloc (NNLAB_JEMALLOC_LINKED), else the system's.
+TEST(AttackCommand, ReportsItsPeakMemoryAndItsAllocator) {
+  const auto& f = task_folder();
+  const auto out = f.dir + "/out_peak";
+  const auto r = run_nnlab("attack --method fgsm --model " + f.model_path + " --input " + f.dir +
+                           "/in --output " + out + " --epsilon 2 --json -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto reported = nlohmann::json::parse(r.out);
+  const double peak = reported.at("peak_memory_mb").get<double>();
+  EXPECT_GT(peak, 44.6);  // at least resnet18's weights (11.7 M float32 parameters)
+  EXPECT_LT(peak, 64 * 1024);
+  const auto metrics = nlohmann::json::parse(read_text(out + "/metrics.json"));
+  const double peak_at_metrics = metrics.at("peak_memory_mb").get<double>();
+  EXPECT_GT(peak_at_metrics, 44.6);
+  EXPECT_LE(peak_at_metrics, peak);  // written before the end; the peak never decreases
+  const auto allocator = reported["provenance"].at("allocator").get<std::string>();
+#ifdef NNLAB_JEMALLOC_LINKED
+  EXPECT_EQ(allocator.rfind("jemalloc ", 0), 0u) << allocator;
+  if (std::getenv("MALLOC_CONF") == nullptr) {
+    EXPECT_NE(allocator.find("dirty_decay_ms:-1,muzzy_decay_ms:-1"), std::string::npos)
+        << allocator;
+  }
+#else
+  EXPECT_FALSE(allocator.empty());
+#endif
 }
 
 TEST(AttackCommand, TargetedPgdUsesTargetClass) {

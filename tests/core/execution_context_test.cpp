@@ -9,6 +9,7 @@
 
 #include "nnlab/core/error.h"
 #include "nnlab/core/format_version.h"
+#include "nnlab/core/memory.h"
 
 namespace nnlab::core {
 
@@ -81,7 +82,8 @@ TEST(ExecutionContext, ProvenanceSaysWhatProducedAResult) {
   EXPECT_EQ(p["precision"], "fp32");
   EXPECT_EQ(p["threads"], 3);
   EXPECT_EQ(p["seed"], 42);
-  EXPECT_EQ(p.size(), 9u);
+  EXPECT_EQ(p["allocator"], allocator_name());
+  EXPECT_EQ(p.size(), 10u);
 
   const auto stamped = with_provenance({{"accuracy", 0.5}}, context);
   EXPECT_EQ(stamped["accuracy"], 0.5);

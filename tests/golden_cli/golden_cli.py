@@ -76,7 +76,9 @@ MANIFEST_VERSION = 1
 COMMAND_TIMEOUT_S = 120  # each command takes a second or two; a hang must not hang ctest
 
 # JSON keys whose values are measurements of time (they differ between two identical runs).
-TIMING_KEYS = {"seconds", "ms", "time", "elapsed", "latency", "throughput", "provenance"}
+# peak_memory_mb (attack): the process's peak resident set, which varies run to run like a time.
+TIMING_KEYS = {"seconds", "ms", "time", "elapsed", "latency", "throughput", "provenance",
+               "peak_memory_mb"}
 TIMING_SUFFIXES = ("_seconds", "_ms", "_per_second", "_per_sec", "_time")
 TIMING_PREFIXES = ("latency", "seconds_")
 
@@ -89,7 +91,7 @@ def is_timing_key(key):
 # Durations and rates printed in text (HTML reports, SVG plots, human output).
 TIMING_TEXT = re.compile(
     r"(?<![\w.])\d+(?:\.\d+)?(?:e[-+]?\d+)?\s*(?:s|ms|µs|us|min|seconds?|images/s|img/s|"
-    r"tokens/s|/s)\b")
+    r"tokens/s|/s)\b|(?<=peak memory )\d+ MB")
 
 
 def blank_timing_columns(text):
