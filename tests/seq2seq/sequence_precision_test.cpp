@@ -161,7 +161,9 @@ TEST(SequencePrecision, CaptionerInBf16RunsChannelsLastConvolutionsWithFloat32Lo
 
   net->set_precision(Precision::kBf16);
   for (const auto& p : net->parameters()) {
-    if (p.dim() == 4) EXPECT_TRUE(p.is_contiguous(torch::MemoryFormat::ChannelsLast));
+    if (p.dim() == 4) {
+      EXPECT_TRUE(p.is_contiguous(torch::MemoryFormat::ChannelsLast));
+    }
   }
   EXPECT_EQ(net->start(images, {}).at("keys").scalar_type(), torch::kBFloat16);
   const auto out = net->forward(images, input);
