@@ -85,6 +85,7 @@ void run_caption_train(CaptionTrainCommand options, const GlobalOptions& global)
 void run_caption_eval(const CaptionEvalCommand& options, const GlobalOptions& global) {
   const core::ExecutionContext context = start(global);
   auto model = seq2seq::load_caption_model(options.model, context.device);
+  model.model->set_precision(context.precision);
   const auto scores = seq2seq::evaluate_captions(model, options.evaluation);
   auto json = scores.to_json();
   json["model"] = options.model;
@@ -95,6 +96,7 @@ void run_caption_eval(const CaptionEvalCommand& options, const GlobalOptions& gl
 void run_caption_describe(const CaptionDescribeCommand& options, const GlobalOptions& global) {
   const core::ExecutionContext context = start(global);
   auto model = seq2seq::load_caption_model(options.model, context.device);
+  model.model->set_precision(context.precision);
   const auto source = seq2seq::caption_image(model, options.source);
   const auto description = seq2seq::describe_image(model, source.image);
   if (!options.html.empty()) {

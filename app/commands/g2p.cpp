@@ -87,6 +87,7 @@ void run_g2p_train(G2pTrainOptions options, const GlobalOptions& global) {
 void run_g2p_eval(const G2pEvalOptions& options, const GlobalOptions& global) {
   const core::ExecutionContext context = start(global);
   const auto models = seq2seq::load_model_ensemble(options.models, "g2p", context.device);
+  models.decoder->set_precision(context.precision);
   const auto& model = models.first();
   auto test = seq2seq::read_pronunciations(options.test, dictionary_options(false));
   if (options.limit > 0 && static_cast<std::int64_t>(test.size()) > options.limit)
@@ -135,6 +136,7 @@ void run_g2p_eval(const G2pEvalOptions& options, const GlobalOptions& global) {
 void run_g2p_pronounce(G2pPronounceOptions options, const GlobalOptions& global) {
   const core::ExecutionContext context = start(global);
   const auto models = seq2seq::load_model_ensemble(options.models, "g2p", context.device);
+  models.decoder->set_precision(context.precision);
   const auto& model = models.first();
   if (options.words.empty()) {
     std::string line;

@@ -80,6 +80,7 @@ void run_lm_train(LmTrainCommand options, const GlobalOptions& global) {
 void run_lm_eval(const LmEvalCommand& options, const GlobalOptions& global) {
   const core::ExecutionContext context = start(global);
   auto model = seq2seq::load_language_model(options.model, context.device);
+  model.model->set_precision(context.precision);
   const auto rows = seq2seq::evaluate_language_model(model, options.evaluation);
   emit(global, context,
        {{"model", options.model},
@@ -91,6 +92,7 @@ void run_lm_eval(const LmEvalCommand& options, const GlobalOptions& global) {
 void run_lm_generate(const LmGenerateCommand& options, const GlobalOptions& global) {
   const core::ExecutionContext context = start(global);
   auto model = seq2seq::load_language_model(options.model, context.device);
+  model.model->set_precision(context.precision);
   const auto& g = options.generation;
   // The library names the option (GenerationOptions.prompt); the user typed --prompt.
   const auto unknown =

@@ -68,6 +68,7 @@ void run_train(Seq2SeqTrainCommand options, const GlobalOptions& global) {
 void run_translate(const Seq2SeqTranslateCommand& options, const GlobalOptions& global) {
   const core::ExecutionContext context = start(global);
   const auto models = seq2seq::load_model_ensemble(options.models, "seq2seq", context.device);
+  models.decoder->set_precision(context.precision);
   const auto& model = models.first();
   std::vector<std::string> lines;
   if (options.input.empty()) {
@@ -109,6 +110,7 @@ void run_translate(const Seq2SeqTranslateCommand& options, const GlobalOptions& 
 void run_eval(const Seq2SeqEvalCommand& options, const GlobalOptions& global) {
   const core::ExecutionContext context = start(global);
   const auto models = seq2seq::load_model_ensemble(options.models, "seq2seq", context.device);
+  models.decoder->set_precision(context.precision);
   const auto& model = models.first();
   const auto test =
       seq2seq::read_parallel_tsv(options.test, model.source_tokens, model.target_tokens);

@@ -36,6 +36,7 @@ CaptionTrainingResult run_caption_training(CaptionTrainingOptions options,
   options.scene.validate(split.train.images.size(2), split.train.images.size(3));
   model.create_network();
   model.model->to(context.device);
+  model.model->set_precision(context.precision);
 
   const auto train =
       training_scenes(split.train, options.scenes, options.scene, options.fresh_scenes);

@@ -101,6 +101,7 @@ LmTrainingResult run_lm_training(LmTrainingOptions options, const core::Executio
 
   auto training = options.training;
   training.seed = static_cast<std::int64_t>(context.seed);
+  model.model->set_precision(context.precision);
   LmTrainer trainer(model, training);
   if (!options.resume.empty()) trainer.resume(resumed, options.resume);
   if (callbacks.on_start) callbacks.on_start(model, run.data);

@@ -62,6 +62,7 @@ SequenceTrainingResult run_sequence_training(const SequenceTrainingOptions& opti
   }
   auto training = options.training;
   training.seed = static_cast<std::int64_t>(context.seed);
+  model.model->set_precision(context.precision);
   Seq2SeqTrainer trainer(model, training);
   if (!options.resume.empty()) trainer.resume(resumed, options.resume);
   if (callbacks.on_start) callbacks.on_start(model);

@@ -45,6 +45,11 @@ StepOutput Ensemble::step(const torch::Tensor& tokens, const DecodingState& stat
   return out;
 }
 
+void Ensemble::set_precision(core::Precision precision) {
+  StepDecoder::set_precision(precision);
+  for (auto& m : members_) m->set_precision(precision);
+}
+
 torch::Device Ensemble::device() const {
   return members_.front()->device();
 }

@@ -40,7 +40,10 @@ std::pair<torch::Tensor, torch::Tensor> AttentionImpl::forward(const torch::Tens
   } else {
     scores = torch::bmm(keys, query.unsqueeze(2)).squeeze(2);
   }
-  scores = scores.masked_fill(mask.logical_not(), -std::numeric_limits<float>::infinity());
+  // The softmax in float32 (bf16 autocast computes the scores in bfloat16 and, on the CPU of
+  // LibTorch 1.13, would leave the softmax in it); a no-op in fp32.
+  scores = scores.to(torch::kFloat)
+               .masked_fill(mask.logical_not(), -std::numeric_limits<float>::infinity());
   const auto weights = torch::softmax(scores, /*dim=*/1);
   const auto context = torch::bmm(weights.unsqueeze(1), memory).squeeze(1);
   return {context, weights};

@@ -37,8 +37,11 @@ DecodingState DecoderImpl::initial_state(const EncoderOutput& encoded) {
   const auto batch = encoded.memory.size(0);
   const auto layers = options_.decoder_layers;
   const auto h = options_.decoder_hidden;
+  // The recurrent state in the weights' dtype (float32): under bf16 autocast the bridges compute
+  // in bfloat16, and a bfloat16 state would keep the cells' whole recurrence in bfloat16.
+  const auto dtype = bridge_hidden_->weight.scalar_type();
   const auto to_layers = [&](const torch::Tensor& x) {
-    return torch::tanh(x).view({batch, layers, h}).transpose(0, 1).contiguous();
+    return torch::tanh(x).view({batch, layers, h}).transpose(0, 1).contiguous().to(dtype);
   };
   DecodingState state;
   state.add("hidden", to_layers(bridge_hidden_->forward(encoded.final)), /*batch_dim=*/1);

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "nnlab/core/error.h"
+#include "nnlab/core/execution_context.h"
 #include "nnlab/seq2seq/models/model_file.h"
 
 namespace nnlab::seq2seq {
@@ -46,6 +47,8 @@ models::Archive to_archive(const CaptionModel& m) {
   archive.meta = {{"format", kCaptionFormat},           {"version", kCaptionVersion},
                   {"model", m.options.to_json()},       {"class_words", m.class_words},
                   {"scenes", scenes_to_json(m.scenes)}, {"training", m.training}};
+  // The arithmetic it was trained in (or, for a state, is training in); the weights are float32.
+  archive.meta["precision"] = core::to_string(m.model->precision());
   archive.state = sequence_state(*m.model);
   return archive;
 }

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "nnlab/core/autocast.h"
 #include "nnlab/core/error.h"
 #include "nnlab/models/state_dict.h"
 
@@ -73,6 +74,7 @@ ImageCaptionerImpl::ImageCaptionerImpl(const CaptionerOptions& options, std::int
 SequenceOutput ImageCaptionerImpl::forward(const torch::Tensor& images,
                                            const torch::Tensor& target_input,
                                            double teacher_forcing) {
+  const core::AutocastGuard autocast(precision_, images.device().type());
   return decode_teacher_forced(*this, start(images, {}), target_input, teacher_forcing);
 }
 
@@ -81,11 +83,28 @@ DecodingState ImageCaptionerImpl::start(const torch::Tensor& source, const torch
                   source.size(2) == options_.height && source.size(3) == options_.width,
               "the caption model reads ", options_.channels, "x", options_.height, "x",
               options_.width, " images, got ", source.sizes());
-  return decoder_->initial_state(encoder_(source));
+  const core::AutocastGuard autocast(precision_, source.device().type());
+  if (precision_ == core::Precision::kFp32) return decoder_->initial_state(encoder_(source));
+  // oneDNN's bf16 convolutions want channels-last activations (the weights are, set_precision).
+  return decoder_->initial_state(encoder_(source.contiguous(torch::MemoryFormat::ChannelsLast)));
 }
 
 StepOutput ImageCaptionerImpl::step(const torch::Tensor& tokens, const DecodingState& state) {
-  return decoder_->step(tokens, state);
+  const core::AutocastGuard autocast(precision_, tokens.device().type());
+  return float_outputs(decoder_->step(tokens, state));
+}
+
+void ImageCaptionerImpl::set_precision(core::Precision precision) {
+  StepDecoder::set_precision(precision);
+  // The convolutions' weights in the memory format of their input: channels-last for bf16,
+  // contiguous again for fp32 (so fp32 arithmetic is what it was). The values never change.
+  const auto format = precision == core::Precision::kBf16 ? torch::MemoryFormat::ChannelsLast
+                                                          : torch::MemoryFormat::Contiguous;
+  const torch::NoGradGuard no_grad;
+  for (auto& parameter : parameters()) {
+    if (parameter.dim() == 4 && !parameter.is_contiguous(format))
+      parameter.set_data(parameter.contiguous(format));
+  }
 }
 
 torch::Device ImageCaptionerImpl::device() const {

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "nnlab/core/autocast.h"
 #include "nnlab/core/error.h"
 #include "nnlab/models/state_dict.h"
 #include "nnlab/text/vocabulary.h"
@@ -78,6 +79,9 @@ LanguageModelImpl::LanguageModelImpl(const LanguageModelOptions& options, std::i
 
 std::pair<torch::Tensor, DecodingState> LanguageModelImpl::forward(const torch::Tensor& tokens,
                                                                    const DecodingState& state) {
+  // Under bf16 the LSTM's (GRU's) matrix products run in bf16 while its state stays float32 (the
+  // recurrence adds float32 terms); the output layer runs in bf16 and its logits come back float32.
+  const core::AutocastGuard autocast(precision_, tokens.device().type());
   const auto input = dropout_(embedding_(tokens));
   DecodingState next;
   torch::Tensor output;
@@ -97,7 +101,7 @@ std::pair<torch::Tensor, DecodingState> LanguageModelImpl::forward(const torch::
         state.contains("hidden") ? gru_(input, state.at("hidden")) : gru_(input);
     next.add("hidden", hidden, 1);
   }
-  return {output_(dropout_(output)), next};
+  return {output_(dropout_(output)).to(torch::kFloat), next};
 }
 
 DecodingState LanguageModelImpl::start(const torch::Tensor& source, const torch::Tensor&) {

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "nnlab/core/error.h"
+#include "nnlab/core/execution_context.h"
 #include "nnlab/seq2seq/models/model_file.h"
 
 namespace nnlab::seq2seq {
@@ -16,6 +17,8 @@ models::Archive to_archive(const LanguageModelFile& m) {
   archive.meta = {{"format", kLanguageModelFormat},        {"version", kLanguageModelVersion},
                   {"model", m.options.to_json()},          {"vocabulary", m.vocabulary.to_json()},
                   {"tokens", tokenization_name(m.tokens)}, {"training", m.training}};
+  // The arithmetic it was trained in (or, for a state, is training in); the weights are float32.
+  archive.meta["precision"] = core::to_string(m.model->precision());
   archive.state = sequence_state(*m.model);
   return archive;
 }

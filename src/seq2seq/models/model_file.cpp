@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "nnlab/core/error.h"
+#include "nnlab/core/execution_context.h"
 #include "nnlab/models/state_dict.h"
 
 namespace nnlab::seq2seq {
@@ -23,7 +24,9 @@ void SequenceModel::create_network() {
 
 models::TensorList sequence_state(const torch::nn::Module& module) {
   models::TensorList state = models::module_state(module);
-  for (auto& [name, tensor] : state) tensor = tensor.to(torch::kCPU).clone();
+  // Contiguous: a model running in bf16 keeps its convolutions' weights channels-last.
+  for (auto& [name, tensor] : state)
+    tensor = tensor.to(torch::kCPU).clone(torch::MemoryFormat::Contiguous);
   return state;
 }
 
@@ -43,6 +46,8 @@ models::Archive to_archive(const SequenceModel& m) {
                   {"source_tokens", tokenization_name(m.source_tokens)},
                   {"target_tokens", tokenization_name(m.target_tokens)},
                   {"training", m.training}};
+  // The arithmetic it was trained in (or, for a state, is training in); the weights are float32.
+  archive.meta["precision"] = core::to_string(m.model->precision());
   archive.state = sequence_state(*m.model);
   return archive;
 }

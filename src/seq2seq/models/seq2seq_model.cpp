@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "nnlab/core/autocast.h"
 #include "nnlab/models/state_dict.h"
 
 namespace nnlab::seq2seq {
@@ -14,12 +15,16 @@ Seq2SeqImpl::Seq2SeqImpl(const ModelOptions& options, std::int64_t source_vocabu
   decoder_ = register_module("decoder", Decoder(target_vocabulary, options_));
 }
 
+// One autocast scope per call (core/autocast.h): nested inside forward's, whose scope keeps the
+// bf16 copies of the weights for every step of the pass.
 DecodingState Seq2SeqImpl::start(const torch::Tensor& source, const torch::Tensor& lengths) {
+  const core::AutocastGuard autocast(precision_, source.device().type());
   return decoder_->initial_state(encoder_(source, lengths));
 }
 
 StepOutput Seq2SeqImpl::step(const torch::Tensor& tokens, const DecodingState& state) {
-  return decoder_->step(tokens, state);
+  const core::AutocastGuard autocast(precision_, tokens.device().type());
+  return float_outputs(decoder_->step(tokens, state));
 }
 
 torch::Device Seq2SeqImpl::device() const {
@@ -31,6 +36,7 @@ std::int64_t Seq2SeqImpl::parameter_count() const {
 }
 
 SequenceOutput Seq2SeqImpl::forward(const Batch& batch, double teacher_forcing) {
+  const core::AutocastGuard autocast(precision_, batch.source.device().type());
   return decode_teacher_forced(*this, start(batch.source, batch.source_lengths), batch.target_input,
                                teacher_forcing);
 }

@@ -21,6 +21,7 @@ class Ensemble : public StepDecoder {
   // logits: log of the averaged probabilities (already normalized).
   StepOutput step(const torch::Tensor& tokens, const DecodingState& state) override;
   torch::Device device() const override;
+  void set_precision(core::Precision precision) override;  // every member's
   std::size_t size() const { return members_.size(); }
 
  private:

@@ -45,6 +45,8 @@ class ImageCaptionerImpl : public torch::nn::Module, public StepDecoder {
   DecodingState start(const torch::Tensor& source, const torch::Tensor& lengths) override;
   StepOutput step(const torch::Tensor& tokens, const DecodingState& state) override;
   torch::Device device() const override;
+  // Also puts the convolutions' weights in channels-last memory for bf16 (contiguous for fp32).
+  void set_precision(core::Precision precision) override;
 
   std::int64_t regions() const { return encoder_->grid_height() * encoder_->grid_width(); }
   std::int64_t grid_height() const { return encoder_->grid_height(); }
