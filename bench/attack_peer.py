@@ -16,6 +16,9 @@ python3-torch 1.13, the LibTorch that nnlab links).
                                                                task-layout folder DIR/images, DIR/labels.csv
   attack_peer.py make-resnet50 --out DIR [--images 16]         = make-imagenet --arch resnet50, as
                                                                DIR/resnet50.pth + DIR/resnet50-images
+  attack_peer.py lab-fgsm --weights PTH --arch vgg16 --input DIR --output OUT [--precision bf16]
+                 the lab job in plain PyTorch eager (bench/run_precision.sh): FGSM, PNGs written
+                 and read back, scored; bf16 = CPU autocast + channels-last
   attack_peer.py compare A B [--clean DIR]                     per-pixel difference of two PNG folders
   attack_peer.py report RAW [--out FILE]                       markdown from run_attack_bench.sh's JSON lines
 
@@ -403,6 +406,64 @@ def cmd_make_resnet50(args):
                                    os.path.join(args.out, "resnet50-images"), args.seed)))
 
 
+def cmd_lab_fgsm(args):
+    """The lab job as a straightforward PyTorch eager script, the peer of `nnlab attack --method
+    fgsm` on a task folder (bench/run_precision.sh): in batches of --batch-size, a forward and a
+    backward to the input (the loss gradient; the clean logits come from the same forward), the
+    sign step x + eps*sign(g) clipped to [0,1] and rounded to 8 bits, every image written as a PNG;
+    then the PNGs read back and a forward on them. --precision bf16 runs the two forwards and the
+    backward under torch.autocast("cpu", torch.bfloat16) with channels-last weights and input, as
+    PyTorch's CPU performance guide advises; the image arithmetic stays float32. "seconds" covers
+    everything after the model and the clean images are loaded."""
+    import torchvision
+    net = getattr(torchvision.models, args.arch)()
+    net.load_state_dict(torch.load(args.weights))
+    model = Normalized(net, IMAGENET_MEAN, IMAGENET_STD).eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    bf16 = args.precision == "bf16"
+    if bf16:
+        model = model.to(memory_format=torch.channels_last)
+    images, labels, files = load_folder(args.input, 3)
+    os.makedirs(os.path.join(args.output, "images"), exist_ok=True)
+    eps = args.epsilon / 255.0
+    bs = args.batch_size
+
+    def run(x):
+        if bf16:
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                return model(x.contiguous(memory_format=torch.channels_last)).float()
+        return model(x)
+
+    start = time.perf_counter()
+    clean_correct = 0
+    for i in range(0, len(images), bs):
+        x = images[i:i + bs].clone().requires_grad_(True)
+        y = labels[i:i + bs]
+        logits = run(x)
+        clean_correct += int((logits.argmax(1) == y).sum())
+        grad, = torch.autograd.grad(F.cross_entropy(logits, y), x)
+        adv = quantize_8bit(x.detach() + eps * grad.sign())
+        for j in range(len(adv)):
+            save_png(os.path.join(args.output, "images", files[i + j]), adv[j])
+    attacked = time.perf_counter()
+    adv_correct, linf = 0, 0.0
+    with torch.no_grad():
+        for i in range(0, len(images), bs):
+            x = torch.stack([load_png(os.path.join(args.output, "images", f), 3) for f in files[i:i + bs]])
+            adv_correct += int((run(x).argmax(1) == labels[i:i + bs]).sum())
+            linf = max(linf, float((x - images[i:i + bs]).abs().max()) * 255)
+    end = time.perf_counter()
+    n = len(images)
+    print(json.dumps({"tool": "pytorch-eager", "method": "fgsm", "arch": args.arch,
+                      "precision": args.precision, "images": n, "epsilon": args.epsilon,
+                      "batch_size": bs, "clean_accuracy": clean_correct / n,
+                      "adversarial_accuracy": adv_correct / n,
+                      "success_rate": 1 - adv_correct / max(clean_correct, 1),
+                      "linf_max": round(linf, 4), "seconds": end - start,
+                      "seconds_attack": attacked - start, "seconds_score": end - attacked}))
+
+
 def cmd_compare(args):
     """Per-pixel difference of the PNGs two attacks wrote (same names), in 1/255 units; with
     --clean, also how many pixels each attack moved away from the clean image."""
@@ -625,6 +686,16 @@ def main():
     m.add_argument("--images", type=int, default=16)
     m.add_argument("--seed", type=int, default=0)
     m.add_argument("--threads", type=int, default=2)
+    lab = sub.add_parser("lab-fgsm")
+    lab.add_argument("--weights", required=True, help="torchvision state_dict (.pth) for --arch")
+    lab.add_argument("--arch", default="vgg16")
+    lab.add_argument("--input", required=True, help="image folder in the task layout")
+    lab.add_argument("--output", required=True, help="where the adversarial PNGs go (OUT/images)")
+    lab.add_argument("--epsilon", type=float, default=8, help="0-255 pixel units")
+    lab.add_argument("--batch-size", type=int, default=8)
+    lab.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    lab.add_argument("--threads", type=int, default=2)
+    lab.add_argument("--seed", type=int, default=0)
     c = sub.add_parser("compare")
     c.add_argument("a")
     c.add_argument("b")
@@ -649,7 +720,7 @@ def main():
         if bool(args.data) == bool(args.input):
             sys.exit("attack_peer.py: give --data fashion-mnist or --input DIR")
     {"attack": cmd_attack, "eval": cmd_eval, "make-resnet50": cmd_make_resnet50,
-     "make-imagenet": cmd_make_imagenet,
+     "make-imagenet": cmd_make_imagenet, "lab-fgsm": cmd_lab_fgsm,
      "compare": cmd_compare, "report": cmd_report}[args.command](args)
 
 

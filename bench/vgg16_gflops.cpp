@@ -8,10 +8,15 @@
 //                backward pass computes a gradient for the input and one for the weights of
 //                each layer, each as costly as the forward).
 //
+// --precision bf16 measures both in bfloat16 instead: the product of two bf16 matrices (the
+// matrix units' peak through oneDNN) and VGG-16 placed as nnlab runs it in bf16
+// (Classifier::set_precision: autocast, channels-last weights and input, float32 master
+// weights), so the share is of the bf16 peak.
+//
 // The two are measured alternately (one gemm round, one VGG step, ...) so that a machine shared
 // with other work slows both alike; each is the median of its repetitions.
 //
-//   bench_vgg16_gflops [--batch 8] [--n 2048] [--repeats 3] [--threads 0]
+//   bench_vgg16_gflops [--batch 8] [--n 2048] [--repeats 3] [--threads 0] [--precision fp32]
 // prints a markdown table on stdout (and, with --json, one JSON object instead).
 #include <torch/torch.h>
 
@@ -25,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "nnlab/core/execution_context.h"
 #include "nnlab/core/runtime.h"
 #include "nnlab/models/registry.h"
 
@@ -38,6 +44,7 @@ struct BenchOptions {
   int repeats = 3;
   int threads = 0;  // 0: all cores
   bool json = false;
+  std::string precision = "fp32";  // or bf16
 };
 
 BenchOptions parse(int argc, char** argv) {
@@ -45,8 +52,8 @@ BenchOptions parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "-h" || flag == "--help") {
-      std::cout
-          << "bench_vgg16_gflops [--batch 8] [--n 2048] [--repeats 3] [--threads 0] [--json]\n";
+      std::cout << "bench_vgg16_gflops [--batch 8] [--n 2048] [--repeats 3] [--threads 0] "
+                   "[--precision fp32|bf16] [--json]\n";
       std::exit(0);
     }
     if (flag == "--json") {
@@ -63,6 +70,11 @@ BenchOptions parse(int argc, char** argv) {
       o.repeats = std::stoi(value);
     } else if (flag == "--threads") {
       o.threads = std::stoi(value);
+    } else if (flag == "--precision") {
+      if (value != "fp32" && value != "bf16") {
+        throw std::invalid_argument("--precision: expected fp32 or bf16, got '" + value + "'");
+      }
+      o.precision = value;
     } else {
       throw std::invalid_argument("unknown flag '" + flag + "'");
     }
@@ -99,9 +111,11 @@ int main(int argc, char** argv) {
     const BenchOptions options = parse(argc, argv);
     const auto device = nnlab::core::init_runtime({options.threads, /*seed=*/0, "cpu"});
 
-    const auto a = torch::randn({options.n, options.n});
-    const auto b = torch::randn({options.n, options.n});
-    auto c = torch::empty({options.n, options.n});
+    const bool bf16 = options.precision == "bf16";
+    const auto type = bf16 ? torch::kBFloat16 : torch::kFloat;
+    const auto a = torch::randn({options.n, options.n}).to(type);
+    const auto b = torch::randn({options.n, options.n}).to(type);
+    auto c = torch::empty({options.n, options.n}, type);
     // Several products per timed round: a single one is short enough for scheduler noise to show.
     constexpr int kGemmsPerRound = 4;
     auto gemm_round = [&] {
@@ -110,6 +124,7 @@ int main(int argc, char** argv) {
 
     auto model = nnlab::models::create_model("vgg16");
     model.to(device);
+    model.set_precision(bf16 ? nnlab::core::Precision::kBf16 : nnlab::core::Precision::kFp32);
     model.train();
     const auto images = torch::rand({options.batch, 3, 224, 224});
     const auto labels = torch::randint(0, 1000, {options.batch}, torch::kLong);
@@ -136,28 +151,26 @@ int main(int argc, char** argv) {
     const int threads = at::get_num_threads();
 
     if (options.json) {
-      const nlohmann::json out = {{"threads", threads},
-                                  {"sgemm_n", options.n},
-                                  {"sgemm_seconds", gemm_seconds},
-                                  {"sgemm_gflops", gemm_gflops},
-                                  {"vgg16_batch", options.batch},
-                                  {"vgg16_seconds", vgg_seconds},
-                                  {"vgg16_images_per_second", options.batch / vgg_time},
-                                  {"vgg16_gflops", vgg_gflops},
-                                  {"fraction_of_peak", vgg_gflops / gemm_gflops}};
+      const nlohmann::json out = {
+          {"threads", threads},           {"precision", options.precision},
+          {"sgemm_n", options.n},         {"sgemm_seconds", gemm_seconds},
+          {"sgemm_gflops", gemm_gflops},  {"vgg16_batch", options.batch},
+          {"vgg16_seconds", vgg_seconds}, {"vgg16_images_per_second", options.batch / vgg_time},
+          {"vgg16_gflops", vgg_gflops},   {"fraction_of_peak", vgg_gflops / gemm_gflops}};
       std::cout << out.dump() << std::endl;
       return 0;
     }
     std::cout << "| measurement (" << threads << " threads, median of " << options.repeats
-              << ") | time | GFLOP/s | of sgemm peak |\n"
+              << ") | time | GFLOP/s | of " << (bf16 ? "bf16 gemm" : "sgemm") << " peak |\n"
               << "|---|---:|---:|---:|\n"
-              << "| sgemm peak: torch::mm " << options.n << "x" << options.n << " float32 | "
+              << "| " << (bf16 ? "bf16 gemm" : "sgemm") << " peak: torch::mm " << options.n << "x"
+              << options.n << (bf16 ? " bfloat16 | " : " float32 | ")
               << fixed(median(gemm_seconds) * 1e3, 1) << " ms | " << fixed(gemm_gflops, 1)
               << " | 100% |\n"
-              << "| VGG-16 forward+backward, batch " << options.batch << ", 224x224 | "
-              << fixed(vgg_time, 2) << " s (" << fixed(options.batch / vgg_time, 2) << " img/s) | "
-              << fixed(vgg_gflops, 1) << " | " << fixed(100.0 * vgg_gflops / gemm_gflops, 0)
-              << "% |\n";
+              << "| VGG-16 forward+backward, batch " << options.batch << ", 224x224, "
+              << options.precision << " | " << fixed(vgg_time, 2) << " s ("
+              << fixed(options.batch / vgg_time, 2) << " img/s) | " << fixed(vgg_gflops, 1) << " | "
+              << fixed(100.0 * vgg_gflops / gemm_gflops, 0) << "% |\n";
     return 0;
   } catch (const std::exception& e) {
     const std::string message = e.what();

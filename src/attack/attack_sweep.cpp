@@ -14,6 +14,7 @@
 #include "nnlab/attack/stage_scores.h"
 #include "nnlab/attack/targets.h"
 #include "nnlab/core/atomic_file.h"
+#include "nnlab/core/autocast.h"
 #include "nnlab/core/error.h"
 #include "nnlab/core/memory.h"
 #include "nnlab/core/staged_directory.h"
@@ -112,6 +113,8 @@ std::string epsilon_name(double epsilon) {
 AttackSweepResult run_attack_sweep(models::Classifier& model, const data::Dataset& set,
                                    const AttackSweepOptions& options) {
   check_options(options, set);
+  // The weights do not change during the sweep: in bf16 they are cast once for all its forwards.
+  const core::AutocastCacheScope cast_once(model.precision() == core::Precision::kBf16);
   const auto& mi = model.info();
   AttackSweepResult result;
   result.targets = sweep_targets(model, set, options);

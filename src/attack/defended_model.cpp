@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "nnlab/core/autocast.h"
+
 namespace nnlab::attack {
 
 namespace {
@@ -25,7 +27,13 @@ class DefendedNetImpl : public torch::nn::Module {
   }
 
   torch::Tensor forward(const torch::Tensor& pixels) {
-    return model_.forward(bpda(defense_, pixels));
+    // The defense is image arithmetic (median, bit depth, noise, JPEG): float32 even when this
+    // module runs inside a bf16 autocast scope; the model's own precision then applies.
+    const auto defended = [&] {
+      const core::AutocastGuard fp32(core::Precision::kFp32, pixels.device().type());
+      return bpda(defense_, pixels);
+    }();
+    return model_.forward(defended);
   }
 
   void train(bool on) override {

@@ -68,8 +68,10 @@ AttackScores score_attack(models::Classifier& model, const torch::Tensor& clean,
   // 8-bit images (what files hold) are compared in whole gray levels, so that a budget of 4 reads
   // 4 and not 4.00001 after float32 rounding; other images in exact double arithmetic (only the
   // difference is widened: no double copy of the images).
-  const auto clean_cpu = clean.to(torch::kCPU).view({n, -1});
-  const auto adv_cpu = adversarial.to(torch::kCPU).view({n, -1});
+  // reshape, not view: images that came out of a bf16 model's gradient are channels-last
+  // (Classifier::set_precision), and a channels-last batch has no (N, -1) view.
+  const auto clean_cpu = clean.to(torch::kCPU).reshape({n, -1});
+  const auto adv_cpu = adversarial.to(torch::kCPU).reshape({n, -1});
   auto on_grid = [](const torch::Tensor& x) {
     const auto l = x * 255.0f;
     return l.numel() == 0 || (l - l.round()).abs().max().item<double>() < 1e-3;

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "nnlab/core/atomic_file.h"
+#include "nnlab/core/autocast.h"
 #include "nnlab/core/error.h"
 #include "nnlab/core/format_version.h"
 #include "nnlab/data/image_folder.h"
@@ -108,6 +109,10 @@ TransferMatrix transfer_matrix(std::vector<models::Classifier>& victims,
   const auto [from, to] = group ? group->share(n) : train::share_of(n, 0, 1);
   const auto shard_labels = labels.slice(0, from, to);
   const auto shard_size = static_cast<double>(to - from);
+  // Frozen victims: in bf16 each is cast once for all rows, not once per forward.
+  bool bf16 = false;
+  for (const auto& victim : victims) bf16 = bf16 || victim.precision() == core::Precision::kBf16;
+  const core::AutocastCacheScope cast_once(bf16);
   // Correct answers per cell, rows by columns, over this rank's share.
   auto correct = torch::zeros({static_cast<std::int64_t>(row_paths.size()),
                                static_cast<std::int64_t>(matrix.columns.size())},

@@ -44,6 +44,14 @@ AutocastGuard::~AutocastGuard() {
   set(cuda_, previous_enabled_, previous_dtype_);
 }
 
+AutocastCacheScope::AutocastCacheScope(bool active) : active_(active) {
+  if (active_) at::autocast::increment_nesting();
+}
+
+AutocastCacheScope::~AutocastCacheScope() {
+  if (active_ && at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+}
+
 bool autocast_bf16_active(c10::DeviceType device_type) {
   const bool cuda = device_type == c10::DeviceType::CUDA;
   return enabled(cuda) && dtype(cuda) == c10::ScalarType::BFloat16;

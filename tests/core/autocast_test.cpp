@@ -1,6 +1,6 @@
 // AutocastGuard: bf16 turns LibTorch's autocast on for its scope (a convolution's output is
 // bfloat16), fp32 turns it off (float32, even inside a bf16 scope), and each restores what it
-// found.
+// found. AutocastCacheScope keeps the casts of weights across guards.
 #include "nnlab/core/autocast.h"
 
 #include <gtest/gtest.h>
@@ -72,6 +72,33 @@ TEST(AutocastGuard, GradientsFlowBackToFloat32Inputs) {
   // d(sum of a valid convolution)/dx is the sum of the kernel taps reaching each pixel: the
   // centre pixel is reached by every tap of every output channel.
   EXPECT_NEAR(x.grad()[0][0][2][2].item<double>(), w.select(1, 0).sum().item<double>(), 0.1);
+}
+
+// The cache scope keeps a weight's bf16 cast across guards: a change to the weight made between
+// two guarded products is not seen inside the scope (the cast is reused), and is seen after it.
+TEST(AutocastCacheScope, KeepsTheCastOfAWeightAcrossGuards) {
+  auto weight = torch::ones({2, 2}, torch::requires_grad());  // a leaf that requires grad
+  const auto x = torch::ones({1, 2});
+  const auto product = [&] {
+    const AutocastGuard guard(Precision::kBf16, torch::kCPU);
+    return torch::mm(x, weight).to(torch::kFloat).sum().item<double>();
+  };
+  const auto double_the_weight = [&] {
+    const torch::NoGradGuard no_grad;
+    weight.mul_(2);
+  };
+  {
+    const AutocastCacheScope scope(true);
+    EXPECT_DOUBLE_EQ(product(), 4.0);
+    double_the_weight();
+    EXPECT_DOUBLE_EQ(product(), 4.0);                 // the cached cast of the old weight
+    EXPECT_FALSE(autocast_bf16_active(torch::kCPU));  // autocast itself stays off between guards
+  }
+  EXPECT_DOUBLE_EQ(product(), 8.0);  // freed with the scope: cast afresh
+  // Without a scope (or an inactive one) every guard casts afresh.
+  const AutocastCacheScope inactive(false);
+  double_the_weight();
+  EXPECT_DOUBLE_EQ(product(), 16.0);
 }
 
 }  // namespace nnlab::core
