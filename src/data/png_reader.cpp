@@ -55,7 +55,8 @@ bool decode(const Reader& r, int channels, DecodedPng& out, std::vector<png_byte
   const png_uint_32 height = png_get_image_height(r.png, r.info);
   const int bit_depth = png_get_bit_depth(r.png, r.info);
   const int color_type = png_get_color_type(r.png, r.info);
-  // The calls and their order are OpenCV's (PngDecoder::readData, 8-bit output of 1 or 3 channels).
+  // OpenCV's calls (PngDecoder::readData, 8-bit output of 1 or 3 channels), less png_set_bgr:
+  // colour stays in RGB order, which OpenCV's caller restored with a cvtColor.
   if (bit_depth == 16) png_set_strip_16(r.png);
   png_set_strip_alpha(r.png);
   if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(r.png);
