@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config clang-format
   clang libclang-rt-dev
   libtorch-dev libopenblas0-pthread libopenblas-dev
-  libopencv-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
+  libopencv-dev libpng-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
   libgtest-dev libbenchmark-dev libgloo-dev libjemalloc-dev
   python3-torch python3-torchvision python3-venv python3-jsonschema
   dataset-fashion-mnist pocketsphinx-en-us fortunes-zh

@@ -24,14 +24,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The folder `path` will be written into; throws when it does not exist, so a missing folder is
+// Throws when the folder `path` will be written into does not exist, so that a missing folder is
 // reported with the target's name before any temporary is made.
-fs::path existing_folder_of(const std::string& path) {
+void check_folder_exists(const std::string& path) {
   const fs::path target(path);
   if (target.has_parent_path() && !fs::exists(target.parent_path())) {
     throw FileError(
         path, "cannot write: directory '" + target.parent_path().string() + "' does not exist");
   }
+}
+
+// The folder `path` will be written into, checked to exist.
+fs::path existing_folder_of(const std::string& path) {
+  check_folder_exists(path);
+  const fs::path target(path);
   return target.has_parent_path() ? target.parent_path() : fs::path(".");
 }
 
@@ -103,8 +109,7 @@ bool write_through_unnamed_file(const std::string& path, const fs::path& folder,
 
 void write_atomically(const std::string& path,
                       const std::function<void(const std::string&)>& write) {
-  // Only the check is wanted here: the temporary is named after the target, not the folder.
-  static_cast<void>(existing_folder_of(path));
+  check_folder_exists(path);
   remove_stale_temporaries(path);
   // The temporary keeps the target's extension: some writers pick the format by it.
   const std::string tmp = temporary_name(path);

@@ -1,6 +1,8 @@
 #include "nnlab/data/image_header.h"
 
+#include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 
@@ -20,6 +22,72 @@ std::int64_t big_endian_32(const unsigned char* p) {
 
 std::int64_t big_endian_16(const unsigned char* p) {
   return (static_cast<std::int64_t>(p[0]) << 8) | static_cast<std::int64_t>(p[1]);
+}
+
+std::int64_t little_endian_signed_32(const unsigned char* p) {
+  const std::uint32_t bits =
+      static_cast<std::uint32_t>(p[0]) | (static_cast<std::uint32_t>(p[1]) << 8) |
+      (static_cast<std::uint32_t>(p[2]) << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
+  return static_cast<std::int32_t>(bits);
+}
+
+std::int64_t little_endian_16(const unsigned char* p) {
+  return static_cast<std::int64_t>(p[0]) | (static_cast<std::int64_t>(p[1]) << 8);
+}
+
+// The 14-byte file header ("BM", size, reserved, offset), then the DIB header, whose first field
+// is its own size: 12 bytes (BITMAPCOREHEADER) holds 16-bit width and height, every later one
+// (BITMAPINFOHEADER and its successors) 32-bit signed ones, a negative height meaning rows stored
+// top-down. OpenCV's BmpDecoder reads the same fields.
+ImageHeader read_bmp_header(std::ifstream& in, const std::string& path) {
+  std::array<unsigned char, 26> head{};
+  in.clear();
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(head.data()), head.size());
+  if (in.gcount() < 22) {
+    throw core::FileError(path, "truncated BMP: it ends inside its header");
+  }
+  const std::int64_t dib_size = little_endian_signed_32(head.data() + 14);
+  if (dib_size == 12) {
+    return {true, little_endian_16(head.data() + 18), little_endian_16(head.data() + 20), "BMP"};
+  }
+  if (dib_size < 16) {
+    throw core::FileError(path, "damaged BMP: its header declares a DIB header of " +
+                                    std::to_string(dib_size) + " bytes");
+  }
+  if (in.gcount() < static_cast<std::streamsize>(head.size())) {
+    throw core::FileError(path, "truncated BMP: it ends inside its header");
+  }
+  const std::int64_t height = little_endian_signed_32(head.data() + 22);
+  return {true, little_endian_signed_32(head.data() + 18), height < 0 ? -height : height, "BMP"};
+}
+
+// Netpbm (P1-P6, as OpenCV's PxMDecoder accepts them): "P<n>", then width and height as decimal
+// numbers separated by whitespace, a '#' starting a comment to the end of the line.
+ImageHeader read_pnm_header(std::ifstream& in, const std::string& path) {
+  in.clear();
+  in.seekg(2);
+  std::array<std::int64_t, 2> size{};
+  for (auto& value : size) {
+    int c = in.get();
+    for (;;) {
+      if (c == '#') {
+        while (c != EOF && c != '\n' && c != '\r') c = in.get();
+      } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') {
+        c = in.get();
+      } else {
+        break;
+      }
+    }
+    if (c < '0' || c > '9') {
+      throw core::FileError(path, "damaged PNM: its header has no width and height");
+    }
+    for (; c >= '0' && c <= '9'; c = in.get()) {
+      // Past 2^31 the value stays there: OpenCV refuses it, and the product cannot overflow.
+      value = std::min<std::int64_t>(value * 10 + (c - '0'), std::int64_t{1} << 31);
+    }
+  }
+  return {true, size[0], size[1], "PNM"};
 }
 
 // SOF0..SOF15 carry the frame size; C4 (DHT), C8 (JPG, reserved) and CC (DAC) share the range
@@ -71,6 +139,14 @@ ImageHeader read_image_header(const std::string& path) {
   std::array<unsigned char, 2> start{};
   in.read(reinterpret_cast<char*>(start.data()), start.size());
   if (in.gcount() == 2 && start[0] == 0xFF && start[1] == 0xD8) return read_jpeg_frame(in, path);
+  if (in.gcount() == 2 && start[0] == 'B' && start[1] == 'M') return read_bmp_header(in, path);
+  if (in.gcount() == 2 && start[0] == 'P' && start[1] >= '1' && start[1] <= '6') {
+    const int third = in.peek();
+    if (third == ' ' || third == '\t' || third == '\n' || third == '\r' || third == '\v' ||
+        third == '\f') {
+      return read_pnm_header(in, path);
+    }
+  }
   in.clear();
   in.seekg(0);
   // Signature (8), IHDR length (4), "IHDR" (4), width (4), height (4).

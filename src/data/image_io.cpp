@@ -18,6 +18,7 @@
 #include "nnlab/core/atomic_file.h"
 #include "nnlab/core/error.h"
 #include "nnlab/data/image_header.h"
+#include "nnlab/data/png_reader.h"
 
 namespace nnlab::data {
 
@@ -89,9 +90,8 @@ cv::Mat to_mat(const torch::Tensor& image) {
   return out;
 }
 
-// An 8-bit cv::Mat (BGR or gray) -> (channels, H, W) float32 in [0,1], RGB.
-torch::Tensor from_mat(cv::Mat image, int channels) {
-  if (channels == 3) cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
+// An 8-bit cv::Mat (RGB or gray) -> (channels, H, W) float32 in [0,1].
+torch::Tensor from_mat(cv::Mat image) {
   if (!image.isContinuous()) image = image.clone();
   const torch::Tensor hwc =
       torch::from_blob(image.data, {image.rows, image.cols, image.channels()}, torch::kUInt8);
@@ -101,24 +101,58 @@ torch::Tensor from_mat(cv::Mat image, int channels) {
 
 std::atomic<std::int64_t> max_pixels{kDefaultMaxImagePixels};
 
-// Refuses, before decoding, a file whose header declares no pixels or too many.
-void check_declared_size(const std::string& path) {
+// Refuses, before decoding, a file whose header declares no pixels or too many, and a file in a
+// format whose header is not read here but that OpenCV would decode (TIFF, WebP, ...): its size
+// could not be checked first. Returns the header.
+ImageHeader check_declared_size(const std::string& path) {
   const ImageHeader header = read_image_header(path);
-  if (!header.known) return;
+  if (!header.known) {
+    if (cv::haveImageReader(path)) {
+      throw core::FileError(path,
+                            "an image format nnlab does not read (PNG, JPEG, BMP and PNM are read: "
+                            "their size is checked before decoding)");
+    }
+    throw core::FileError(path, "not an image (OpenCV cannot decode it)");
+  }
   if (header.width <= 0 || header.height <= 0) {
     throw core::FileError(path, "not an image: the " + header.format + " header declares " +
                                     std::to_string(header.width) + "x" +
                                     std::to_string(header.height) + " pixels");
   }
   const std::int64_t limit = max_pixels.load();
-  // Both are below 2^31 (4 bytes each, the top bit refused by PNG readers), so no overflow.
-  if (header.width * header.height > limit) {
+  // Each side is below 2^32 (PNG's 4 bytes; BMP's and PNM's are capped at 2^31), so the product
+  // fits in 64 unsigned bits.
+  const std::uint64_t pixels =
+      static_cast<std::uint64_t>(header.width) * static_cast<std::uint64_t>(header.height);
+  if (pixels > static_cast<std::uint64_t>(limit)) {
     throw core::FileError(path, "declares " + std::to_string(header.width) + "x" +
-                                    std::to_string(header.height) + " = " +
-                                    std::to_string(header.width * header.height) +
+                                    std::to_string(header.height) + " = " + std::to_string(pixels) +
                                     " pixels, more than the limit of " + std::to_string(limit) +
                                     " (raise it with set_max_image_pixels.pixels)");
   }
+  return header;
+}
+
+// The file's pixels as an 8-bit cv::Mat, RGB or gray. PNGs through libpng (data/png_reader.h,
+// whose errors are one line and whose warnings are not printed), the rest through OpenCV.
+cv::Mat decode_file(const std::string& path, const ImageHeader& header, int channels) {
+  if (header.format == "PNG") {
+    DecodedPng png = read_png(path, channels);
+    // The cv::Mat borrows the vector's pixels; the clone owns them past this scope.
+    return cv::Mat(png.height, png.width, CV_8UC(png.channels), png.pixels.data()).clone();
+  }
+  // IGNORE_ORIENTATION: PIL (and so torchvision) does not apply EXIF rotation either.
+  const int flags =
+      (channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR) | cv::IMREAD_IGNORE_ORIENTATION;
+  cv::Mat image;
+  try {
+    image = cv::imread(path, flags);
+  } catch (const cv::Exception& e) {
+    throw core::FileError(path, "not an image (OpenCV cannot decode it: " + e.msg + ")");
+  }
+  if (image.empty()) throw core::FileError(path, "not an image (OpenCV cannot decode it)");
+  if (channels == 3) cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
+  return image;
 }
 
 std::vector<int> write_params(const std::string& ext, int jpeg_quality) {
@@ -155,18 +189,7 @@ torch::Tensor load_image(const std::string& path, const ImageLoadOptions& option
   if (!fs::exists(path)) throw core::FileError(path, "no such file");
   if (fs::is_directory(path)) throw core::FileError(path, "is a directory, not an image");
   if (fs::file_size(path) == 0) throw core::FileError(path, "not an image (the file is empty)");
-  check_declared_size(path);
-
-  // IGNORE_ORIENTATION: PIL (and so torchvision) does not apply EXIF rotation either.
-  const int flags = (options.channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR) |
-                    cv::IMREAD_IGNORE_ORIENTATION;
-  cv::Mat image;
-  try {
-    image = cv::imread(path, flags);
-  } catch (const cv::Exception& e) {
-    throw core::FileError(path, "not an image (OpenCV cannot decode it: " + e.msg + ")");
-  }
-  if (image.empty()) throw core::FileError(path, "not an image (OpenCV cannot decode it)");
+  cv::Mat image = decode_file(path, check_declared_size(path), options.channels);
 
   const int file_height = image.rows;
   const int file_width = image.cols;
@@ -183,7 +206,7 @@ torch::Tensor load_image(const std::string& path, const ImageLoadOptions& option
     }
   }
   if (info) *info = ImageLoadInfo{file_height, file_width, resize};
-  return from_mat(image, options.channels);
+  return from_mat(image);
 }
 
 torch::Tensor load_images_of_size(const std::vector<std::string>& paths, int channels,
@@ -245,7 +268,8 @@ torch::Tensor decode_image(const std::vector<std::uint8_t>& bytes, int channels)
   TORCH_CHECK(channels == 1 || channels == 3, "decode_image: channels must be 1 or 3");
   cv::Mat image = cv::imdecode(bytes, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
   TORCH_CHECK(!image.empty(), "decode_image: not an image OpenCV can decode");
-  return from_mat(image, channels);
+  if (channels == 3) cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
+  return from_mat(image);
 }
 
 torch::Tensor quantize_to_8bit(const torch::Tensor& image) {

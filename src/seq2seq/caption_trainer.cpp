@@ -56,9 +56,7 @@ void CaptionTrainOptions::validate() const {
   if (batch_size < 1)
     throw core::OptionError("CaptionTrainOptions.batch_size",
                             "must be >= 1, got " + std::to_string(batch_size));
-  if (!(lr > 0 && std::isfinite(lr)))
-    throw core::OptionError("CaptionTrainOptions.lr",
-                            "must be a finite number > 0, got " + core::number_text(lr));
+  train::check_learning_rate(lr, "CaptionTrainOptions.lr");
   if (clip < 0)
     throw core::OptionError("CaptionTrainOptions.clip",
                             "must be >= 0, got " + core::number_text(clip));

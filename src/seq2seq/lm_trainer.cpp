@@ -26,9 +26,7 @@ void LmTrainOptions::validate() const {
                             "must be >= 1, got " + std::to_string(batch_size));
   if (bptt < 1)
     throw core::OptionError("LmTrainOptions.bptt", "must be >= 1, got " + std::to_string(bptt));
-  if (!(lr > 0 && std::isfinite(lr)))
-    throw core::OptionError("LmTrainOptions.lr",
-                            "must be a finite number > 0, got " + core::number_text(lr));
+  train::check_learning_rate(lr, "LmTrainOptions.lr");
   if (!(lr_decay > 0 && lr_decay <= 1))
     throw core::OptionError("LmTrainOptions.lr_decay",
                             "must be in (0, 1], got " + core::number_text(lr_decay));

@@ -43,9 +43,7 @@ void Seq2SeqTrainOptions::validate() const {
   if (batch_size < 1)
     throw core::OptionError("Seq2SeqTrainOptions.batch_size",
                             "must be >= 1, got " + std::to_string(batch_size));
-  if (!(lr > 0 && std::isfinite(lr)))
-    throw core::OptionError("Seq2SeqTrainOptions.lr",
-                            "must be a finite number > 0, got " + core::number_text(lr));
+  train::check_learning_rate(lr, "Seq2SeqTrainOptions.lr");
   if (lr_schedule != "plateau" && lr_schedule != "cosine")
     throw core::OptionError("Seq2SeqTrainOptions.lr_schedule",
                             "expected plateau or cosine, got '" + lr_schedule + "'");

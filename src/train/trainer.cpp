@@ -158,9 +158,7 @@ Trainer::Trainer(models::Classifier& model, TrainOptions options, TrainHooks hoo
   if (options_.batch_size < options_.shard_count)
     throw core::OptionError("TrainOptions.batch_size",
                             "the global batch must give every process a sample");
-  if (!(options_.lr > 0 && std::isfinite(options_.lr)))
-    throw core::OptionError("TrainOptions.lr",
-                            "must be a finite number > 0, got " + core::number_text(options_.lr));
+  check_learning_rate(options_.lr, "TrainOptions.lr");
   if (options_.weight_decay < 0)
     throw core::OptionError("TrainOptions.weight_decay",
                             "must be >= 0, got " + core::number_text(options_.weight_decay));

@@ -10,11 +10,18 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "nnlab/core/error.h"
 #include "nnlab/core/progress.h"
 #include "nnlab/core/seed.h"
 #include "nnlab/train/optimizer_state.h"
 
 namespace nnlab::train {
+
+void check_learning_rate(double lr, const std::string& option) {
+  if (!(lr > 0 && std::isfinite(lr))) {
+    throw core::OptionError(option, "must be a finite number > 0, got " + core::number_text(lr));
+  }
+}
 
 EpochSeeds mixed_epoch_seeds(std::int64_t seed, int epoch) {
   const auto s = static_cast<std::uint64_t>(seed);

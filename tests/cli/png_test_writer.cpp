@@ -28,7 +28,9 @@ void put32(std::string& out, std::uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((v >> shift) & 0xff);
 }
 
-std::string chunk(const std::string& type, const std::string& data) {
+}  // namespace
+
+std::string png_chunk(const std::string& type, const std::string& data) {
   std::string out;
   put32(out, static_cast<std::uint32_t>(data.size()));
   const std::string body = type + data;
@@ -37,6 +39,8 @@ std::string chunk(const std::string& type, const std::string& data) {
   return out;
 }
 
+namespace {
+
 std::string header(std::uint32_t width, std::uint32_t height, int bit_depth, int color_type) {
   std::string ihdr;
   put32(ihdr, width);
@@ -44,7 +48,7 @@ std::string header(std::uint32_t width, std::uint32_t height, int bit_depth, int
   ihdr += static_cast<char>(bit_depth);
   ihdr += static_cast<char>(color_type);
   ihdr += std::string(3, '\0');  // deflate, adaptive filtering, no interlace
-  return std::string("\x89PNG\r\n\x1a\n", 8) + chunk("IHDR", ihdr);
+  return std::string("\x89PNG\r\n\x1a\n", 8) + png_chunk("IHDR", ihdr);
 }
 
 std::uint32_t adler32(const std::string& bytes) {
@@ -149,10 +153,10 @@ std::string encode_png(const PngSpec& spec) {
   }
   std::string png = header(spec.width, spec.height, spec.bit_depth, spec.color_type);
   if (spec.color_type == 3) {
-    png += chunk("PLTE", std::string(spec.palette.begin(), spec.palette.end()));
+    png += png_chunk("PLTE", std::string(spec.palette.begin(), spec.palette.end()));
   }
-  png += chunk("IDAT", zlib_stored(raw));
-  png += chunk("IEND", "");
+  png += png_chunk("IDAT", zlib_stored(raw));
+  png += png_chunk("IEND", "");
   return png;
 }
 
@@ -172,7 +176,7 @@ std::string encode_black_png(std::uint32_t width, std::uint32_t height) {
   w.code(0, 7);  // end of block (256)
   std::string z = "\x78\x01" + w.finish();
   put32(z, static_cast<std::uint32_t>(((total % 65521) << 16) | 1));  // Adler-32 of zeros
-  return header(width, height, 8, 0) + chunk("IDAT", z) + chunk("IEND", "");
+  return header(width, height, 8, 0) + png_chunk("IDAT", z) + png_chunk("IEND", "");
 }
 
 void write_bytes(const std::string& path, const std::string& bytes) {

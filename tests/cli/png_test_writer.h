@@ -26,6 +26,9 @@ std::string encode_png(const PngSpec& spec);
 // (13 bits each): 30000 x 30000 takes about 5.7 MB.
 std::string encode_black_png(std::uint32_t width, std::uint32_t height);
 
+// One chunk: length, type, data, and the CRC of type and data.
+std::string png_chunk(const std::string& type, const std::string& data);
+
 // Writes bytes to path (binary).
 void write_bytes(const std::string& path, const std::string& bytes);
 

@@ -1,10 +1,12 @@
 // Faults while writing. A full disk (a small tmpfs when the test may mount one; a file-size limit
 // always) and a read-only folder, while writing a checkpoint, an .nnz, a folder of adversarial
 // PNGs and an HTML report; SIGTERM and SIGKILL in the middle of writing a 200 MB model file, a
-// 500 MB classifier checkpoint, a 250 MB .nnz and a folder of adversarial PNGs. Each ends with exit
-// status 1 and one line (SIGTERM: killed by it, one line; SIGKILL: no line), the previous outputs
-// intact and no temporary left under any name -- except the staging folder a SIGKILL leaves, which
-// the next run writing the same folder removes (docs/FORMAT.md, "How files are written").
+// 500 MB classifier checkpoint, a 250 MB .nnz, a folder of adversarial PNGs and an HTML report
+// (a few kilobytes, held half written by an LD_PRELOAD library, tests/preload/stall_writes.cpp).
+// Each ends with exit status 1 and one line (SIGTERM: killed by it, one line; SIGKILL: no line),
+// the previous outputs intact and no temporary left under any name -- except the staging folder a
+// SIGKILL leaves, which the next run writing the same folder removes (docs/FORMAT.md, "How files
+// are written").
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -21,6 +23,8 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "cli/cli_test_util.h"
 #include "nnlab/data/image_folder_writer.h"
@@ -48,8 +52,9 @@ struct Process {
   int signal = 0;
 
   // file_size_limit > 0: RLIMIT_FSIZE in the child, SIGXFSZ ignored, so a write past it fails
-  // with EFBIG as on a full disk.
-  Process(const std::string& args, const std::string& err, long file_size_limit = 0)
+  // with EFBIG as on a full disk. env: variables set in the child.
+  Process(const std::string& args, const std::string& err, long file_size_limit = 0,
+          const std::vector<std::pair<std::string, std::string>>& env = {})
       : err_path(err) {
     std::vector<std::string> words;
     std::istringstream in(args);
@@ -57,6 +62,7 @@ struct Process {
     pid = ::fork();
     if (pid == 0) {
       ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+      for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
       const int fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(fd, STDERR_FILENO);
       const int null = ::open("/dev/null", O_RDWR);
@@ -363,6 +369,36 @@ TEST(WriteFaults, SignalsWhileWritingAClassifierCheckpointOrAnNnzLeaveThePreviou
       }
       expect_previous_only(out);
     }
+  }
+}
+
+// The HTML report is a few kilobytes, written in one call: too quick to catch by watching the
+// process. The preloaded library holds that write half done (half the bytes in the unnamed
+// O_TMPFILE file), says so through a marker file, and waits; then the signal comes. SIGTERM: the
+// one line, killed by it; both: the previous report intact and no temporary of any kind.
+TEST(WriteFaults, SignalsWhileWritingAReportLeaveThePreviousOne) {
+  Fixture f("faults_signal_report");
+  for (const int sig : {SIGTERM, SIGKILL}) {
+    const std::string out = f.dir + "/out_" + std::to_string(sig);
+    const std::string marker = f.dir + "/stalled_" + std::to_string(sig);
+    fs::create_directories(out);
+    write_previous(out);
+    Process p(f.report(out), f.dir + "/err", /*file_size_limit=*/0,
+              {{"LD_PRELOAD", NNLAB_STALL_WRITES},
+               {"NNLAB_TEST_STALL_DIR", fs::canonical(out).string()},
+               {"NNLAB_TEST_STALL_MARKER", marker}});
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (!fs::exists(marker) && !p.poll() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    ASSERT_TRUE(fs::exists(marker)) << "the report's write was never reached\n" << p.err();
+    ::kill(p.pid, sig);
+    p.wait();
+    EXPECT_EQ(p.signal, sig);
+    if (sig == SIGTERM) {
+      EXPECT_EQ(p.err(), "nnlab: error: stopped by SIGTERM; unfinished outputs removed\n");
+    }
+    expect_previous_only(out);
   }
 }
 

@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <limits>
 #include <random>
 
 #include "data/data_test_util.h"
 #include "nnlab/core/error.h"
+#include "nnlab/seq2seq/caption_trainer.h"
 #include "nnlab/seq2seq/decoding/translator.h"
+#include "nnlab/seq2seq/lm_trainer.h"
 #include "nnlab/text/sequence_metrics.h"
 #include "nnlab/train/divergence.h"
 
@@ -193,4 +196,26 @@ TEST(Seq2SeqTrainer, BadOptionsAreRejected) {
 }
 
 }  // namespace
+// The three seq2seq-side trainers share train::check_learning_rate; each error names its own field.
+TEST(Seq2SeqTrainer, EveryTrainerNamesItsOwnLearningRateField) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  auto message_of = [](const auto& options) {
+    try {
+      options.validate();
+    } catch (const core::OptionError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  Seq2SeqTrainOptions seq2seq;
+  seq2seq.lr = nan;
+  EXPECT_EQ(message_of(seq2seq), "Seq2SeqTrainOptions.lr: must be a finite number > 0, got nan");
+  LmTrainOptions lm;
+  lm.lr = -1;
+  EXPECT_EQ(message_of(lm), "LmTrainOptions.lr: must be a finite number > 0, got -1");
+  CaptionTrainOptions caption;
+  caption.lr = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(message_of(caption), "CaptionTrainOptions.lr: must be a finite number > 0, got inf");
+}
+
 }  // namespace nnlab::seq2seq

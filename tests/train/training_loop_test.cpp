@@ -6,8 +6,10 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "nnlab/core/error.h"
 #include "nnlab/train/divergence.h"
 #include "nnlab/train/optimizer_state.h"
 
@@ -252,6 +254,23 @@ TEST(TrainingLoop, RejectsAnUnknownSchedule) {
   auto options = plateau_options(1);
   options.schedule.kind = "linear";
   EXPECT_THROW(TrainingLoop(toy.optimizer, {toy.w}, options), std::invalid_argument);
+}
+
+// The one learning-rate check every trainer's validate() calls, under the caller's own name.
+TEST(TrainingLoop, CheckLearningRateRefusesAllButFinitePositiveRates) {
+  EXPECT_NO_THROW(check_learning_rate(0.1, "SomeOptions.lr"));
+  EXPECT_NO_THROW(check_learning_rate(1e-30, "SomeOptions.lr"));
+  for (const auto& [lr, text] :
+       {std::pair{std::numeric_limits<double>::infinity(), std::string("inf")},
+        std::pair{std::numeric_limits<double>::quiet_NaN(), std::string("nan")},
+        std::pair{0.0, std::string("0")}, std::pair{-0.5, std::string("-0.5")}}) {
+    try {
+      check_learning_rate(lr, "SomeOptions.lr");
+      ADD_FAILURE() << "accepted " << text;
+    } catch (const core::OptionError& e) {
+      EXPECT_EQ(std::string(e.what()), "SomeOptions.lr: must be a finite number > 0, got " + text);
+    }
+  }
 }
 
 }  // namespace nnlab::train

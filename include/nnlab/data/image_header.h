@@ -9,17 +9,19 @@
 namespace nnlab::data {
 
 struct ImageHeader {
-  bool known = false;  // false: neither PNG nor JPEG (only their headers are read here)
+  bool known = false;  // false: not PNG, JPEG, BMP or PNM (only their headers are read here)
   std::int64_t width = 0;
   std::int64_t height = 0;
-  std::string format;  // "PNG" or "JPEG" when known
+  std::string format;  // "PNG", "JPEG", "BMP" or "PNM" when known
 };
 
-// Reads a PNG's IHDR chunk (PNG spec 11.2.2) and checks that its chunks reach IEND, or a JPEG's
-// frame header (the first SOFn marker segment, ITU T.81 B.2.2). Throws core::FileError for a PNG
-// whose signature is followed by no IHDR or that ends before IEND (a truncated file), and for a
-// JPEG whose segments end or reach the scan before a frame header; any other file is returned as
-// unknown.
+// Reads a PNG's IHDR chunk (PNG spec 11.2.2) and checks that its chunks reach IEND, a JPEG's
+// frame header (the first SOFn marker segment, ITU T.81 B.2.2), a BMP's DIB header (width and
+// height; the absolute height, since a negative one means top-down rows) or a Netpbm header
+// (P1-P6: width and height after the magic number). Throws core::FileError for a PNG whose
+// signature is followed by no IHDR or that ends before IEND (a truncated file), a JPEG whose
+// segments end or reach the scan before a frame header, and a BMP or PNM whose header is cut
+// short or holds no size; any other file is returned as unknown.
 ImageHeader read_image_header(const std::string& path);
 
 }  // namespace nnlab::data

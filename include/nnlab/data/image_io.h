@@ -1,4 +1,5 @@
-// Images through OpenCV, as float tensors in [0,1] pixel space, RGB channel order.
+// Images as float tensors in [0,1] pixel space, RGB channel order: PNGs decoded by libpng
+// (data/png_reader.h), JPEG, BMP and PNM by OpenCV, every file written by OpenCV.
 #pragma once
 
 #include <torch/types.h>
@@ -12,10 +13,10 @@ namespace nnlab::data {
 // The most pixels an image file may declare (10000 x 10000); more is refused unread.
 constexpr std::int64_t kDefaultMaxImagePixels = 100'000'000;
 
-// Sets the limit for the whole process. PNG and JPEG headers are checked against it before
-// decoding (data/image_header.h). Other formats get only OpenCV's own limit: it reads
-// OPENCV_IO_MAX_IMAGE_PIXELS once, when its library loads (a static in imgcodecs' loadsave.cpp),
-// so setting that variable here would have no effect.
+// Sets the limit for the whole process. Every format load_image reads (PNG, JPEG, BMP, PNM) has its
+// size read from its header and checked against the limit before anything is decoded
+// (data/image_header.h); a file in another format is refused unread. (OpenCV's own limit,
+// OPENCV_IO_MAX_IMAGE_PIXELS, is read once when its library loads, so it cannot follow this one.)
 void set_max_image_pixels(std::int64_t pixels);
 std::int64_t max_image_pixels();
 
@@ -34,9 +35,11 @@ struct ImageLoadOptions {
 // nothing is blended); then gray is copied to R, G and B, or colour becomes gray as
 // 0.299 R + 0.587 G + 0.114 B, as the model needs.
 //
-// Returns (C, H, W) float32 in [0,1]. Throws core::FileError for a missing file, one that is
-// not an image OpenCV can decode, one that declares no pixels, and one that declares more than
-// max_image_pixels() (checked from the header, before anything is decoded).
+// Returns (C, H, W) float32 in [0,1]. Throws core::FileError (one line naming the file) for a
+// missing file, one that is not a PNG, JPEG, BMP or PNM (another format OpenCV could decode is
+// refused too: its size cannot be checked first), one that cannot be decoded, one that declares
+// no pixels, and one that declares more than max_image_pixels() (checked from the header,
+// before anything is decoded).
 torch::Tensor load_image(const std::string& path, const ImageLoadOptions& options = {});
 
 // What load_image did to a file, for callers that summarise many (one warning per folder).

@@ -35,6 +35,11 @@ struct EpochSeeds {
 // core::mix_seed streams 1 (data) and 2 (torch).
 EpochSeeds mixed_epoch_seeds(std::int64_t seed, int epoch);
 
+// The starting learning rate every trainer validates: a finite number > 0 (a negative rate climbs
+// the loss; inf or NaN makes the first step's weights NaN). Throws core::OptionError under
+// `option`, the caller's own field ("TrainOptions.lr", "Seq2SeqTrainOptions.lr", ...).
+void check_learning_rate(double lr, const std::string& option);
+
 struct LrSchedule {
   // constant: lr, or the rate a resumed state holds. step: lr * gamma^((epoch - 1) / step_size).
   // cosine: train::cosine_learning_rate over the epochs, set at each epoch or at each batch.
