@@ -14,6 +14,7 @@
 #include "nnlab/seq2seq/models/language_model_file.h"
 #include "nnlab/seq2seq/models/model_file.h"
 #include "nnlab/seq2seq/seq2seq_trainer.h"
+#include "seq2seq/reversal_corpus.h"
 
 namespace nnlab::seq2seq {
 namespace {
@@ -21,27 +22,7 @@ namespace {
 using core::Precision;
 using data::testing_util::TempDir;
 
-// Words over five letters, "pronounced" backwards in lower case (as seq2seq_trainer_test's).
-Corpus reversal_corpus(int n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  Corpus corpus;
-  for (int i = 0; i < n; ++i) {
-    Entry e;
-    const int length = 2 + static_cast<int>(rng() % 4);
-    Tokens target;
-    for (int j = 0; j < length; ++j) {
-      const char c = static_cast<char>('A' + rng() % 5);
-      e.source.push_back(std::string(1, c));
-      e.text += c;
-    }
-    for (auto it = e.source.rbegin(); it != e.source.rend(); ++it)
-      target.push_back(std::string(1, static_cast<char>(std::tolower((*it)[0]))));
-    e.targets.push_back(target);
-    e.line = i + 1;
-    corpus.push_back(e);
-  }
-  return corpus;
-}
+using test_util::reversal_corpus;
 
 // LSTM cells and Luong "general" attention: every kind of matrix product the G2P model has
 // (LSTM, Linear, bmm).
