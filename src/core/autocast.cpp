@@ -52,6 +52,19 @@ AutocastCacheScope::~AutocastCacheScope() {
   if (active_ && at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
 }
 
+bool place_convolution_weights(Precision precision, std::vector<torch::Tensor> parameters) {
+  const auto format =
+      precision == Precision::kBf16 ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  bool four_d = false;
+  const at::NoGradGuard no_grad;
+  for (auto& parameter : parameters) {
+    if (parameter.dim() != 4) continue;
+    four_d = true;
+    if (!parameter.is_contiguous(format)) parameter.set_data(parameter.contiguous(format));
+  }
+  return four_d;
+}
+
 bool autocast_bf16_active(c10::DeviceType device_type) {
   const bool cuda = device_type == c10::DeviceType::CUDA;
   return enabled(cuda) && dtype(cuda) == c10::ScalarType::BFloat16;

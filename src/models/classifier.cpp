@@ -157,15 +157,7 @@ torch::Tensor Classifier::forward(const torch::Tensor& pixels) {
 void Classifier::set_precision(core::Precision precision) {
   for (auto& member : impl_->members) member.set_precision(precision);
   impl_->precision = precision;
-  const auto format = precision == core::Precision::kBf16 ? torch::MemoryFormat::ChannelsLast
-                                                          : torch::MemoryFormat::Contiguous;
-  bool four_d = false;
-  const torch::NoGradGuard no_grad;
-  for (auto& parameter : parameters()) {
-    if (parameter.dim() != 4) continue;
-    four_d = true;
-    if (!parameter.is_contiguous(format)) parameter.set_data(parameter.contiguous(format));
-  }
+  const bool four_d = core::place_convolution_weights(precision, parameters());
   impl_->channels_last = precision == core::Precision::kBf16 && four_d;
 }
 

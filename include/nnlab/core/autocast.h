@@ -7,6 +7,9 @@
 
 #include <c10/core/DeviceType.h>
 #include <c10/core/ScalarType.h>
+#include <torch/types.h>
+
+#include <vector>
 
 #include "nnlab/core/execution_context.h"
 
@@ -46,6 +49,11 @@ class AutocastCacheScope {
  private:
   bool active_ = false;
 };
+
+// Puts a model's 4-D (convolution) weights in the memory format its precision wants, values
+// unchanged: channels-last for bf16 (what oneDNN's bf16 convolutions read), contiguous for fp32
+// (so fp32 arithmetic is bit for bit what it was). Returns whether there was any 4-D weight.
+bool place_convolution_weights(Precision precision, std::vector<torch::Tensor> parameters);
 
 // Whether autocast to bfloat16 is on for this device type in this thread (what a test asks).
 bool autocast_bf16_active(c10::DeviceType device_type);

@@ -96,15 +96,7 @@ StepOutput ImageCaptionerImpl::step(const torch::Tensor& tokens, const DecodingS
 
 void ImageCaptionerImpl::set_precision(core::Precision precision) {
   StepDecoder::set_precision(precision);
-  // The convolutions' weights in the memory format of their input: channels-last for bf16,
-  // contiguous again for fp32 (so fp32 arithmetic is what it was). The values never change.
-  const auto format = precision == core::Precision::kBf16 ? torch::MemoryFormat::ChannelsLast
-                                                          : torch::MemoryFormat::Contiguous;
-  const torch::NoGradGuard no_grad;
-  for (auto& parameter : parameters()) {
-    if (parameter.dim() == 4 && !parameter.is_contiguous(format))
-      parameter.set_data(parameter.contiguous(format));
-  }
+  core::place_convolution_weights(precision, parameters());
 }
 
 torch::Device ImageCaptionerImpl::device() const {
